@@ -1,0 +1,82 @@
+//! Command-line interface: argument parsing and the subcommands.
+
+mod synth;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Credit scorecards for unsecured rural microloans.
+///
+/// microscore trains credit scorecards from labelled loan applications, scores new
+/// applications with points, a probability of default, a risk grade and the reasons behind
+/// the score, and generates realistic synthetic applications to try it on.
+#[derive(Debug, Parser)]
+#[command(name = "microscore", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Synth(synth::SynthArgs),
+}
+
+/// An error to report on one line, then exit non-zero.
+#[derive(Debug)]
+pub struct CliError(String);
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        let mut msg = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(": ");
+                msg.push_str(&text);
+            }
+            source = s.source();
+        }
+        CliError(msg)
+    }
+}
+
+impl CliError {
+    /// An error with the given message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        CliError(message.into())
+    }
+}
+
+/// Parse the arguments, run the subcommand and turn its outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Synth(args) => synth::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            eprintln!("microscore: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Run `f` on a rayon pool with `threads` threads (all cores when `None`).
+fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> Result<T, CliError> + Send,
+) -> Result<T, CliError> {
+    match threads {
+        None => f(),
+        Some(0) => Err(CliError::msg("--threads must be at least 1")),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| CliError::msg(format!("cannot start {n} threads: {e}")))?
+            .install(f),
+    }
+}

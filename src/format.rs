@@ -1,0 +1,176 @@
+//! File formats read and written by microscore, and atomic output files.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A tabular file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// JSON Lines: one JSON object per line, `null` for missing values.
+    Jsonl,
+}
+
+impl FileFormat {
+    /// The format implied by a path's extension (`.csv`, `.jsonl`, `.ndjson`), if any.
+    pub fn from_path(path: &Path) -> Option<FileFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(FileFormat::Csv),
+            "jsonl" | "ndjson" => Some(FileFormat::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// The canonical extension, without the dot.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+impl std::str::FromStr for FileFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(FileFormat::Csv),
+            "jsonl" | "ndjson" => Ok(FileFormat::Jsonl),
+            other => Err(format!("unknown format '{other}' (expected csv or jsonl)")),
+        }
+    }
+}
+
+/// An output file that appears under its final name only once it is complete.
+///
+/// Data goes to a hidden temporary file in the target folder; [`AtomicFile::commit`] flushes,
+/// syncs and renames it over the final name. Dropped without a commit (an error, a panic, an
+/// interrupted run), the temporary file is removed and the final name is left untouched.
+#[derive(Debug)]
+pub struct AtomicFile {
+    writer: Option<BufWriter<File>>,
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl AtomicFile {
+    /// Start writing `target`. Fails if the folder does not exist or is not writable.
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target.file_name().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name")
+        })?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".{}.tmp", std::process::id()));
+        let temp = dir.join(temp_name);
+        let file = File::create(&temp)?;
+        Ok(AtomicFile {
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            temp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Flush, sync and rename the temporary file to the target name.
+    pub fn commit(mut self) -> io::Result<()> {
+        let writer = self
+            .writer
+            .take()
+            .ok_or_else(|| io::Error::other("already committed"))?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.temp, &self.target)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.writer {
+            Some(w) => w.write(buf),
+            None => Err(io::Error::other("already committed")),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &mut self.writer {
+            Some(w) => w.write_all(buf),
+            None => Err(io::Error::other("already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.writer {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_extensions() {
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.CSV")),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.ndjson")),
+            Some(FileFormat::Jsonl)
+        );
+        assert_eq!(FileFormat::from_path(Path::new("a.txt")), None);
+        assert_eq!("JSONL".parse::<FileFormat>(), Ok(FileFormat::Jsonl));
+        assert!("xls".parse::<FileFormat>().is_err());
+    }
+
+    #[test]
+    fn atomic_file_appears_only_on_commit() {
+        let dir = std::env::temp_dir().join(format!("microscore-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("out.csv");
+        let _ = std::fs::remove_file(&target);
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.write_all(b"partial").unwrap();
+            // dropped without commit
+        }
+        assert!(!target.exists());
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "temporary file left behind"
+        );
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"complete").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"complete");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
