@@ -10,9 +10,12 @@
 //! - [`format`]: file formats and atomic output files.
 #![warn(missing_docs)]
 
+pub mod binning;
 pub mod format;
 pub mod metrics;
 pub mod synth;
+pub mod table;
+pub mod woe;
 
 pub use format::FileFormat;
 

@@ -1,0 +1,1110 @@
+//! Optimal binning (coarse classing) of numeric and categorical features.
+//!
+//! Numeric features are first cut into quantile pre-bins on their distinct values; the pre-bins
+//! are then merged into the partition that maximises information value subject to a WoE trend
+//! (ascending, descending, peak or valley), a minimum bin share, minimum goods and bads per bin and
+//! a maximum number of bins. The merge is solved exactly by dynamic programming over the
+//! pre-bins ([`optimal_partition`]): no MIP/CP solver, no randomness, so the same data always
+//! gives bit-identical bins.
+//!
+//! Categorical features are ordered by WoE, rare categories are pooled into an "other" group,
+//! and the same optimal merge runs over the ordered list.
+//!
+//! Missing values (and each declared special value) get a bin of their own, with empirical WoE,
+//! when they have enough rows to meet the same size rules; otherwise they are routed explicitly
+//! to a regular bin, by default the riskiest one. Unseen categories are routed the same way. No
+//! value is ever scored as "WoE 0" by accident.
+
+use serde::{Deserialize, Serialize};
+
+use crate::woe::{Counts, WoeScale};
+
+/// The shape the WoE must follow across the regular bins of a numeric feature, in order of
+/// increasing value. WoE is positive for safer bins, so `Ascending` means "the higher the value,
+/// the lower the risk and the higher the score".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    /// WoE (and score) rises with the value.
+    Ascending,
+    /// WoE (and score) falls as the value rises.
+    Descending,
+    /// WoE rises then falls: risk is lowest in the middle (e.g. applicant age).
+    Peak,
+    /// WoE falls then rises: risk is highest in the middle.
+    Valley,
+    /// The better (higher IV) of ascending and descending.
+    Auto,
+    /// The better of ascending and descending, or of peak and valley when that raises the IV by
+    /// more than [`BinningParams::shape_min_gain`].
+    AutoShape,
+}
+
+impl std::str::FromStr for Trend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('-', "_").as_str() {
+            "ascending" | "asc" => Ok(Trend::Ascending),
+            "descending" | "desc" => Ok(Trend::Descending),
+            "peak" => Ok(Trend::Peak),
+            "valley" => Ok(Trend::Valley),
+            "auto" => Ok(Trend::Auto),
+            "auto_shape" => Ok(Trend::AutoShape),
+            other => Err(format!(
+                "unknown trend '{other}' (expected ascending, descending, peak, valley, auto or auto-shape)"
+            )),
+        }
+    }
+}
+
+/// Where rows that do not fall in a regular bin of their own go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    /// The regular bin with the lowest WoE (the default: never reward the unknown).
+    Riskiest,
+    /// The regular bin with the highest WoE.
+    Safest,
+}
+
+/// Binning settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinningParams {
+    /// Maximum number of quantile pre-bins (default 20).
+    pub max_prebins: usize,
+    /// Minimum share of the feature's rows (by weight) in each bin (default 0.05).
+    pub min_bin_share: f64,
+    /// Minimum weight of goods in each bin (default 5).
+    pub min_bin_goods: f64,
+    /// Minimum weight of bads in each bin (default 5).
+    pub min_bin_bads: f64,
+    /// Maximum number of regular bins (default 10).
+    pub max_bins: usize,
+    /// WoE trend of numeric features (default [`Trend::Auto`]).
+    pub trend: Trend,
+    /// Relative IV gain a peak or valley needs over the best monotone binning to be chosen by
+    /// [`Trend::AutoShape`] (default 0.05).
+    pub shape_min_gain: f64,
+    /// Additive smoothing of counts in the WoE (default 0.5).
+    pub smoothing: f64,
+    /// Where too-small missing or special groups, and unseen categories, go (default riskiest).
+    pub fallback: Fallback,
+}
+
+impl Default for BinningParams {
+    fn default() -> Self {
+        BinningParams {
+            max_prebins: 20,
+            min_bin_share: 0.05,
+            min_bin_goods: 5.0,
+            min_bin_bads: 5.0,
+            max_bins: 10,
+            trend: Trend::Auto,
+            shape_min_gain: 0.05,
+            smoothing: 0.5,
+            fallback: Fallback::Riskiest,
+        }
+    }
+}
+
+/// Size rules every bin must meet.
+#[derive(Debug, Clone, Copy)]
+struct SizeRules {
+    min_weight: f64,
+    min_goods: f64,
+    min_bads: f64,
+}
+
+impl SizeRules {
+    fn new(params: &BinningParams, total: Counts) -> SizeRules {
+        SizeRules {
+            min_weight: params.min_bin_share * total.total(),
+            min_goods: params.min_bin_goods,
+            min_bads: params.min_bin_bads,
+        }
+    }
+
+    fn allows(&self, c: Counts) -> bool {
+        // A small tolerance so that a share of exactly 5% computed from weights passes.
+        c.total() >= self.min_weight * (1.0 - 1e-12)
+            && c.goods >= self.min_goods
+            && c.bads >= self.min_bads
+    }
+}
+
+/// What a bin holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BinKind {
+    /// Values `x` with `lower <= x < upper` (open ends when `None`).
+    Interval {
+        /// Inclusive lower edge.
+        lower: Option<f64>,
+        /// Exclusive upper edge.
+        upper: Option<f64>,
+    },
+    /// A set of categories.
+    Categories {
+        /// The categories.
+        categories: Vec<String>,
+    },
+    /// Missing values.
+    Missing,
+    /// One special value.
+    Special {
+        /// The value.
+        value: f64,
+    },
+}
+
+/// One bin with its training statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Readable label such as `[3, 12)`, `missing` or `{livestock, aquaculture}`.
+    pub label: String,
+    /// What the bin holds.
+    pub kind: BinKind,
+    /// Training counts of the rows scored in this bin's own right.
+    pub counts: Counts,
+    /// Weight of evidence.
+    pub woe: f64,
+    /// Information value contributed.
+    pub iv: f64,
+}
+
+/// Where a group of rows (missing values, a special value) goes, and how many training rows it had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// Index of the bin used to score these rows.
+    pub bin: usize,
+    /// Whether that bin is the group's own (else it was too small and joined `bin`).
+    pub own_bin: bool,
+    /// Training counts of the group.
+    pub counts: Counts,
+}
+
+/// A special value and its route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpecialRoute {
+    /// The value as it appears in the data.
+    pub value: f64,
+    /// Its route.
+    #[serde(flatten)]
+    pub route: Route,
+}
+
+/// How values are assigned to bins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BinRule {
+    /// Numeric feature: regular bins `0..=edges.len()` are the intervals between the edges.
+    Numeric {
+        /// Strictly increasing finite edges; bin `i` holds `edges[i-1] <= x < edges[i]`.
+        edges: Vec<f64>,
+        /// Special values with their own routes.
+        specials: Vec<SpecialRoute>,
+        /// Smallest regular value seen in training.
+        min: f64,
+        /// Largest regular value seen in training.
+        max: f64,
+    },
+    /// Categorical feature.
+    Categorical {
+        /// Every training category with its bin.
+        categories: Vec<CategoryRoute>,
+        /// Bin of categories never seen in training.
+        unseen_bin: usize,
+    },
+}
+
+/// A category and its bin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryRoute {
+    /// Category.
+    pub category: String,
+    /// Bin index.
+    pub bin: usize,
+}
+
+/// The binning of one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Binning {
+    /// Assignment rule.
+    pub rule: BinRule,
+    /// Regular bins first, then the missing bin and special bins that have their own.
+    pub bins: Vec<Bin>,
+    /// Route of missing values.
+    pub missing: Route,
+    /// The trend the regular bins follow.
+    pub trend: Trend,
+    /// Information value of the feature.
+    pub iv: f64,
+}
+
+/// A feature that cannot be binned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BinningError {
+    /// A value is infinite.
+    #[error("row {row}: value {value} is not finite")]
+    NotFinite {
+        /// 0-based row.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+    /// No goods or no bads at all.
+    #[error("the target has no {0}")]
+    OneClass(&'static str),
+}
+
+/// Optimal partition of `prebins` into contiguous segments, maximising the total IV under the
+/// size rules, at most `max_bins` segments, and the WoE `shape` (one of the four fixed trends).
+///
+/// Returns the start index of each segment and the total IV, or `None` when no partition
+/// (not even a single segment) satisfies the rules.
+fn optimal_partition(
+    prebins: &[Counts],
+    scale: &WoeScale,
+    rules: &SizeRules,
+    max_bins: usize,
+    shape: Trend,
+) -> Option<(Vec<usize>, f64)> {
+    let n = prebins.len();
+    if n == 0 {
+        return None;
+    }
+    let max_bins = max_bins.max(1).min(n);
+    let mut prefix = vec![Counts::default(); n + 1];
+    for (i, c) in prebins.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + *c;
+    }
+    // Segment [i, j] (inclusive) statistics.
+    let seg = |i: usize, j: usize| prefix[j + 1] - prefix[i];
+    let mut woe = vec![f64::NAN; n * n];
+    let mut iv = vec![f64::NEG_INFINITY; n * n];
+    for i in 0..n {
+        for j in i..n {
+            let c = seg(i, j);
+            if rules.allows(c) {
+                woe[i * n + j] = scale.woe(c);
+                iv[i * n + j] = scale.iv(c);
+            }
+        }
+    }
+    // Phases: 0 = rising (or the only phase of a monotone trend), 1 = falling after a peak
+    // (rising after a valley).
+    let phases = if matches!(shape, Trend::Peak | Trend::Valley) {
+        2
+    } else {
+        1
+    };
+    // first_up: in phase 0, must consecutive WoEs rise?
+    let first_up = matches!(shape, Trend::Ascending | Trend::Peak);
+    let idx = |k: usize, p: usize, i: usize, j: usize| ((k * phases + p) * n + i) * n + j;
+    let size = (max_bins + 1) * phases * n * n;
+    let mut best = vec![f64::NEG_INFINITY; size];
+    let mut back: Vec<(usize, usize)> = vec![(usize::MAX, usize::MAX); size];
+    for j in 0..n {
+        if iv[j].is_finite() {
+            best[idx(1, 0, 0, j)] = iv[j];
+        }
+    }
+    for k in 2..=max_bins {
+        for i in 1..n {
+            for j in i..n {
+                let cur = i * n + j;
+                if !iv[cur].is_finite() {
+                    continue;
+                }
+                for p_new in 0..phases {
+                    let mut top = f64::NEG_INFINITY;
+                    let mut arg = (usize::MAX, usize::MAX);
+                    for p_old in 0..=p_new {
+                        // The step from the previous segment to this one goes up when in the
+                        // rising phase (or the falling phase of a valley).
+                        let up = (p_new == 0) == first_up;
+                        for h in 0..i {
+                            let prev = best[idx(k - 1, p_old, h, i - 1)];
+                            if prev == f64::NEG_INFINITY {
+                                continue;
+                            }
+                            let w_prev = woe[h * n + i - 1];
+                            let ok = if up {
+                                woe[cur] > w_prev
+                            } else {
+                                woe[cur] < w_prev
+                            };
+                            if ok && prev > top {
+                                top = prev;
+                                arg = (p_old, h);
+                            }
+                        }
+                    }
+                    if top > f64::NEG_INFINITY {
+                        best[idx(k, p_new, i, j)] = top + iv[cur];
+                        back[idx(k, p_new, i, j)] = arg;
+                    }
+                }
+            }
+        }
+    }
+    // Best end state.
+    let mut top = f64::NEG_INFINITY;
+    let mut end = None;
+    for k in 1..=max_bins {
+        for p in 0..phases {
+            for i in 0..n {
+                let v = best[idx(k, p, i, n - 1)];
+                if v > top {
+                    top = v;
+                    end = Some((k, p, i));
+                }
+            }
+        }
+    }
+    let (mut k, mut p, mut i) = end?;
+    let mut j = n - 1;
+    let mut starts = vec![i];
+    while k > 1 {
+        let (p_old, h) = back[idx(k, p, i, j)];
+        j = i - 1;
+        i = h;
+        p = p_old;
+        k -= 1;
+        starts.push(i);
+    }
+    starts.reverse();
+    Some((starts, top))
+}
+
+/// Best partition for a trend setting, trying the shapes it allows. Falls back to one segment.
+fn best_partition(
+    prebins: &[Counts],
+    scale: &WoeScale,
+    rules: &SizeRules,
+    params: &BinningParams,
+    trend: Trend,
+) -> (Vec<usize>, Trend) {
+    let solve = |shape| optimal_partition(prebins, scale, rules, params.max_bins, shape);
+    let pick = |a: Option<(Vec<usize>, f64)>, ta: Trend, b: Option<(Vec<usize>, f64)>, tb: Trend| match (a, b) {
+        (Some(a), Some(b)) => {
+            if b.1 > a.1 {
+                (Some(b), tb)
+            } else {
+                (Some(a), ta)
+            }
+        }
+        (Some(a), None) => (Some(a), ta),
+        (None, b) => (b, tb),
+    };
+    let (chosen, shape) = match trend {
+        Trend::Ascending | Trend::Descending | Trend::Peak | Trend::Valley => (solve(trend), trend),
+        Trend::Auto => pick(
+            solve(Trend::Ascending),
+            Trend::Ascending,
+            solve(Trend::Descending),
+            Trend::Descending,
+        ),
+        Trend::AutoShape => {
+            let (mono, mono_t) = pick(
+                solve(Trend::Ascending),
+                Trend::Ascending,
+                solve(Trend::Descending),
+                Trend::Descending,
+            );
+            let (shaped, shaped_t) = pick(solve(Trend::Peak), Trend::Peak, solve(Trend::Valley), Trend::Valley);
+            match (&mono, &shaped) {
+                (Some(m), Some(s)) if s.1 > m.1 * (1.0 + params.shape_min_gain) && s.0.len() > 2 => {
+                    (shaped, shaped_t)
+                }
+                _ => (mono, mono_t),
+            }
+        }
+    };
+    match chosen {
+        Some((starts, _)) => (starts, shape),
+        None => (vec![0], if trend == Trend::Descending { Trend::Descending } else { Trend::Ascending }),
+    }
+}
+
+/// Quantile pre-bins over sorted distinct values: the start index (into `values`) of each
+/// pre-bin. Each pre-bin holds about `total / max_prebins` of the weight; a distinct value is
+/// never split.
+fn quantile_prebins(weights: &[f64], max_prebins: usize) -> Vec<usize> {
+    let total: f64 = weights.iter().sum();
+    let target = total / max_prebins.max(1) as f64;
+    let mut starts = Vec::new();
+    let mut acc = 0.0;
+    let mut last = None;
+    for (i, w) in weights.iter().enumerate() {
+        // The quantile pre-bin of a value is that of its middle rank.
+        let q = ((acc + 0.5 * w) / target).floor() as i64;
+        if last != Some(q) {
+            starts.push(i);
+            last = Some(q);
+        }
+        acc += w;
+    }
+    starts
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        ryu::Buffer::new().format(x).to_string()
+    }
+}
+
+/// Label of the interval `[lower, upper)`.
+pub fn interval_label(lower: Option<f64>, upper: Option<f64>) -> String {
+    match (lower, upper) {
+        (None, None) => "(-inf, inf)".to_string(),
+        (None, Some(u)) => format!("(-inf, {})", fmt_num(u)),
+        (Some(l), None) => format!("[{}, inf)", fmt_num(l)),
+        (Some(l), Some(u)) => format!("[{}, {})", fmt_num(l), fmt_num(u)),
+    }
+}
+
+/// Label of a category set.
+pub fn categories_label(categories: &[String]) -> String {
+    const SHOWN: usize = 6;
+    if categories.len() <= SHOWN {
+        format!("{{{}}}", categories.join(", "))
+    } else {
+        format!(
+            "{{{}, ... ({} categories)}}",
+            categories[..SHOWN].join(", "),
+            categories.len()
+        )
+    }
+}
+
+/// Index of the regular bin a fallback picks (`regular` = number of regular bins).
+fn fallback_bin(bins: &[Bin], regular: usize, fallback: Fallback) -> usize {
+    let mut pick = 0;
+    for (i, b) in bins.iter().enumerate().take(regular) {
+        let better = match fallback {
+            Fallback::Riskiest => b.woe < bins[pick].woe,
+            Fallback::Safest => b.woe > bins[pick].woe,
+        };
+        if better {
+            pick = i;
+        }
+    }
+    pick
+}
+
+/// Give a group (missing, a special value) its own bin if it is large enough, else route it to
+/// the fallback bin.
+fn route_group(
+    bins: &mut Vec<Bin>,
+    regular: usize,
+    counts: Counts,
+    kind: BinKind,
+    label: String,
+    scale: &WoeScale,
+    rules: &SizeRules,
+    fallback: Fallback,
+) -> Route {
+    if rules.allows(counts) {
+        bins.push(Bin {
+            label,
+            kind,
+            counts,
+            woe: scale.woe(counts),
+            iv: scale.iv(counts),
+        });
+        Route {
+            bin: bins.len() - 1,
+            own_bin: true,
+            counts,
+        }
+    } else {
+        Route {
+            bin: fallback_bin(bins, regular, fallback),
+            own_bin: false,
+            counts,
+        }
+    }
+}
+
+fn weight(weights: Option<&[f64]>, i: usize) -> f64 {
+    weights.map_or(1.0, |w| w[i])
+}
+
+fn check_classes(total: Counts) -> Result<(), BinningError> {
+    if total.goods <= 0.0 {
+        return Err(BinningError::OneClass("goods"));
+    }
+    if total.bads <= 0.0 {
+        return Err(BinningError::OneClass("bads"));
+    }
+    Ok(())
+}
+
+/// Bin a numeric feature. `values` uses NaN for missing; `specials` are values that get their own
+/// treatment; `trend` overrides `params.trend` for this feature.
+pub fn bin_numeric(
+    values: &[f64],
+    bad: &[bool],
+    weights: Option<&[f64]>,
+    specials: &[f64],
+    params: &BinningParams,
+    trend: Option<Trend>,
+) -> Result<Binning, BinningError> {
+    let mut total = Counts::default();
+    let mut missing = Counts::default();
+    let mut special_counts = vec![Counts::default(); specials.len()];
+    let mut regular: Vec<(f64, bool, f64)> = Vec::with_capacity(values.len());
+    for (i, &x) in values.iter().enumerate() {
+        let w = weight(weights, i);
+        total.add(bad[i], w);
+        if x.is_nan() {
+            missing.add(bad[i], w);
+        } else if let Some(s) = specials.iter().position(|&s| s == x) {
+            special_counts[s].add(bad[i], w);
+        } else if x.is_infinite() {
+            return Err(BinningError::NotFinite { row: i, value: x });
+        } else {
+            regular.push((x, bad[i], w));
+        }
+    }
+    check_classes(total)?;
+    regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    // Distinct values with counts.
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut counts: Vec<Counts> = Vec::new();
+    for &(x, b, w) in &regular {
+        if distinct.last() != Some(&x) {
+            distinct.push(x);
+            counts.push(Counts::default());
+        }
+        if let Some(c) = counts.last_mut() {
+            c.add(b, w);
+        }
+    }
+    let scale = WoeScale::new(total, params.smoothing);
+    let rules = SizeRules::new(params, total);
+    let dist_weights: Vec<f64> = counts.iter().map(Counts::total).collect();
+    let pre_starts = quantile_prebins(&dist_weights, params.max_prebins);
+    let prebins: Vec<Counts> = pre_starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| {
+            let e = pre_starts.get(k + 1).copied().unwrap_or(counts.len());
+            counts[s..e].iter().fold(Counts::default(), |a, c| a + *c)
+        })
+        .collect();
+    let requested = trend.unwrap_or(params.trend);
+    let (seg_starts, chosen) = if prebins.is_empty() {
+        (Vec::new(), Trend::Ascending)
+    } else {
+        best_partition(&prebins, &scale, &rules, params, requested)
+    };
+    // Regular bins.
+    let mut edges = Vec::new();
+    let mut bins = Vec::new();
+    for (k, &s) in seg_starts.iter().enumerate() {
+        let e = seg_starts.get(k + 1).copied().unwrap_or(prebins.len());
+        let c = prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c);
+        let lower = (k > 0).then(|| distinct[pre_starts[s]]);
+        let upper = seg_starts.get(k + 1).map(|&n| distinct[pre_starts[n]]);
+        if let Some(u) = upper {
+            edges.push(u);
+        }
+        bins.push(Bin {
+            label: interval_label(lower, upper),
+            kind: BinKind::Interval { lower, upper },
+            counts: c,
+            woe: scale.woe(c),
+            iv: scale.iv(c),
+        });
+    }
+    if bins.is_empty() {
+        // Every row is missing or special: one empty regular bin keeps the rule well-formed.
+        bins.push(Bin {
+            label: interval_label(None, None),
+            kind: BinKind::Interval {
+                lower: None,
+                upper: None,
+            },
+            counts: Counts::default(),
+            woe: scale.woe(Counts::default()),
+            iv: 0.0,
+        });
+    }
+    let n_regular = bins.len();
+    let missing_route = route_group(
+        &mut bins,
+        n_regular,
+        missing,
+        BinKind::Missing,
+        "missing".into(),
+        &scale,
+        &rules,
+        params.fallback,
+    );
+    let mut special_routes = Vec::with_capacity(specials.len());
+    for (s, &value) in specials.iter().enumerate() {
+        let route = route_group(
+            &mut bins,
+            n_regular,
+            special_counts[s],
+            BinKind::Special { value },
+            format!("special {}", fmt_num(value)),
+            &scale,
+            &rules,
+            params.fallback,
+        );
+        special_routes.push(SpecialRoute { value, route });
+    }
+    let iv = bins.iter().map(|b| b.iv).sum();
+    Ok(Binning {
+        rule: BinRule::Numeric {
+            edges,
+            specials: special_routes,
+            min: distinct.first().copied().unwrap_or(f64::NAN),
+            max: distinct.last().copied().unwrap_or(f64::NAN),
+        },
+        bins,
+        missing: missing_route,
+        trend: chosen,
+        iv,
+    })
+}
+
+/// Bin a categorical feature given per-row codes into `levels` (`crate::table::MISSING_CODE`
+/// for missing).
+pub fn bin_categorical(
+    codes: &[u32],
+    levels: &[String],
+    bad: &[bool],
+    weights: Option<&[f64]>,
+    params: &BinningParams,
+) -> Result<Binning, BinningError> {
+    let mut total = Counts::default();
+    let mut missing = Counts::default();
+    let mut per_level = vec![Counts::default(); levels.len()];
+    for (i, &code) in codes.iter().enumerate() {
+        let w = weight(weights, i);
+        total.add(bad[i], w);
+        match per_level.get_mut(code as usize) {
+            Some(c) => c.add(bad[i], w),
+            None => missing.add(bad[i], w),
+        }
+    }
+    check_classes(total)?;
+    let scale = WoeScale::new(total, params.smoothing);
+    let rules = SizeRules::new(params, total);
+    // Groups: every category with rows, rare ones pooled into one "other" group.
+    let rare_limit = params.min_bin_share * total.total();
+    let mut groups: Vec<(Vec<String>, Counts)> = Vec::new();
+    let mut other: (Vec<String>, Counts) = (Vec::new(), Counts::default());
+    for (level, c) in levels.iter().zip(&per_level) {
+        if c.total() <= 0.0 {
+            continue;
+        }
+        if c.total() < rare_limit * (1.0 - 1e-12) {
+            other.0.push(level.clone());
+            other.1 += *c;
+        } else {
+            groups.push((vec![level.clone()], *c));
+        }
+    }
+    if !other.0.is_empty() {
+        other.0.sort();
+        groups.push(other);
+    }
+    // Order by WoE (ties by first category name, for determinism).
+    groups.sort_by(|a, b| {
+        scale
+            .woe(a.1)
+            .total_cmp(&scale.woe(b.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    // Too many groups for the exact merge: pre-merge neighbours in WoE order into quantiles.
+    if groups.len() > params.max_prebins.max(2) {
+        let w: Vec<f64> = groups.iter().map(|g| g.1.total()).collect();
+        let starts = quantile_prebins(&w, params.max_prebins);
+        let mut merged = Vec::with_capacity(starts.len());
+        for (k, &s) in starts.iter().enumerate() {
+            let e = starts.get(k + 1).copied().unwrap_or(groups.len());
+            let mut cats: Vec<String> = groups[s..e].iter().flat_map(|g| g.0.clone()).collect();
+            cats.sort();
+            let c = groups[s..e].iter().fold(Counts::default(), |a, g| a + g.1);
+            merged.push((cats, c));
+        }
+        groups = merged;
+    }
+    let prebins: Vec<Counts> = groups.iter().map(|g| g.1).collect();
+    let (seg_starts, _) = if prebins.is_empty() {
+        (Vec::new(), Trend::Ascending)
+    } else {
+        best_partition(&prebins, &scale, &rules, params, Trend::Ascending)
+    };
+    let mut bins = Vec::new();
+    let mut routes = Vec::new();
+    for (k, &s) in seg_starts.iter().enumerate() {
+        let e = seg_starts.get(k + 1).copied().unwrap_or(groups.len());
+        let mut cats: Vec<String> = groups[s..e].iter().flat_map(|g| g.0.clone()).collect();
+        cats.sort();
+        let c = prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c);
+        for cat in &cats {
+            routes.push(CategoryRoute {
+                category: cat.clone(),
+                bin: k,
+            });
+        }
+        bins.push(Bin {
+            label: categories_label(&cats),
+            kind: BinKind::Categories { categories: cats },
+            counts: c,
+            woe: scale.woe(c),
+            iv: scale.iv(c),
+        });
+    }
+    if bins.is_empty() {
+        bins.push(Bin {
+            label: "{}".into(),
+            kind: BinKind::Categories {
+                categories: Vec::new(),
+            },
+            counts: Counts::default(),
+            woe: scale.woe(Counts::default()),
+            iv: 0.0,
+        });
+    }
+    routes.sort_by(|a, b| a.category.cmp(&b.category));
+    let n_regular = bins.len();
+    let unseen_bin = fallback_bin(&bins, n_regular, params.fallback);
+    let missing_route = route_group(
+        &mut bins,
+        n_regular,
+        missing,
+        BinKind::Missing,
+        "missing".into(),
+        &scale,
+        &rules,
+        params.fallback,
+    );
+    let iv = bins.iter().map(|b| b.iv).sum();
+    Ok(Binning {
+        rule: BinRule::Categorical {
+            categories: routes,
+            unseen_bin,
+        },
+        bins,
+        missing: missing_route,
+        trend: Trend::Ascending,
+        iv,
+    })
+}
+
+impl Binning {
+    /// The bin of a numeric value (NaN = missing). Infinite values fall in the end bins.
+    /// Returns `None` for a categorical binning.
+    pub fn numeric_bin(&self, x: f64) -> Option<usize> {
+        match &self.rule {
+            BinRule::Numeric { edges, specials, .. } => Some(if x.is_nan() {
+                self.missing.bin
+            } else if let Some(s) = specials.iter().find(|s| s.value == x) {
+                s.route.bin
+            } else {
+                edges.partition_point(|&e| e <= x)
+            }),
+            BinRule::Categorical { .. } => None,
+        }
+    }
+
+    /// The bin of a category (`None` = missing). Unseen categories go to the unseen bin.
+    /// Returns `None` for a numeric binning.
+    pub fn category_bin(&self, category: Option<&str>) -> Option<usize> {
+        match &self.rule {
+            BinRule::Categorical {
+                categories,
+                unseen_bin,
+            } => Some(match category {
+                None => self.missing.bin,
+                Some(c) => categories
+                    .binary_search_by(|r| r.category.as_str().cmp(c))
+                    .map_or(*unseen_bin, |i| categories[i].bin),
+            }),
+            BinRule::Numeric { .. } => None,
+        }
+    }
+
+    /// Number of regular (interval or category-set) bins.
+    pub fn n_regular(&self) -> usize {
+        self.bins
+            .iter()
+            .take_while(|b| matches!(b.kind, BinKind::Interval { .. } | BinKind::Categories { .. }))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(min_weight: f64, min_goods: f64, min_bads: f64) -> SizeRules {
+        SizeRules {
+            min_weight,
+            min_goods,
+            min_bads,
+        }
+    }
+
+    /// Every partition of `n` pre-bins, as segment start lists.
+    fn all_partitions(n: usize) -> Vec<Vec<usize>> {
+        (0u32..1 << (n - 1))
+            .map(|mask| {
+                let mut starts = vec![0];
+                starts.extend((1..n).filter(|i| mask & (1 << (i - 1)) != 0));
+                starts
+            })
+            .collect()
+    }
+
+    fn segments(prebins: &[Counts], starts: &[usize]) -> Vec<Counts> {
+        starts
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let e = starts.get(k + 1).copied().unwrap_or(prebins.len());
+                prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c)
+            })
+            .collect()
+    }
+
+    fn shape_ok(woes: &[f64], shape: Trend) -> bool {
+        let ups: Vec<bool> = woes.windows(2).map(|w| w[1] > w[0]).collect();
+        let downs: Vec<bool> = woes.windows(2).map(|w| w[1] < w[0]).collect();
+        match shape {
+            Trend::Ascending => ups.iter().all(|&u| u),
+            Trend::Descending => downs.iter().all(|&d| d),
+            Trend::Peak => {
+                let turn = ups.iter().position(|&u| !u).unwrap_or(ups.len());
+                ups[..turn].iter().all(|&u| u) && downs[turn..].iter().all(|&d| d)
+            }
+            Trend::Valley => {
+                let turn = downs.iter().position(|&d| !d).unwrap_or(downs.len());
+                downs[..turn].iter().all(|&d| d) && ups[turn..].iter().all(|&u| u)
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    fn brute_force(
+        prebins: &[Counts],
+        scale: &WoeScale,
+        rules: &SizeRules,
+        max_bins: usize,
+        shape: Trend,
+    ) -> Option<f64> {
+        all_partitions(prebins.len())
+            .into_iter()
+            .filter(|s| s.len() <= max_bins)
+            .filter_map(|starts| {
+                let segs = segments(prebins, &starts);
+                if !segs.iter().all(|c| rules.allows(*c)) {
+                    return None;
+                }
+                let woes: Vec<f64> = segs.iter().map(|c| scale.woe(*c)).collect();
+                shape_ok(&woes, shape).then(|| segs.iter().map(|c| scale.iv(*c)).sum::<f64>())
+            })
+            .max_by(f64::total_cmp)
+    }
+
+    /// A tiny deterministic generator for test inputs.
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *state >> 33
+    }
+
+    #[test]
+    fn dynamic_programme_matches_brute_force() {
+        let mut state = 12345u64;
+        for case in 0..400 {
+            let n = 1 + (lcg(&mut state) % 10) as usize;
+            let prebins: Vec<Counts> = (0..n)
+                .map(|_| {
+                    Counts::new(
+                        (lcg(&mut state) % 60) as f64,
+                        (lcg(&mut state) % 15) as f64,
+                    )
+                })
+                .collect();
+            let total = prebins.iter().fold(Counts::default(), |a, c| a + *c);
+            if total.goods == 0.0 || total.bads == 0.0 {
+                continue;
+            }
+            let scale = WoeScale::new(total, 0.5);
+            let r = rules(
+                (lcg(&mut state) % 40) as f64,
+                (lcg(&mut state) % 4) as f64,
+                (lcg(&mut state) % 4) as f64,
+            );
+            let max_bins = 1 + (lcg(&mut state) % 6) as usize;
+            for shape in [Trend::Ascending, Trend::Descending, Trend::Peak, Trend::Valley] {
+                let dp = optimal_partition(&prebins, &scale, &r, max_bins, shape);
+                let brute = brute_force(&prebins, &scale, &r, max_bins, shape);
+                match (dp, brute) {
+                    (None, None) => {}
+                    (Some((starts, iv)), Some(b)) => {
+                        assert!((iv - b).abs() < 1e-9, "case {case} {shape:?}: dp {iv} brute {b}");
+                        // The returned partition is feasible and has the claimed IV.
+                        assert_eq!(starts[0], 0);
+                        assert!(starts.len() <= max_bins);
+                        let segs = segments(&prebins, &starts);
+                        assert!(segs.iter().all(|c| r.allows(*c)), "case {case}");
+                        let woes: Vec<f64> = segs.iter().map(|c| scale.woe(*c)).collect();
+                        assert!(shape_ok(&woes, shape), "case {case} {shape:?} {woes:?}");
+                        let total_iv: f64 = segs.iter().map(|c| scale.iv(*c)).sum();
+                        assert!((total_iv - iv).abs() < 1e-9);
+                    }
+                    (dp, brute) => panic!("case {case} {shape:?}: dp {dp:?} brute {brute:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quantile_prebins_never_split_a_value() {
+        assert_eq!(quantile_prebins(&[1.0; 10], 5), vec![0, 2, 4, 6, 8]);
+        assert_eq!(quantile_prebins(&[1.0; 3], 20), vec![0, 1, 2]);
+        // One heavy value takes a whole pre-bin of its own.
+        assert_eq!(quantile_prebins(&[1.0, 50.0, 1.0, 1.0], 4), vec![0, 1, 2]);
+    }
+
+    fn sample(n: usize) -> (Vec<f64>, Vec<bool>) {
+        let mut state = 99u64;
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for _ in 0..n {
+            let x = (lcg(&mut state) % 1000) as f64 / 10.0;
+            let p = 0.02 + 0.25 * (x / 100.0);
+            let u = (lcg(&mut state) % 10_000) as f64 / 10_000.0;
+            xs.push(if lcg(&mut state) % 20 == 0 { f64::NAN } else { x });
+            ys.push(u < p);
+        }
+        (xs, ys)
+    }
+
+    #[test]
+    fn numeric_binning_is_monotone_and_complete() {
+        let (xs, ys) = sample(20_000);
+        let params = BinningParams::default();
+        let b = bin_numeric(&xs, &ys, None, &[], &params, None).unwrap();
+        assert_eq!(b.trend, Trend::Descending, "risk rises with x");
+        let n = b.n_regular();
+        assert!(n >= 3, "{:?}", b.bins);
+        for w in b.bins[..n].windows(2) {
+            assert!(w[1].woe < w[0].woe);
+        }
+        // Missing (5%) has its own bin; the counts add up to the rows.
+        assert!(b.missing.own_bin);
+        let total: f64 = b.bins.iter().map(|b| b.counts.total()).sum();
+        assert_eq!(total, 20_000.0);
+        // Each value lands in the bin whose interval holds it.
+        for &x in &xs {
+            let i = b.numeric_bin(x).unwrap();
+            match &b.bins[i].kind {
+                BinKind::Interval { lower, upper } => {
+                    assert!(lower.is_none_or(|l| x >= l) && upper.is_none_or(|u| x < u))
+                }
+                BinKind::Missing => assert!(x.is_nan()),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Bit-identical on a second run.
+        assert_eq!(b, bin_numeric(&xs, &ys, None, &[], &params, None).unwrap());
+    }
+
+    #[test]
+    fn small_missing_group_joins_the_riskiest_bin_explicitly() {
+        let (mut xs, ys) = sample(5_000);
+        for x in xs.iter_mut() {
+            if x.is_nan() {
+                *x = 1.0;
+            }
+        }
+        xs[0] = f64::NAN;
+        xs[1] = -1.0;
+        xs[2] = -1.0;
+        let b = bin_numeric(&xs, &ys, None, &[-1.0], &BinningParams::default(), None).unwrap();
+        let n = b.n_regular();
+        let riskiest = (0..n)
+            .min_by(|&i, &j| b.bins[i].woe.total_cmp(&b.bins[j].woe))
+            .unwrap();
+        assert!(!b.missing.own_bin);
+        assert_eq!(b.missing.bin, riskiest);
+        assert_eq!(b.missing.counts.total(), 1.0);
+        assert_eq!(b.numeric_bin(f64::NAN), Some(riskiest));
+        assert_eq!(b.numeric_bin(-1.0), Some(riskiest), "special value routed, not binned as -1");
+    }
+
+    #[test]
+    fn categorical_binning_orders_pools_and_routes_unseen() {
+        let levels: Vec<String> = ["a", "b", "c", "d", "rare1", "rare2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut codes = Vec::new();
+        let mut ys = Vec::new();
+        let spec = [(0, 3000, 0.02), (1, 3000, 0.10), (2, 2000, 0.05), (3, 1900, 0.20), (4, 50, 0.5), (5, 50, 0.5)];
+        for (code, n, rate) in spec {
+            let bads = (n as f64 * rate) as usize;
+            for k in 0..n {
+                codes.push(code);
+                ys.push(k < bads);
+            }
+        }
+        codes.push(crate::table::MISSING_CODE);
+        ys.push(false);
+        let b = bin_categorical(&codes, &levels, &ys, None, &BinningParams::default()).unwrap();
+        let n = b.n_regular();
+        for w in b.bins[..n].windows(2) {
+            assert!(w[1].woe > w[0].woe, "bins ordered by WoE");
+        }
+        let rare = b.category_bin(Some("rare1")).unwrap();
+        assert_eq!(rare, b.category_bin(Some("rare2")).unwrap(), "rare categories pooled");
+        let unseen = b.category_bin(Some("never seen")).unwrap();
+        let riskiest = (0..n)
+            .min_by(|&i, &j| b.bins[i].woe.total_cmp(&b.bins[j].woe))
+            .unwrap();
+        assert_eq!(unseen, riskiest);
+        assert_eq!(b.category_bin(None).unwrap(), b.missing.bin);
+        assert!(b.bins[b.category_bin(Some("a")).unwrap()].woe > b.bins[riskiest].woe);
+    }
+
+    #[test]
+    fn peak_finds_a_u_shaped_risk() {
+        let mut state = 5u64;
+        let mut xs = Vec::new();
+        let mut ys = Vec::new();
+        for _ in 0..40_000 {
+            let x = 18.0 + (lcg(&mut state) % 53) as f64;
+            let p = 0.03 + 0.0002 * (x - 42.0) * (x - 42.0);
+            ys.push(((lcg(&mut state) % 10_000) as f64 / 10_000.0) < p);
+            xs.push(x);
+        }
+        let params = BinningParams {
+            trend: Trend::AutoShape,
+            ..BinningParams::default()
+        };
+        let shaped = bin_numeric(&xs, &ys, None, &[], &params, None).unwrap();
+        assert_eq!(shaped.trend, Trend::Peak);
+        let mono = bin_numeric(&xs, &ys, None, &[], &BinningParams::default(), None).unwrap();
+        assert!(shaped.iv > mono.iv);
+    }
+
+    #[test]
+    fn infinite_values_and_one_class_are_errors() {
+        let err = bin_numeric(&[1.0, f64::INFINITY], &[true, false], None, &[], &BinningParams::default(), None);
+        assert!(matches!(err, Err(BinningError::NotFinite { row: 1, .. })));
+        let err = bin_numeric(&[1.0, 2.0], &[false, false], None, &[], &BinningParams::default(), None);
+        assert_eq!(err, Err(BinningError::OneClass("bads")));
+    }
+}

@@ -1,0 +1,632 @@
+//! Column tables read from CSV or JSON Lines files: numeric columns as `f64` (NaN = missing),
+//! categorical columns as interned strings.
+//!
+//! Types are inferred: a column is numeric when every non-missing cell parses as a number, and
+//! categorical otherwise; [`ReadOptions`] overrides the inference per column. Missing cells are
+//! the empty cell, `NA`, `N/A`, `null`, `NaN` and `None` (case-insensitive), and JSON `null`.
+//! Files are read twice (once to infer the types, once to parse), so that inference sees every
+//! row without holding the raw text in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::format::FileFormat;
+
+/// Errors raised while reading a table. Each names the file and, where it applies, the line,
+/// the column and the offending value.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TableError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not well-formed CSV or JSON Lines.
+    #[error("{path}, line {line}: {message}")]
+    Malformed {
+        /// File.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A cell's value is not acceptable for its column.
+    #[error("{path}, line {line}, column '{column}': value {value:?}: {reason}")]
+    BadValue {
+        /// File.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// The raw value.
+        value: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// Columns named in the options are not in the file.
+    #[error("{path}: column(s) not found: {}", .columns.join(", "))]
+    MissingColumns {
+        /// File.
+        path: PathBuf,
+        /// The missing names.
+        columns: Vec<String>,
+    },
+    /// The file has no rows.
+    #[error("{path}: no data rows")]
+    Empty {
+        /// File.
+        path: PathBuf,
+    },
+    /// The file format cannot be determined from the extension.
+    #[error("{path}: unknown file format (use a .csv or .jsonl extension, or --format)")]
+    UnknownFormat {
+        /// File.
+        path: PathBuf,
+    },
+}
+
+/// Values of one column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnData {
+    /// Numbers, NaN for missing.
+    Numeric(Vec<f64>),
+    /// Categories as indices into `levels` ([`MISSING_CODE`] for missing).
+    Categorical {
+        /// One code per row.
+        codes: Vec<u32>,
+        /// Distinct values, in order of first appearance.
+        levels: Vec<String>,
+    },
+}
+
+/// Code of a missing categorical cell.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// One named column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Header name.
+    pub name: String,
+    /// Values.
+    pub data: ColumnData,
+}
+
+/// A table of equally long columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl Table {
+    /// A table from columns, which must all have the same length.
+    ///
+    /// # Panics
+    /// When the lengths differ (a programming error, not an input error).
+    pub fn new(columns: Vec<Column>) -> Table {
+        let rows = columns.first().map_or(0, Column::len);
+        assert!(
+            columns.iter().all(|c| c.len() == rows),
+            "all columns of a table must have the same length"
+        );
+        Table { columns, rows }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The columns, in file order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Remove and return the column called `name`.
+    pub fn take_column(&mut self, name: &str) -> Option<Column> {
+        let i = self.columns.iter().position(|c| c.name == name)?;
+        Some(self.columns.remove(i))
+    }
+
+    /// The rows at `indices`, in that order (used for cross-validation folds).
+    pub fn select_rows(&self, indices: &[usize]) -> Table {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                data: match &c.data {
+                    ColumnData::Numeric(v) => ColumnData::Numeric(indices.iter().map(|&i| v[i]).collect()),
+                    ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
+                        codes: indices.iter().map(|&i| codes[i]).collect(),
+                        levels: levels.clone(),
+                    },
+                },
+            })
+            .collect();
+        Table {
+            columns,
+            rows: indices.len(),
+        }
+    }
+}
+
+impl Column {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match &self.data {
+            ColumnData::Numeric(v) => v.len(),
+            ColumnData::Categorical { codes, .. } => codes.len(),
+        }
+    }
+
+    /// Whether the column is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How to read a file into a [`Table`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// File format; from the extension when `None`.
+    pub format: Option<FileFormat>,
+    /// Columns forced categorical.
+    pub categorical: Vec<String>,
+    /// Columns forced numeric (a text cell is then an error).
+    pub numeric: Vec<String>,
+    /// Columns not read at all (ids, excluded columns).
+    pub skip: Vec<String>,
+    /// Columns that must be present.
+    pub required: Vec<String>,
+}
+
+/// One cell as found in the file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell<'a> {
+    Missing,
+    /// A number, with its text as written.
+    Number(f64, &'a str),
+    Text(&'a str),
+}
+
+/// Whether a text cell means "missing".
+pub fn is_missing_token(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || ["na", "n/a", "null", "nan", "none"]
+            .iter()
+            .any(|m| t.eq_ignore_ascii_case(m))
+}
+
+fn classify(s: &str) -> Cell<'_> {
+    if is_missing_token(s) {
+        return Cell::Missing;
+    }
+    match parse_number(s) {
+        Some(x) => Cell::Number(x, s.trim()),
+        None => Cell::Text(s),
+    }
+}
+
+/// Parse a number the way a spreadsheet user means it: decimal or scientific notation,
+/// surrounding spaces allowed; `inf`/`infinity` are numbers (rejected later where they do not
+/// belong), other words are not.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let first = *t.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|x| !x.is_nan())
+}
+
+/// Read a CSV or JSON Lines file into a table.
+pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
+    let format = match options.format.or_else(|| FileFormat::from_path(path)) {
+        Some(f) => f,
+        None => {
+            return Err(TableError::UnknownFormat {
+                path: path.to_path_buf(),
+            })
+        }
+    };
+    let io_err = |source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let open = || File::open(path).map_err(io_err);
+    let names = match format {
+        FileFormat::Csv => csv_header(open()?, path)?,
+        FileFormat::Jsonl => jsonl_keys(open()?, path)?,
+    };
+    let missing: Vec<String> = options
+        .required
+        .iter()
+        .chain(&options.categorical)
+        .chain(&options.numeric)
+        .filter(|c| !names.contains(c))
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        let mut columns = missing;
+        columns.sort();
+        return Err(TableError::MissingColumns {
+            path: path.to_path_buf(),
+            columns,
+        });
+    }
+    let keep: Vec<bool> = names.iter().map(|n| !options.skip.contains(n)).collect();
+
+    // Pass 1: infer the types.
+    let mut all_numeric = vec![true; names.len()];
+    for_each_row(format, open()?, path, &names, |_, cells| {
+        for (c, cell) in cells.iter().enumerate() {
+            if keep[c] && matches!(cell, Cell::Text(_)) {
+                all_numeric[c] = false;
+            }
+        }
+        Ok(())
+    })?;
+    let numeric: Vec<bool> = names
+        .iter()
+        .zip(&all_numeric)
+        .map(|(n, &inferred)| {
+            if options.categorical.contains(n) {
+                false
+            } else {
+                options.numeric.contains(n) || inferred
+            }
+        })
+        .collect();
+
+    // Pass 2: parse.
+    enum Builder {
+        Skip,
+        Numeric(Vec<f64>),
+        Categorical(Vec<u32>, HashMap<String, u32>, Vec<String>),
+    }
+    let mut builders: Vec<Builder> = (0..names.len())
+        .map(|c| match (keep[c], numeric[c]) {
+            (false, _) => Builder::Skip,
+            (true, true) => Builder::Numeric(Vec::new()),
+            (true, false) => Builder::Categorical(Vec::new(), HashMap::new(), Vec::new()),
+        })
+        .collect();
+    let mut rows = 0usize;
+    for_each_row(format, open()?, path, &names, |line, cells| {
+        rows += 1;
+        for (c, cell) in cells.iter().enumerate() {
+            match &mut builders[c] {
+                Builder::Skip => {}
+                Builder::Numeric(values) => values.push(match cell {
+                    Cell::Missing => f64::NAN,
+                    Cell::Number(x, _) => *x,
+                    Cell::Text(t) => {
+                        return Err(TableError::BadValue {
+                            path: path.to_path_buf(),
+                            line,
+                            column: names[c].clone(),
+                            value: (*t).to_string(),
+                            reason: "text in a numeric column".into(),
+                        })
+                    }
+                }),
+                Builder::Categorical(codes, index, levels) => {
+                    let value: &str = match cell {
+                        Cell::Missing => {
+                            codes.push(MISSING_CODE);
+                            continue;
+                        }
+                        Cell::Number(_, t) | Cell::Text(t) => t.trim(),
+                    };
+                    let code = match index.get(value) {
+                        Some(&code) => code,
+                        None => {
+                            let code = levels.len() as u32;
+                            index.insert(value.to_string(), code);
+                            levels.push(value.to_string());
+                            code
+                        }
+                    };
+                    codes.push(code);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if rows == 0 {
+        return Err(TableError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let columns = names
+        .into_iter()
+        .zip(builders)
+        .filter_map(|(name, b)| match b {
+            Builder::Skip => None,
+            Builder::Numeric(v) => Some(Column {
+                name,
+                data: ColumnData::Numeric(v),
+            }),
+            Builder::Categorical(codes, _, levels) => Some(Column {
+                name,
+                data: ColumnData::Categorical { codes, levels },
+            }),
+        })
+        .collect();
+    Ok(Table { columns, rows })
+}
+
+fn csv_header(file: File, path: &Path) -> Result<Vec<String>, TableError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(file);
+    let header = reader.headers().map_err(|e| csv_error(e, path))?;
+    let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+    check_unique(&names, path)?;
+    Ok(names)
+}
+
+fn check_unique(names: &[String], path: &Path) -> Result<(), TableError> {
+    let mut seen = HashSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(TableError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("column '{n}' appears twice in the header"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn jsonl_keys(file: File, path: &Path) -> Result<Vec<String>, TableError> {
+    let mut line = String::new();
+    let mut reader = BufReader::new(file);
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        number += 1;
+        let n = reader.read_line(&mut line).map_err(|source| TableError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if n == 0 {
+            return Err(TableError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let object = parse_json_object(&line, path, number)?;
+        return Ok(object.keys().cloned().collect());
+    }
+}
+
+fn parse_json_object(
+    line: &str,
+    path: &Path,
+    number: u64,
+) -> Result<serde_json::Map<String, serde_json::Value>, TableError> {
+    match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(TableError::Malformed {
+            path: path.to_path_buf(),
+            line: number,
+            message: "not a JSON object".into(),
+        }),
+        Err(e) => Err(TableError::Malformed {
+            path: path.to_path_buf(),
+            line: number,
+            message: format!("invalid JSON: {e}"),
+        }),
+    }
+}
+
+fn csv_error(e: csv::Error, path: &Path) -> TableError {
+    let line = e.position().map_or(0, csv::Position::line);
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => TableError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => TableError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{len} fields where the header has {expected_len}"),
+        },
+        csv::ErrorKind::Utf8 { err, .. } => TableError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("invalid UTF-8 in field {}", err.field() + 1),
+        },
+        other => TableError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// Call `f(line, cells)` for every data row, cells in header order.
+fn for_each_row<R: Read>(
+    format: FileFormat,
+    input: R,
+    path: &Path,
+    names: &[String],
+    mut f: impl FnMut(u64, &[Cell<'_>]) -> Result<(), TableError>,
+) -> Result<(), TableError> {
+    match format {
+        FileFormat::Csv => {
+            let mut reader = csv::ReaderBuilder::new().from_reader(input);
+            let mut record = csv::StringRecord::new();
+            loop {
+                match reader.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => return Err(csv_error(e, path)),
+                }
+                let line = record.position().map_or(0, csv::Position::line);
+                let cells: Vec<Cell<'_>> = record.iter().map(classify).collect();
+                f(line, &cells)?;
+            }
+        }
+        FileFormat::Jsonl => {
+            let reader = BufReader::new(input);
+            for (i, line) in reader.lines().enumerate() {
+                let number = i as u64 + 1;
+                let line = line.map_err(|source| TableError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let object = parse_json_object(&line, path, number)?;
+                if let Some(extra) = object.keys().find(|k| !names.contains(k)) {
+                    return Err(TableError::Malformed {
+                        path: path.to_path_buf(),
+                        line: number,
+                        message: format!("key '{extra}' is not in the first record"),
+                    });
+                }
+                let mut texts: Vec<Option<String>> = Vec::with_capacity(names.len());
+                for n in names {
+                    texts.push(match object.get(n) {
+                        None | Some(serde_json::Value::Null) => None,
+                        Some(serde_json::Value::String(s)) => Some(s.clone()),
+                        Some(serde_json::Value::Number(x)) => Some(x.to_string()),
+                        Some(serde_json::Value::Bool(b)) => Some(u8::from(*b).to_string()),
+                        Some(other) => {
+                            return Err(TableError::BadValue {
+                                path: path.to_path_buf(),
+                                line: number,
+                                column: n.clone(),
+                                value: other.to_string(),
+                                reason: "nested arrays and objects are not supported".into(),
+                            })
+                        }
+                    });
+                }
+                let cells: Vec<Cell<'_>> = texts
+                    .iter()
+                    .map(|t| t.as_deref().map_or(Cell::Missing, classify))
+                    .collect();
+                f(number, &cells)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write_temp(name: &str, content: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("microscore-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(content.as_bytes())
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn infers_types_and_missing_tokens() {
+        let path = write_temp(
+            "infer.csv",
+            "id,age,kind,code,flag\nA1,30,farm,007,1\nA2,NA,shop,12,0\nA3, 41 ,,x,1\n",
+        );
+        let options = ReadOptions {
+            skip: vec!["id".into()],
+            ..ReadOptions::default()
+        };
+        let table = read_table(&path, &options).unwrap();
+        assert_eq!(table.n_rows(), 3);
+        assert!(table.column("id").is_none());
+        match &table.column("age").unwrap().data {
+            ColumnData::Numeric(v) => {
+                assert_eq!(v[0], 30.0);
+                assert!(v[1].is_nan());
+                assert_eq!(v[2], 41.0);
+            }
+            other => panic!("{other:?}"),
+        }
+        match &table.column("kind").unwrap().data {
+            ColumnData::Categorical { codes, levels } => {
+                assert_eq!(levels, &["farm", "shop"]);
+                assert_eq!(codes, &[0, 1, MISSING_CODE]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A column with any text is categorical; numbers keep their text.
+        match &table.column("code").unwrap().data {
+            ColumnData::Categorical { levels, .. } => assert_eq!(levels, &["007", "12", "x"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn overrides_and_errors_name_the_place() {
+        let path = write_temp("override.csv", "a,b\n1,2\n3,x\n");
+        let options = ReadOptions {
+            categorical: vec!["a".into()],
+            ..ReadOptions::default()
+        };
+        let t = read_table(&path, &options).unwrap();
+        assert!(matches!(t.column("a").unwrap().data, ColumnData::Categorical { .. }));
+        let options = ReadOptions {
+            numeric: vec!["b".into()],
+            ..ReadOptions::default()
+        };
+        let err = read_table(&path, &options).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("'b'") && err.contains("\"x\""), "{err}");
+        let options = ReadOptions {
+            required: vec!["target".into()],
+            ..ReadOptions::default()
+        };
+        let err = read_table(&path, &options).unwrap_err().to_string();
+        assert!(err.contains("not found: target"), "{err}");
+    }
+
+    #[test]
+    fn ragged_csv_is_an_error_with_a_line() {
+        let path = write_temp("ragged.csv", "a,b\n1,2\n3\n");
+        let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("1 fields where the header has 2"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_reads_like_csv() {
+        let csv = write_temp("same.csv", "x,k,y\n1.5,a,1\n,b,0\n");
+        let jsonl = write_temp(
+            "same.jsonl",
+            "{\"x\":1.5,\"k\":\"a\",\"y\":true}\n\n{\"x\":null,\"k\":\"b\",\"y\":false}\n",
+        );
+        let a = read_table(&csv, &ReadOptions::default()).unwrap();
+        let b = read_table(&jsonl, &ReadOptions::default()).unwrap();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}

@@ -1,0 +1,108 @@
+//! Weight of evidence and information value.
+//!
+//! Conventions (see `docs/scorecard.md`): the WoE of a bin is
+//! `ln(good share / bad share)`, positive for bins safer than average, with additive smoothing of
+//! the counts, `ln(((goods + a) / G) / ((bads + a) / B))` (default `a = 0.5`), so an empty cell never
+//! gives an infinite WoE. The bin's information value is `(good share - bad share) * WoE` with
+//! unsmoothed shares; a feature's IV is the sum over its bins. Both are additive over bins, which
+//! the optimal binning relies on.
+
+use serde::{Deserialize, Serialize};
+
+/// Weighted numbers of goods and bads.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Weight of non-defaulted rows.
+    pub goods: f64,
+    /// Weight of defaulted rows.
+    pub bads: f64,
+}
+
+impl Counts {
+    /// Counts from goods and bads.
+    pub const fn new(goods: f64, bads: f64) -> Counts {
+        Counts { goods, bads }
+    }
+
+    /// Total weight.
+    pub fn total(&self) -> f64 {
+        self.goods + self.bads
+    }
+
+    /// Add one row of weight `w`.
+    pub fn add(&mut self, bad: bool, w: f64) {
+        if bad {
+            self.bads += w;
+        } else {
+            self.goods += w;
+        }
+    }
+
+    /// Bad rate (NaN when empty).
+    pub fn bad_rate(&self) -> f64 {
+        self.bads / self.total()
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts::new(self.goods + o.goods, self.bads + o.bads)
+    }
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.goods += o.goods;
+        self.bads += o.bads;
+    }
+}
+
+impl std::ops::Sub for Counts {
+    type Output = Counts;
+    fn sub(self, o: Counts) -> Counts {
+        Counts::new(self.goods - o.goods, self.bads - o.bads)
+    }
+}
+
+/// WoE and IV of bins relative to fixed totals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WoeScale {
+    total: Counts,
+    smoothing: f64,
+}
+
+impl WoeScale {
+    /// A scale for a feature whose rows total `total`, with additive `smoothing` (>= 0).
+    pub fn new(total: Counts, smoothing: f64) -> WoeScale {
+        WoeScale { total, smoothing }
+    }
+
+    /// Weight of evidence of a bin: positive when the bin is safer than the population.
+    pub fn woe(&self, c: Counts) -> f64 {
+        let a = self.smoothing;
+        ((c.goods + a) / self.total.goods).ln() - ((c.bads + a) / self.total.bads).ln()
+    }
+
+    /// Information value of a bin.
+    pub fn iv(&self, c: Counts) -> f64 {
+        (c.goods / self.total.goods - c.bads / self.total.bads) * self.woe(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn woe_sign_and_smoothing() {
+        let s = WoeScale::new(Counts::new(900.0, 100.0), 0.5);
+        assert!(s.woe(Counts::new(300.0, 10.0)) > 0.0, "safer bin has positive WoE");
+        assert!(s.woe(Counts::new(100.0, 50.0)) < 0.0, "riskier bin has negative WoE");
+        assert!(s.woe(Counts::new(10.0, 0.0)).is_finite());
+        assert!(s.woe(Counts::new(0.0, 10.0)).is_finite());
+        assert!(s.iv(Counts::new(100.0, 50.0)) > 0.0);
+        let exact = WoeScale::new(Counts::new(900.0, 100.0), 0.0);
+        assert!((exact.woe(Counts::new(90.0, 10.0))).abs() < 1e-12);
+    }
+}
