@@ -203,10 +203,10 @@ pub enum BinRule {
         edges: Vec<f64>,
         /// Special values with their own routes.
         specials: Vec<SpecialRoute>,
-        /// Smallest regular value seen in training.
-        min: f64,
-        /// Largest regular value seen in training.
-        max: f64,
+        /// Smallest regular value seen in training (`None` if there was none).
+        min: Option<f64>,
+        /// Largest regular value seen in training (`None` if there was none).
+        max: Option<f64>,
     },
     /// Categorical feature.
     Categorical {
@@ -387,7 +387,10 @@ fn best_partition(
     trend: Trend,
 ) -> (Vec<usize>, Trend) {
     let solve = |shape| optimal_partition(prebins, scale, rules, params.max_bins, shape);
-    let pick = |a: Option<(Vec<usize>, f64)>, ta: Trend, b: Option<(Vec<usize>, f64)>, tb: Trend| match (a, b) {
+    let pick = |a: Option<(Vec<usize>, f64)>,
+                ta: Trend,
+                b: Option<(Vec<usize>, f64)>,
+                tb: Trend| match (a, b) {
         (Some(a), Some(b)) => {
             if b.1 > a.1 {
                 (Some(b), tb)
@@ -413,9 +416,16 @@ fn best_partition(
                 solve(Trend::Descending),
                 Trend::Descending,
             );
-            let (shaped, shaped_t) = pick(solve(Trend::Peak), Trend::Peak, solve(Trend::Valley), Trend::Valley);
+            let (shaped, shaped_t) = pick(
+                solve(Trend::Peak),
+                Trend::Peak,
+                solve(Trend::Valley),
+                Trend::Valley,
+            );
             match (&mono, &shaped) {
-                (Some(m), Some(s)) if s.1 > m.1 * (1.0 + params.shape_min_gain) && s.0.len() > 2 => {
+                (Some(m), Some(s))
+                    if s.1 > m.1 * (1.0 + params.shape_min_gain) && s.0.len() > 2 =>
+                {
                     (shaped, shaped_t)
                 }
                 _ => (mono, mono_t),
@@ -424,7 +434,14 @@ fn best_partition(
     };
     match chosen {
         Some((starts, _)) => (starts, shape),
-        None => (vec![0], if trend == Trend::Descending { Trend::Descending } else { Trend::Ascending }),
+        None => (
+            vec![0],
+            if trend == Trend::Descending {
+                Trend::Descending
+            } else {
+                Trend::Ascending
+            },
+        ),
     }
 }
 
@@ -496,36 +513,37 @@ fn fallback_bin(bins: &[Bin], regular: usize, fallback: Fallback) -> usize {
     pick
 }
 
-/// Give a group (missing, a special value) its own bin if it is large enough, else route it to
-/// the fallback bin.
-fn route_group(
-    bins: &mut Vec<Bin>,
-    regular: usize,
-    counts: Counts,
-    kind: BinKind,
-    label: String,
-    scale: &WoeScale,
-    rules: &SizeRules,
+/// Routes groups of rows (missing values, a special value) once the regular bins are known.
+struct Router<'a> {
+    scale: &'a WoeScale,
+    rules: &'a SizeRules,
     fallback: Fallback,
-) -> Route {
-    if rules.allows(counts) {
-        bins.push(Bin {
-            label,
-            kind,
-            counts,
-            woe: scale.woe(counts),
-            iv: scale.iv(counts),
-        });
-        Route {
-            bin: bins.len() - 1,
-            own_bin: true,
-            counts,
-        }
-    } else {
-        Route {
-            bin: fallback_bin(bins, regular, fallback),
-            own_bin: false,
-            counts,
+    /// Number of regular bins at the start of `bins`.
+    regular: usize,
+}
+
+impl Router<'_> {
+    /// Give a group its own bin if it is large enough, else route it to the fallback bin.
+    fn route(&self, bins: &mut Vec<Bin>, counts: Counts, kind: BinKind, label: String) -> Route {
+        if self.rules.allows(counts) {
+            bins.push(Bin {
+                label,
+                kind,
+                counts,
+                woe: self.scale.woe(counts),
+                iv: self.scale.iv(counts),
+            });
+            Route {
+                bin: bins.len() - 1,
+                own_bin: true,
+                counts,
+            }
+        } else {
+            Route {
+                bin: fallback_bin(bins, self.regular, self.fallback),
+                own_bin: false,
+                counts,
+            }
         }
     }
 }
@@ -635,28 +653,21 @@ pub fn bin_numeric(
             iv: 0.0,
         });
     }
-    let n_regular = bins.len();
-    let missing_route = route_group(
-        &mut bins,
-        n_regular,
-        missing,
-        BinKind::Missing,
-        "missing".into(),
-        &scale,
-        &rules,
-        params.fallback,
-    );
+    let router = Router {
+        scale: &scale,
+        rules: &rules,
+        fallback: params.fallback,
+        regular: bins.len(),
+    };
+    let missing_route = router.route(&mut bins, missing, BinKind::Missing, "missing".into());
     let mut special_routes = Vec::with_capacity(specials.len());
     for (s, &value) in specials.iter().enumerate() {
-        let route = route_group(
+        let label = format!("special {}", fmt_num(value));
+        let route = router.route(
             &mut bins,
-            n_regular,
             special_counts[s],
             BinKind::Special { value },
-            format!("special {}", fmt_num(value)),
-            &scale,
-            &rules,
-            params.fallback,
+            label,
         );
         special_routes.push(SpecialRoute { value, route });
     }
@@ -665,8 +676,8 @@ pub fn bin_numeric(
         rule: BinRule::Numeric {
             edges,
             specials: special_routes,
-            min: distinct.first().copied().unwrap_or(f64::NAN),
-            max: distinct.last().copied().unwrap_or(f64::NAN),
+            min: distinct.first().copied(),
+            max: distinct.last().copied(),
         },
         bins,
         missing: missing_route,
@@ -777,18 +788,14 @@ pub fn bin_categorical(
         });
     }
     routes.sort_by(|a, b| a.category.cmp(&b.category));
-    let n_regular = bins.len();
-    let unseen_bin = fallback_bin(&bins, n_regular, params.fallback);
-    let missing_route = route_group(
-        &mut bins,
-        n_regular,
-        missing,
-        BinKind::Missing,
-        "missing".into(),
-        &scale,
-        &rules,
-        params.fallback,
-    );
+    let unseen_bin = fallback_bin(&bins, bins.len(), params.fallback);
+    let router = Router {
+        scale: &scale,
+        rules: &rules,
+        fallback: params.fallback,
+        regular: bins.len(),
+    };
+    let missing_route = router.route(&mut bins, missing, BinKind::Missing, "missing".into());
     let iv = bins.iter().map(|b| b.iv).sum();
     Ok(Binning {
         rule: BinRule::Categorical {
@@ -807,7 +814,9 @@ impl Binning {
     /// Returns `None` for a categorical binning.
     pub fn numeric_bin(&self, x: f64) -> Option<usize> {
         match &self.rule {
-            BinRule::Numeric { edges, specials, .. } => Some(if x.is_nan() {
+            BinRule::Numeric {
+                edges, specials, ..
+            } => Some(if x.is_nan() {
                 self.missing.bin
             } else if let Some(s) = specials.iter().find(|s| s.value == x) {
                 s.route.bin
@@ -839,7 +848,12 @@ impl Binning {
     pub fn n_regular(&self) -> usize {
         self.bins
             .iter()
-            .take_while(|b| matches!(b.kind, BinKind::Interval { .. } | BinKind::Categories { .. }))
+            .take_while(|b| {
+                matches!(
+                    b.kind,
+                    BinKind::Interval { .. } | BinKind::Categories { .. }
+                )
+            })
             .count()
     }
 }
@@ -919,7 +933,9 @@ mod tests {
 
     /// A tiny deterministic generator for test inputs.
     fn lcg(state: &mut u64) -> u64 {
-        *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         *state >> 33
     }
 
@@ -929,12 +945,7 @@ mod tests {
         for case in 0..400 {
             let n = 1 + (lcg(&mut state) % 10) as usize;
             let prebins: Vec<Counts> = (0..n)
-                .map(|_| {
-                    Counts::new(
-                        (lcg(&mut state) % 60) as f64,
-                        (lcg(&mut state) % 15) as f64,
-                    )
-                })
+                .map(|_| Counts::new((lcg(&mut state) % 60) as f64, (lcg(&mut state) % 15) as f64))
                 .collect();
             let total = prebins.iter().fold(Counts::default(), |a, c| a + *c);
             if total.goods == 0.0 || total.bads == 0.0 {
@@ -947,13 +958,21 @@ mod tests {
                 (lcg(&mut state) % 4) as f64,
             );
             let max_bins = 1 + (lcg(&mut state) % 6) as usize;
-            for shape in [Trend::Ascending, Trend::Descending, Trend::Peak, Trend::Valley] {
+            for shape in [
+                Trend::Ascending,
+                Trend::Descending,
+                Trend::Peak,
+                Trend::Valley,
+            ] {
                 let dp = optimal_partition(&prebins, &scale, &r, max_bins, shape);
                 let brute = brute_force(&prebins, &scale, &r, max_bins, shape);
                 match (dp, brute) {
                     (None, None) => {}
                     (Some((starts, iv)), Some(b)) => {
-                        assert!((iv - b).abs() < 1e-9, "case {case} {shape:?}: dp {iv} brute {b}");
+                        assert!(
+                            (iv - b).abs() < 1e-9,
+                            "case {case} {shape:?}: dp {iv} brute {b}"
+                        );
                         // The returned partition is feasible and has the claimed IV.
                         assert_eq!(starts[0], 0);
                         assert!(starts.len() <= max_bins);
@@ -986,7 +1005,11 @@ mod tests {
             let x = (lcg(&mut state) % 1000) as f64 / 10.0;
             let p = 0.02 + 0.25 * (x / 100.0);
             let u = (lcg(&mut state) % 10_000) as f64 / 10_000.0;
-            xs.push(if lcg(&mut state) % 20 == 0 { f64::NAN } else { x });
+            xs.push(if lcg(&mut state) % 20 == 0 {
+                f64::NAN
+            } else {
+                x
+            });
             ys.push(u < p);
         }
         (xs, ys)
@@ -1042,7 +1065,11 @@ mod tests {
         assert_eq!(b.missing.bin, riskiest);
         assert_eq!(b.missing.counts.total(), 1.0);
         assert_eq!(b.numeric_bin(f64::NAN), Some(riskiest));
-        assert_eq!(b.numeric_bin(-1.0), Some(riskiest), "special value routed, not binned as -1");
+        assert_eq!(
+            b.numeric_bin(-1.0),
+            Some(riskiest),
+            "special value routed, not binned as -1"
+        );
     }
 
     #[test]
@@ -1053,7 +1080,14 @@ mod tests {
             .collect();
         let mut codes = Vec::new();
         let mut ys = Vec::new();
-        let spec = [(0, 3000, 0.02), (1, 3000, 0.10), (2, 2000, 0.05), (3, 1900, 0.20), (4, 50, 0.5), (5, 50, 0.5)];
+        let spec = [
+            (0, 3000, 0.02),
+            (1, 3000, 0.10),
+            (2, 2000, 0.05),
+            (3, 1900, 0.20),
+            (4, 50, 0.5),
+            (5, 50, 0.5),
+        ];
         for (code, n, rate) in spec {
             let bads = (n as f64 * rate) as usize;
             for k in 0..n {
@@ -1069,7 +1103,11 @@ mod tests {
             assert!(w[1].woe > w[0].woe, "bins ordered by WoE");
         }
         let rare = b.category_bin(Some("rare1")).unwrap();
-        assert_eq!(rare, b.category_bin(Some("rare2")).unwrap(), "rare categories pooled");
+        assert_eq!(
+            rare,
+            b.category_bin(Some("rare2")).unwrap(),
+            "rare categories pooled"
+        );
         let unseen = b.category_bin(Some("never seen")).unwrap();
         let riskiest = (0..n)
             .min_by(|&i, &j| b.bins[i].woe.total_cmp(&b.bins[j].woe))
@@ -1102,9 +1140,23 @@ mod tests {
 
     #[test]
     fn infinite_values_and_one_class_are_errors() {
-        let err = bin_numeric(&[1.0, f64::INFINITY], &[true, false], None, &[], &BinningParams::default(), None);
+        let err = bin_numeric(
+            &[1.0, f64::INFINITY],
+            &[true, false],
+            None,
+            &[],
+            &BinningParams::default(),
+            None,
+        );
         assert!(matches!(err, Err(BinningError::NotFinite { row: 1, .. })));
-        let err = bin_numeric(&[1.0, 2.0], &[false, false], None, &[], &BinningParams::default(), None);
+        let err = bin_numeric(
+            &[1.0, 2.0],
+            &[false, false],
+            None,
+            &[],
+            &BinningParams::default(),
+            None,
+        );
         assert_eq!(err, Err(BinningError::OneClass("bads")));
     }
 }

@@ -11,10 +11,16 @@
 #![warn(missing_docs)]
 
 pub mod binning;
+pub mod fit;
 pub mod format;
 pub mod metrics;
+pub mod model;
+pub mod scaling;
+pub mod scoring;
+pub mod selection;
 pub mod synth;
 pub mod table;
+pub mod train;
 pub mod woe;
 
 pub use format::FileFormat;

@@ -149,7 +149,9 @@ impl Table {
             .map(|c| Column {
                 name: c.name.clone(),
                 data: match &c.data {
-                    ColumnData::Numeric(v) => ColumnData::Numeric(indices.iter().map(|&i| v[i]).collect()),
+                    ColumnData::Numeric(v) => {
+                        ColumnData::Numeric(indices.iter().map(|&i| v[i]).collect())
+                    }
                     ColumnData::Categorical { codes, levels } => ColumnData::Categorical {
                         codes: indices.iter().map(|&i| codes[i]).collect(),
                         levels: levels.clone(),
@@ -232,6 +234,23 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     t.parse::<f64>().ok().filter(|x| !x.is_nan())
+}
+
+/// The column names of a CSV or JSON Lines file (the keys of its first record for JSON Lines).
+pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String>, TableError> {
+    let format = format
+        .or_else(|| FileFormat::from_path(path))
+        .ok_or_else(|| TableError::UnknownFormat {
+            path: path.to_path_buf(),
+        })?;
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match format {
+        FileFormat::Csv => csv_header(file, path),
+        FileFormat::Jsonl => jsonl_keys(file, path),
+    }
 }
 
 /// Read a CSV or JSON Lines file into a table.
@@ -402,10 +421,12 @@ fn jsonl_keys(file: File, path: &Path) -> Result<Vec<String>, TableError> {
     loop {
         line.clear();
         number += 1;
-        let n = reader.read_line(&mut line).map_err(|source| TableError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|source| TableError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if n == 0 {
             return Err(TableError::Empty {
                 path: path.to_path_buf(),
@@ -596,13 +617,19 @@ mod tests {
             ..ReadOptions::default()
         };
         let t = read_table(&path, &options).unwrap();
-        assert!(matches!(t.column("a").unwrap().data, ColumnData::Categorical { .. }));
+        assert!(matches!(
+            t.column("a").unwrap().data,
+            ColumnData::Categorical { .. }
+        ));
         let options = ReadOptions {
             numeric: vec!["b".into()],
             ..ReadOptions::default()
         };
         let err = read_table(&path, &options).unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("'b'") && err.contains("\"x\""), "{err}");
+        assert!(
+            err.contains("line 3") && err.contains("'b'") && err.contains("\"x\""),
+            "{err}"
+        );
         let options = ReadOptions {
             required: vec!["target".into()],
             ..ReadOptions::default()
@@ -614,8 +641,13 @@ mod tests {
     #[test]
     fn ragged_csv_is_an_error_with_a_line() {
         let path = write_temp("ragged.csv", "a,b\n1,2\n3\n");
-        let err = read_table(&path, &ReadOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("line 3") && err.contains("1 fields where the header has 2"), "{err}");
+        let err = read_table(&path, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 3") && err.contains("1 fields where the header has 2"),
+            "{err}"
+        );
     }
 
     #[test]

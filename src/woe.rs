@@ -97,8 +97,14 @@ mod tests {
     #[test]
     fn woe_sign_and_smoothing() {
         let s = WoeScale::new(Counts::new(900.0, 100.0), 0.5);
-        assert!(s.woe(Counts::new(300.0, 10.0)) > 0.0, "safer bin has positive WoE");
-        assert!(s.woe(Counts::new(100.0, 50.0)) < 0.0, "riskier bin has negative WoE");
+        assert!(
+            s.woe(Counts::new(300.0, 10.0)) > 0.0,
+            "safer bin has positive WoE"
+        );
+        assert!(
+            s.woe(Counts::new(100.0, 50.0)) < 0.0,
+            "riskier bin has negative WoE"
+        );
         assert!(s.woe(Counts::new(10.0, 0.0)).is_finite());
         assert!(s.woe(Counts::new(0.0, 10.0)).is_finite());
         assert!(s.iv(Counts::new(100.0, 50.0)) > 0.0);

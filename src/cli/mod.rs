@@ -1,6 +1,8 @@
 //! Command-line interface: argument parsing and the subcommands.
 
+mod inspect;
 mod synth;
+mod train;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Synth(synth::SynthArgs),
+    Train(Box<train::TrainArgs>),
+    Inspect(inspect::InspectArgs),
 }
 
 /// An error to report on one line, then exit non-zero.
@@ -52,9 +56,12 @@ impl CliError {
 
 /// Parse the arguments, run the subcommand and turn its outcome into an exit code.
 pub fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Synth(args) => synth::run(args),
+        Command::Train(args) => train::run(*args),
+        Command::Inspect(args) => inspect::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,5 +85,15 @@ fn with_threads<T: Send>(
             .build()
             .map_err(|e| CliError::msg(format!("cannot start {n} threads: {e}")))?
             .install(f),
+    }
+}
+
+/// Die quietly when the reader of standard output goes away (`microscore ... | head`), as
+/// command-line tools do, instead of reporting a write error.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting the default disposition of SIGPIPE at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

