@@ -5,16 +5,24 @@
 //! reason codes, and generate realistic synthetic applications to try it on.
 //!
 //! The library is organised one module per concept:
+//! - [`table`]: column tables read from CSV / JSON Lines;
+//! - [`binning`], [`woe`]: optimal binning (exact DP), weight of evidence and IV;
+//! - [`selection`], [`fit`]: IV / correlation filters, the logistic fit;
+//! - [`scaling`]: points scaling and risk grades; [`model`]: the model file;
+//! - [`train`]: the training pipeline; [`scoring`]: scores, reasons and flags;
+//! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
 //! - [`format`]: file formats and atomic output files.
 #![warn(missing_docs)]
 
 pub mod binning;
+pub mod default_model;
 pub mod fit;
 pub mod format;
 pub mod metrics;
 pub mod model;
+pub mod policy;
 pub mod scaling;
 pub mod scoring;
 pub mod selection;
@@ -29,3 +37,8 @@ pub use format::FileFormat;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The scoring guide's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../docs/scoring.md")]
+#[cfg(doctest)]
+pub struct ScoringDoctests;

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::binning::{BinKind, BinRule, Binning, BinningParams, Trend};
 use crate::fit::FitParams;
+use crate::policy::Policy;
 use crate::scaling::{GradeBand, Scaling};
 
 /// Name in the `format` field of every model file.
@@ -67,6 +68,8 @@ pub enum ModelError {
 pub struct Feature {
     /// Column name.
     pub name: String,
+    /// Stable reason code reported when this feature costs points (the name in upper case).
+    pub reason_code: String,
     /// Logistic coefficient on the WoE (negative: points follow WoE).
     pub coefficient: f64,
     /// Bins and routes.
@@ -169,6 +172,7 @@ pub struct Model {
     intercept: f64,
     features: Vec<Feature>,
     grades: Vec<GradeBand>,
+    policy: Policy,
     training: TrainingSummary,
     checksum: String,
 }
@@ -184,6 +188,7 @@ pub(crate) struct ModelParts {
     pub intercept: f64,
     pub features: Vec<Feature>,
     pub grades: Vec<GradeBand>,
+    pub policy: Policy,
     pub training: TrainingSummary,
 }
 
@@ -202,6 +207,7 @@ impl Model {
             intercept: p.intercept,
             features: p.features,
             grades: p.grades,
+            policy: p.policy,
             training: p.training,
             checksum: String::new(),
         };
@@ -316,12 +322,19 @@ impl Model {
             ));
         }
         let mut names = std::collections::HashSet::new();
+        let mut codes = std::collections::HashSet::new();
         for (f, feature) in self.features.iter().enumerate() {
             let at = |rest: &str| format!("features[{f}]{rest}");
             if feature.name.is_empty() || !names.insert(feature.name.as_str()) {
                 return Err(invalid(
                     at(".name"),
                     "must be a non-empty, unique column name",
+                ));
+            }
+            if feature.reason_code.is_empty() || !codes.insert(feature.reason_code.as_str()) {
+                return Err(invalid(
+                    at(".reason_code"),
+                    "must be a non-empty, unique code",
                 ));
             }
             finite(at(".coefficient"), feature.coefficient)?;
@@ -430,6 +443,9 @@ impl Model {
                 }
             }
         }
+        self.policy
+            .validate()
+            .map_err(|r| invalid("policy".into(), &r))?;
         if self.grades.is_empty() {
             return Err(invalid("grades".into(), "at least one grade"));
         }
@@ -501,6 +517,23 @@ impl Model {
     /// Risk grades from best to worst.
     pub fn grades(&self) -> &[GradeBand] {
         &self.grades
+    }
+
+    /// The decision policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The same model with another decision policy (validated; the checksum is recomputed).
+    pub fn with_policy(&self, policy: Policy) -> Result<Model, ModelError> {
+        policy.validate().map_err(|reason| ModelError::Invalid {
+            field: "policy".into(),
+            reason,
+        })?;
+        let mut model = self.clone();
+        model.policy = policy;
+        model.checksum = model.content_hash()?;
+        Ok(model)
     }
 
     /// The training summary.

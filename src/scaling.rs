@@ -42,9 +42,16 @@ impl Scaling {
     /// Probability of default at a score: strictly decreasing, in (0, 1) for finite scores
     /// (clamped away from exactly 0 and 1 at extreme scores).
     pub fn pd(&self, score: f64) -> f64 {
-        let log_odds_good = (score - self.offset()) / self.factor();
-        let pd = 1.0 / (1.0 + log_odds_good.exp());
-        pd.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
+        self.pd_map().pd(score)
+    }
+
+    /// The score-to-PD map with its constants computed once (for scoring many rows); gives
+    /// exactly the same PD as [`Scaling::pd`].
+    pub fn pd_map(&self) -> PdMap {
+        PdMap {
+            offset: self.offset(),
+            factor: self.factor(),
+        }
     }
 
     /// Score at a probability of default in (0, 1).
@@ -64,6 +71,23 @@ impl Scaling {
             return Err("pdo must be finite and positive".into());
         }
         Ok(())
+    }
+}
+
+/// The score-to-PD map of a [`Scaling`], constants precomputed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PdMap {
+    offset: f64,
+    factor: f64,
+}
+
+impl PdMap {
+    /// Probability of default at a score (see [`Scaling::pd`]).
+    #[inline]
+    pub fn pd(&self, score: f64) -> f64 {
+        let log_odds_good = (score - self.offset) / self.factor;
+        let pd = 1.0 / (1.0 + log_odds_good.exp());
+        pd.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
     }
 }
 

@@ -1,11 +1,28 @@
-//! Applying a scorecard: bins, points and scores.
+//! Applying a scorecard: bins, points, score, PD, grade, ranked reason codes, flags and the
+//! policy decision.
 //!
-//! The score of an application is the sum of its features' points, added in the model's
-//! feature order starting from zero; every scorer (this module, the CLI, the C ABI, Python)
-//! computes it this one way, so results agree bit for bit.
+//! [`Scorer`] compiles a [`Model`] into lookup tables once; every scorer of the project (the
+//! CLI, the batch file scorer, the C ABI, Python) calls these functions, so results agree bit
+//! for bit:
+//!
+//! - the **score** is the sum of the features' points, added in the model's feature order
+//!   starting from zero;
+//! - the **PD** follows from the score through the model's scaling;
+//! - **reason codes** rank features by points lost against the feature's maximum points (PMML
+//!   `pointsBelow`), largest first, ties by model feature order; a feature at its maximum never
+//!   appears;
+//! - unusual inputs are scored by the model's recorded routes and **flagged**: missing values
+//!   (missing route), special values (their route), unseen categories (the unseen route), values
+//!   outside the training range (the end bins), infinities (scored as missing: an impossible value
+//!   is never rewarded), and text in a numeric feature (scored as missing). Nothing panics.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
 
 use crate::binning::BinRule;
-use crate::model::{Feature, Model};
+use crate::model::Model;
+use crate::policy::{CompiledPolicy, Decision, Outcome, PolicyInput};
 use crate::table::{ColumnData, Table, MISSING_CODE};
 
 /// Errors raised while scoring.
@@ -18,48 +35,192 @@ pub enum ScoreError {
     /// A numeric feature's column holds text.
     #[error("column '{0}' must be numeric for this model, but it holds text")]
     NotNumeric(String),
+    /// An output or input buffer has the wrong length.
+    #[error("buffer '{name}' holds {len} values, {needed} needed")]
+    BufferSize {
+        /// Which buffer.
+        name: &'static str,
+        /// Its length.
+        len: usize,
+        /// The length needed.
+        needed: usize,
+    },
+    /// More reason codes were asked for than supported.
+    #[error("at most {MAX_REASONS} reason codes per application ({0} asked)")]
+    TooManyReasons(usize),
 }
 
-/// Bin index of every row for one feature.
-pub fn feature_bins(feature: &Feature, table: &Table) -> Result<Vec<u32>, ScoreError> {
-    let column = table
-        .column(&feature.name)
-        .ok_or_else(|| ScoreError::MissingColumn(feature.name.clone()))?;
-    let b = &feature.binning;
-    match (&b.rule, &column.data) {
-        (BinRule::Numeric { .. }, ColumnData::Numeric(values)) => Ok(values
+/// Largest number of reason codes per application.
+pub const MAX_REASONS: usize = 32;
+
+/// Flags raised by unusual inputs (bits of a `u32`).
+pub mod flags {
+    /// A feature value was missing.
+    pub const MISSING: u32 = 1;
+    /// A categorical value was not seen in training.
+    pub const UNSEEN_CATEGORY: u32 = 1 << 1;
+    /// A numeric value lay outside the training range.
+    pub const OUT_OF_RANGE: u32 = 1 << 2;
+    /// A numeric value was infinite (scored as missing).
+    pub const NOT_FINITE: u32 = 1 << 3;
+    /// A numeric feature got text that is not a number (scored as missing).
+    pub const NOT_A_NUMBER: u32 = 1 << 4;
+    /// A declared special value was used.
+    pub const SPECIAL_VALUE: u32 = 1 << 5;
+    /// The thin-file rule turned a decline into a referral.
+    pub const THIN_FILE_REFERRAL: u32 = 1 << 6;
+
+    /// Names of the flags, in bit order.
+    pub const NAMES: [&str; 7] = [
+        "missing",
+        "unseen_category",
+        "out_of_range",
+        "not_finite",
+        "not_a_number",
+        "special_value",
+        "thin_file_referral",
+    ];
+
+    /// The names of the flags set in `bits`.
+    pub fn names(bits: u32) -> impl Iterator<Item = &'static str> {
+        NAMES
             .iter()
-            .map(|&x| b.numeric_bin(x).unwrap_or(b.missing.bin) as u32)
-            .collect()),
-        (BinRule::Numeric { .. }, ColumnData::Categorical { .. }) => {
-            Err(ScoreError::NotNumeric(feature.name.clone()))
-        }
-        (BinRule::Categorical { .. }, ColumnData::Categorical { codes, levels }) => {
-            let per_level: Vec<u32> = levels
-                .iter()
-                .map(|l| b.category_bin(Some(l)).unwrap_or(b.missing.bin) as u32)
-                .collect();
-            let missing = b.missing.bin as u32;
-            Ok(codes
-                .iter()
-                .map(|&c| {
-                    if c == MISSING_CODE {
-                        missing
+            .enumerate()
+            .filter(move |(i, _)| bits & (1 << i) != 0)
+            .map(|(_, n)| *n)
+    }
+}
+
+/// One input value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Missing.
+    Missing,
+    /// A number (NaN is missing).
+    Number(f64),
+    /// Text: a category, or a number written as text.
+    Text(&'a str),
+}
+
+#[derive(Debug, Clone)]
+enum Rule {
+    Numeric {
+        edges: Vec<f64>,
+        specials: Vec<(f64, u16)>,
+        min: f64,
+        max: f64,
+    },
+    Categorical {
+        /// Bin of each category, in the model's (sorted) category order.
+        by_index: Vec<u16>,
+        /// Category text to its index in `by_index`.
+        index: HashMap<String, u32>,
+        unseen: u16,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Compiled {
+    rule: Rule,
+    missing: u16,
+    points: Vec<f64>,
+    max_points: f64,
+    history: bool,
+}
+
+impl Compiled {
+    /// Bin and flags of a numeric value (NaN = missing).
+    #[inline]
+    fn numeric(&self, x: f64) -> (u16, u32) {
+        match &self.rule {
+            Rule::Numeric {
+                edges,
+                specials,
+                min,
+                max,
+            } => {
+                if !x.is_finite() {
+                    if x.is_nan() {
+                        (self.missing, flags::MISSING)
                     } else {
-                        per_level[c as usize]
+                        (self.missing, flags::NOT_FINITE)
                     }
-                })
-                .collect())
+                } else if let Some(&(_, b)) = (!specials.is_empty())
+                    .then(|| specials.iter().find(|(v, _)| *v == x))
+                    .flatten()
+                {
+                    (b, flags::SPECIAL_VALUE)
+                } else {
+                    // Branch-free count of edges <= x: faster than a binary search for the
+                    // handful of edges a scorecard feature has.
+                    let bin = if edges.len() <= 32 {
+                        edges.iter().map(|&e| u16::from(e <= x)).sum::<u16>()
+                    } else {
+                        edges.partition_point(|&e| e <= x) as u16
+                    };
+                    let f = if x < *min || x > *max {
+                        flags::OUT_OF_RANGE
+                    } else {
+                        0
+                    };
+                    (bin, f)
+                }
+            }
+            // A number given for a categorical feature: the model's category index.
+            Rule::Categorical {
+                by_index, unseen, ..
+            } => {
+                if x.is_nan() {
+                    (self.missing, flags::MISSING)
+                } else if x >= 0.0 && x.fract() == 0.0 && (x as usize) < by_index.len() {
+                    (by_index[x as usize], 0)
+                } else {
+                    (*unseen, flags::UNSEEN_CATEGORY)
+                }
+            }
         }
-        (BinRule::Categorical { .. }, ColumnData::Numeric(values)) => {
-            // Categories that look like numbers: match on their shortest text form.
-            Ok(values
-                .iter()
-                .map(|&x| {
-                    let text = (!x.is_nan()).then(|| number_text(x));
-                    b.category_bin(text.as_deref()).unwrap_or(b.missing.bin) as u32
-                })
-                .collect())
+    }
+
+    /// Bin and flags of a value given as text.
+    fn text(&self, s: &str) -> (u16, u32) {
+        match &self.rule {
+            Rule::Numeric { .. } => {
+                if crate::table::is_missing_token(s) {
+                    (self.missing, flags::MISSING)
+                } else {
+                    match crate::table::parse_number(s) {
+                        Some(x) => self.numeric(x),
+                        None => (self.missing, flags::NOT_A_NUMBER),
+                    }
+                }
+            }
+            Rule::Categorical {
+                by_index,
+                index,
+                unseen,
+            } => {
+                let t = s.trim();
+                if crate::table::is_missing_token(t) {
+                    (self.missing, flags::MISSING)
+                } else {
+                    match index.get(t) {
+                        Some(&i) => (by_index[i as usize], 0),
+                        None => (*unseen, flags::UNSEEN_CATEGORY),
+                    }
+                }
+            }
+        }
+    }
+
+    fn value(&self, v: Value<'_>) -> (u16, u32) {
+        match (v, &self.rule) {
+            (Value::Missing, _) => (self.missing, flags::MISSING),
+            (Value::Number(x), Rule::Categorical { .. }) if !x.is_nan() => {
+                // A category that looks like a number: match its text.
+                self.text(&number_text(x))
+            }
+            (Value::Number(x), _) => self.numeric(x),
+            (Value::Text(s), _) => self.text(s),
         }
     }
 }
@@ -72,14 +233,651 @@ fn number_text(x: f64) -> String {
     }
 }
 
-/// Scores of every row of a table.
-pub fn score_table(model: &Model, table: &Table) -> Result<Vec<f64>, ScoreError> {
-    let mut scores = vec![0.0; table.n_rows()];
-    for feature in model.features() {
-        let bins = feature_bins(feature, table)?;
-        for (s, &b) in scores.iter_mut().zip(&bins) {
-            *s += feature.points[b as usize];
+/// Where the policy's inputs come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// Not available.
+    None,
+    /// Input column `i` (numeric).
+    Column(usize),
+}
+
+/// One input column of the scorer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputColumn {
+    /// Column name.
+    pub name: String,
+    /// Whether it holds categories (given as text, or as the model's category index).
+    pub categorical: bool,
+}
+
+/// The reason for points lost on one feature.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reason<'m> {
+    /// Stable reason code.
+    pub code: &'m str,
+    /// Feature index in the model.
+    pub feature: usize,
+    /// Feature name.
+    pub name: &'m str,
+    /// Label of the bin the value fell in.
+    pub bin_label: &'m str,
+    /// Points lost against the feature's maximum.
+    pub points_lost: f64,
+}
+
+/// How one feature scored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureScore<'m> {
+    /// Feature name.
+    pub name: &'m str,
+    /// Bin index.
+    pub bin: usize,
+    /// Bin label.
+    pub bin_label: &'m str,
+    /// Points given.
+    pub points: f64,
+    /// The feature's maximum points.
+    pub max_points: f64,
+    /// Flags raised by this feature's value.
+    pub flags: u32,
+}
+
+/// The full result of scoring one application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored<'m> {
+    /// Total score (the sum of the feature points).
+    pub score: f64,
+    /// Probability of default.
+    pub pd: f64,
+    /// Risk grade.
+    pub grade: &'m str,
+    /// Policy outcome.
+    pub outcome: Outcome,
+    /// Per-feature breakdown, in model order.
+    pub features: Vec<FeatureScore<'m>>,
+    /// Reason codes, most points lost first.
+    pub reasons: Vec<Reason<'m>>,
+    /// All flags raised.
+    pub flags: u32,
+}
+
+/// Caller-provided output buffers for batch scoring; each has one entry per row (`reasons` has
+/// `k` per row, feature indices, `-1` where there are fewer than `k` reasons). Optional buffers
+/// are skipped.
+#[derive(Debug, Default)]
+pub struct BatchOutput<'a> {
+    /// Scores.
+    pub score: Option<&'a mut [f64]>,
+    /// PDs.
+    pub pd: Option<&'a mut [f64]>,
+    /// Grade index into [`Model::grades`].
+    pub grade: Option<&'a mut [u8]>,
+    /// Decisions: 0 approve, 1 refer, 2 decline.
+    pub decision: Option<&'a mut [u8]>,
+    /// Recommended limits.
+    pub limit: Option<&'a mut [f64]>,
+    /// Expected losses.
+    pub expected_loss: Option<&'a mut [f64]>,
+    /// Flags.
+    pub flags: Option<&'a mut [u32]>,
+    /// Reason codes, `k` per row, as feature indices (`-1` = none).
+    pub reasons: Option<&'a mut [i32]>,
+}
+
+/// Rows per parallel work unit.
+const CHUNK: usize = 16_384;
+
+/// A compiled scorecard, ready to score. Immutable, `Send + Sync`: share it between threads.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    model: Model,
+    features: Vec<Compiled>,
+    inputs: Vec<InputColumn>,
+    requested: Source,
+    revenue: Source,
+    thin: Source,
+    thin_equals: Option<f64>,
+    policy: CompiledPolicy,
+    /// Lowest score of each grade (best first; the last is -inf).
+    grade_min: Vec<f64>,
+    pd_map: crate::scaling::PdMap,
+}
+
+/// Everything computed for one row, without allocation.
+#[derive(Debug, Clone, Copy)]
+struct RowResult {
+    score: f64,
+    pd: f64,
+    grade: u8,
+    outcome: Outcome,
+    flags: u32,
+}
+
+impl Scorer {
+    /// Compile a model.
+    pub fn new(model: Model) -> Scorer {
+        let history: Vec<&str> = model
+            .policy()
+            .thin_file
+            .as_ref()
+            .map(|t| t.history_features.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let features: Vec<Compiled> = model
+            .features()
+            .iter()
+            .map(|f| {
+                let b = &f.binning;
+                let rule = match &b.rule {
+                    BinRule::Numeric {
+                        edges,
+                        specials,
+                        min,
+                        max,
+                    } => Rule::Numeric {
+                        edges: edges.clone(),
+                        specials: specials
+                            .iter()
+                            .map(|s| (s.value, s.route.bin as u16))
+                            .collect(),
+                        min: min.unwrap_or(f64::NEG_INFINITY),
+                        max: max.unwrap_or(f64::INFINITY),
+                    },
+                    BinRule::Categorical {
+                        categories,
+                        unseen_bin,
+                    } => Rule::Categorical {
+                        by_index: categories.iter().map(|c| c.bin as u16).collect(),
+                        index: categories
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| (c.category.clone(), i as u32))
+                            .collect(),
+                        unseen: *unseen_bin as u16,
+                    },
+                };
+                Compiled {
+                    rule,
+                    missing: b.missing.bin as u16,
+                    points: f.points.clone(),
+                    max_points: f.max_points(),
+                    history: history.contains(&f.name.as_str()),
+                }
+            })
+            .collect();
+        let mut inputs: Vec<InputColumn> = model
+            .features()
+            .iter()
+            .map(|f| InputColumn {
+                name: f.name.clone(),
+                categorical: matches!(f.binning.rule, BinRule::Categorical { .. }),
+            })
+            .collect();
+        let mut source = |name: Option<&str>| match name {
+            None => Source::None,
+            Some(name) => match inputs.iter().position(|c| c.name == name) {
+                Some(i) if !inputs[i].categorical => Source::Column(i),
+                Some(_) => Source::None,
+                None => {
+                    inputs.push(InputColumn {
+                        name: name.to_string(),
+                        categorical: false,
+                    });
+                    Source::Column(inputs.len() - 1)
+                }
+            },
+        };
+        let policy = model.policy().clone();
+        let requested = source(Some(&policy.limit.requested_column));
+        let revenue = source(Some(&policy.limit.revenue_column));
+        let thin = source(policy.thin_file.as_ref().map(|t| t.column.as_str()));
+        let thin_equals = policy.thin_file.as_ref().and_then(|t| t.equals);
+        let policy = CompiledPolicy::new(model.policy(), model.grades());
+        let grade_min = model
+            .grades()
+            .iter()
+            .map(|g| g.min_score.unwrap_or(f64::NEG_INFINITY))
+            .collect();
+        Scorer {
+            pd_map: model.scaling().pd_map(),
+            policy,
+            grade_min,
+            model,
+            features,
+            inputs,
+            requested,
+            revenue,
+            thin,
+            thin_equals,
         }
     }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The columns an application provides, in the order of a row-major batch: the model's
+    /// features, then the policy's extra numeric columns (requested amount, revenue, thin-file
+    /// indicator) when they are not features. A column absent from the data is missing.
+    pub fn input_columns(&self) -> &[InputColumn] {
+        &self.inputs
+    }
+
+    /// Index of a feature's category in the model's category order (for row-major batches).
+    pub fn category_index(&self, feature: usize, category: &str) -> Option<u32> {
+        match &self.features.get(feature)?.rule {
+            Rule::Categorical { index, .. } => index.get(category).copied(),
+            Rule::Numeric { .. } => None,
+        }
+    }
+
+    /// Score, PD, grade, policy and flags of a row from its feature bins and policy inputs.
+    #[inline]
+    fn finish(
+        &self,
+        bins: &[u16],
+        mut row_flags: u32,
+        policy_value: impl Fn(&Source) -> f64,
+    ) -> RowResult {
+        let mut score = 0.0;
+        for (f, &b) in self.features.iter().zip(bins) {
+            score += f.points[b as usize];
+        }
+        let pd = self.pd_map.pd(score);
+        let grade = self
+            .grade_min
+            .iter()
+            .position(|&m| score >= m)
+            .unwrap_or(self.grade_min.len() - 1);
+        let thin_value = policy_value(&self.thin);
+        let thin_file = !matches!(self.thin, Source::None)
+            && match self.thin_equals {
+                None => thin_value.is_nan(),
+                Some(v) => thin_value == v,
+            };
+        let outcome = self.policy.decide(&PolicyInput {
+            score,
+            pd,
+            grade,
+            history_points_lost: if thin_file {
+                self.features
+                    .iter()
+                    .zip(bins)
+                    .filter(|(f, _)| f.history)
+                    .map(|(f, &b)| f.max_points - f.points[b as usize])
+                    .sum()
+            } else {
+                0.0
+            },
+            thin_file,
+            requested: policy_value(&self.requested),
+            revenue: policy_value(&self.revenue),
+        });
+        if outcome.thin_file_referral {
+            row_flags |= flags::THIN_FILE_REFERRAL;
+        }
+        RowResult {
+            score,
+            pd,
+            grade: grade as u8,
+            outcome,
+            flags: row_flags,
+        }
+    }
+
+    /// Fill `out` (length k) with the top-k reasons as feature indices, `-1` padded.
+    #[inline]
+    fn reasons_into(&self, bins: &[u16], out: &mut [i32]) {
+        let k = out.len();
+        let mut lost = [0.0f64; MAX_REASONS];
+        let mut n = 0;
+        for (i, (f, &b)) in self.features.iter().zip(bins).enumerate() {
+            let l = f.max_points - f.points[b as usize];
+            if l <= 0.0 {
+                continue;
+            }
+            // Insertion into the sorted top-k (ties keep the earlier feature first).
+            let mut pos = n;
+            while pos > 0 && lost[pos - 1] < l {
+                pos -= 1;
+            }
+            if pos >= k {
+                continue;
+            }
+            let end = n.min(k - 1);
+            let mut j = end;
+            while j > pos {
+                lost[j] = lost[j - 1];
+                out[j] = out[j - 1];
+                j -= 1;
+            }
+            lost[pos] = l;
+            out[pos] = i as i32;
+            n = (n + 1).min(k);
+        }
+        for slot in out.iter_mut().skip(n) {
+            *slot = -1;
+        }
+    }
+
+    /// Score one application given as values in [`Scorer::input_columns`] order, with the top
+    /// `k` reasons.
+    pub fn score_values(&self, values: &[Value<'_>], k: usize) -> Result<Scored<'_>, ScoreError> {
+        if values.len() != self.inputs.len() {
+            return Err(ScoreError::BufferSize {
+                name: "values",
+                len: values.len(),
+                needed: self.inputs.len(),
+            });
+        }
+        if k > MAX_REASONS {
+            return Err(ScoreError::TooManyReasons(k));
+        }
+        let mut bins = Vec::with_capacity(self.features.len());
+        let mut all_flags = 0;
+        let mut features = Vec::with_capacity(self.features.len());
+        for (i, (c, f)) in self.features.iter().zip(self.model.features()).enumerate() {
+            let (b, fl) = c.value(values[i]);
+            bins.push(b);
+            all_flags |= fl;
+            features.push(FeatureScore {
+                name: &f.name,
+                bin: b as usize,
+                bin_label: &f.binning.bins[b as usize].label,
+                points: c.points[b as usize],
+                max_points: c.max_points,
+                flags: fl,
+            });
+        }
+        let policy_value = |s: &Source| match s {
+            Source::None => f64::NAN,
+            Source::Column(i) => match values[*i] {
+                Value::Missing => f64::NAN,
+                Value::Number(x) => x,
+                Value::Text(t) => crate::table::parse_number(t).unwrap_or(f64::NAN),
+            },
+        };
+        let r = self.finish(&bins, all_flags, policy_value);
+        let mut idx = [-1i32; MAX_REASONS];
+        self.reasons_into(&bins, &mut idx[..k.min(self.features.len())]);
+        let reasons = idx
+            .iter()
+            .take_while(|&&i| i >= 0)
+            .map(|&i| {
+                let f = &features[i as usize];
+                let mf = &self.model.features()[i as usize];
+                Reason {
+                    code: &mf.reason_code,
+                    feature: i as usize,
+                    name: f.name,
+                    bin_label: f.bin_label,
+                    points_lost: f.max_points - f.points,
+                }
+            })
+            .collect();
+        Ok(Scored {
+            score: r.score,
+            pd: r.pd,
+            grade: &self.model.grades()[r.grade as usize].grade,
+            outcome: r.outcome,
+            features,
+            reasons,
+            flags: r.flags,
+        })
+    }
+
+    /// Score one application given as named fields (numbers or text). Fields the model does not
+    /// use are ignored; fields it uses that are absent are missing.
+    pub fn score_fields<'v>(
+        &self,
+        fields: &[(&str, Value<'v>)],
+        k: usize,
+    ) -> Result<Scored<'_>, ScoreError> {
+        let mut values = vec![Value::Missing; self.inputs.len()];
+        for (name, v) in fields {
+            if let Some(i) = self.inputs.iter().position(|c| c.name == *name) {
+                values[i] = *v;
+            }
+        }
+        self.score_values(&values, k)
+    }
+
+    fn check_outputs(&self, n: usize, k: usize, out: &BatchOutput<'_>) -> Result<(), ScoreError> {
+        if k > MAX_REASONS {
+            return Err(ScoreError::TooManyReasons(k));
+        }
+        let check = |name: &'static str, len: Option<usize>, needed: usize| match len {
+            Some(len) if len != needed => Err(ScoreError::BufferSize { name, len, needed }),
+            _ => Ok(()),
+        };
+        check("score", out.score.as_ref().map(|b| b.len()), n)?;
+        check("pd", out.pd.as_ref().map(|b| b.len()), n)?;
+        check("grade", out.grade.as_ref().map(|b| b.len()), n)?;
+        check("decision", out.decision.as_ref().map(|b| b.len()), n)?;
+        check("limit", out.limit.as_ref().map(|b| b.len()), n)?;
+        check(
+            "expected_loss",
+            out.expected_loss.as_ref().map(|b| b.len()),
+            n,
+        )?;
+        check("flags", out.flags.as_ref().map(|b| b.len()), n)?;
+        check("reasons", out.reasons.as_ref().map(|b| b.len()), n * k)?;
+        Ok(())
+    }
+
+    /// Score a row-major matrix of `n` rows and [`Scorer::input_columns`] columns (NaN =
+    /// missing; categorical columns hold the model's category index, anything else is unseen)
+    /// into caller buffers, with `k` reason codes per row. Parallel over rows for large batches;
+    /// results do not depend on the number of threads. No allocation per row.
+    pub fn score_matrix(
+        &self,
+        x: &[f64],
+        k: usize,
+        mut out: BatchOutput<'_>,
+    ) -> Result<(), ScoreError> {
+        let m = self.inputs.len();
+        if m == 0 || x.len() % m != 0 {
+            return Err(ScoreError::BufferSize {
+                name: "matrix",
+                len: x.len(),
+                needed: m * (x.len() / m.max(1)).max(1),
+            });
+        }
+        let n = x.len() / m;
+        self.check_outputs(n, k, &out)?;
+        let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
+            let xs = &x[i * m..(i + 1) * m];
+            let mut fl = 0;
+            for (j, (f, b)) in self.features.iter().zip(bins.iter_mut()).enumerate() {
+                let (bin, f2) = f.numeric(xs[j]);
+                *b = bin;
+                fl |= f2;
+            }
+            let r = self.finish(bins, fl, |s| match s {
+                Source::None => f64::NAN,
+                Source::Column(c) => xs[*c],
+            });
+            if let Some(out) = reasons {
+                self.reasons_into(bins, out);
+            }
+            r
+        };
+        self.run_batch(n, k, &mut out, row);
+        Ok(())
+    }
+
+    /// Score every row of a table (columns matched by name; absent columns are missing) into
+    /// caller buffers, with `k` reason codes per row.
+    pub fn score_table_into(
+        &self,
+        table: &Table,
+        k: usize,
+        mut out: BatchOutput<'_>,
+    ) -> Result<(), ScoreError> {
+        let n = table.n_rows();
+        self.check_outputs(n, k, &out)?;
+        // Per feature: bin and flags of every row, column by column.
+        let columns: Vec<(Vec<u16>, Vec<u32>)> = self
+            .features
+            .par_iter()
+            .zip(self.model.features())
+            .map(|(c, f)| match table.column(&f.name).map(|col| &col.data) {
+                None => Ok((vec![c.missing; n], vec![flags::MISSING; n])),
+                Some(ColumnData::Numeric(v)) => {
+                    Ok(v.iter().map(|&x| c.value(Value::Number(x))).unzip())
+                }
+                Some(ColumnData::Categorical { codes, levels }) => {
+                    if matches!(c.rule, Rule::Numeric { .. }) {
+                        return Err(ScoreError::NotNumeric(f.name.clone()));
+                    }
+                    let per_level: Vec<(u16, u32)> = levels.iter().map(|l| c.text(l)).collect();
+                    Ok(codes
+                        .iter()
+                        .map(|&code| {
+                            if code == MISSING_CODE {
+                                (c.missing, flags::MISSING)
+                            } else {
+                                per_level[code as usize]
+                            }
+                        })
+                        .unzip())
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let numeric = |name: &str| -> Option<&[f64]> {
+            match table.column(name).map(|c| &c.data) {
+                Some(ColumnData::Numeric(v)) => Some(v.as_slice()),
+                _ => None,
+            }
+        };
+        let policy_columns: Vec<Option<&[f64]>> =
+            self.inputs.iter().map(|c| numeric(&c.name)).collect();
+        let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
+            let mut fl = 0;
+            for (b, (cb, cf)) in bins.iter_mut().zip(&columns) {
+                *b = cb[i];
+                fl |= cf[i];
+            }
+            let r = self.finish(bins, fl, |s| match s {
+                Source::None => f64::NAN,
+                Source::Column(c) => policy_columns[*c].map_or(f64::NAN, |v| v[i]),
+            });
+            if let Some(out) = reasons {
+                self.reasons_into(bins, out);
+            }
+            r
+        };
+        self.run_batch(n, k, &mut out, row);
+        Ok(())
+    }
+
+    /// Run `row` over `n` rows in fixed chunks (in parallel) and write the outputs.
+    fn run_batch<F>(&self, n: usize, k: usize, out: &mut BatchOutput<'_>, row: F)
+    where
+        F: Fn(usize, &mut [u16], Option<&mut [i32]>) -> RowResult + Sync,
+    {
+        let nf = self.features.len();
+        let chunks = n.div_ceil(CHUNK);
+        // Split every output buffer into per-chunk slices.
+        fn split<'b, T>(
+            buf: &'b mut Option<&mut [T]>,
+            size: usize,
+            chunks: usize,
+        ) -> Vec<Option<&'b mut [T]>> {
+            match buf {
+                Some(b) => b
+                    .chunks_mut(size.max(1))
+                    .map(Some)
+                    .chain(std::iter::repeat_with(|| None))
+                    .take(chunks)
+                    .collect(),
+                None => (0..chunks).map(|_| None).collect(),
+            }
+        }
+        let score = split(&mut out.score, CHUNK, chunks);
+        let pd = split(&mut out.pd, CHUNK, chunks);
+        let grade = split(&mut out.grade, CHUNK, chunks);
+        let decision = split(&mut out.decision, CHUNK, chunks);
+        let limit = split(&mut out.limit, CHUNK, chunks);
+        let el = split(&mut out.expected_loss, CHUNK, chunks);
+        let fl = split(&mut out.flags, CHUNK, chunks);
+        let reasons = if k == 0 {
+            (0..chunks).map(|_| None).collect()
+        } else {
+            split(&mut out.reasons, CHUNK * k, chunks)
+        };
+        let parts: Vec<_> = score
+            .into_iter()
+            .zip(pd)
+            .zip(grade)
+            .zip(decision)
+            .zip(limit)
+            .zip(el)
+            .zip(fl)
+            .zip(reasons)
+            .enumerate()
+            .collect();
+        parts.into_par_iter().for_each(
+            |(
+                c,
+                (
+                    (
+                        (((((mut score, mut pd), mut grade), mut decision), mut limit), mut el),
+                        mut fl,
+                    ),
+                    mut reasons,
+                ),
+            )| {
+                let start = c * CHUNK;
+                let end = (start + CHUNK).min(n);
+                let mut bins = vec![0u16; nf];
+                for i in start..end {
+                    let j = i - start;
+                    let rs = reasons.as_deref_mut().map(|r| &mut r[j * k..(j + 1) * k]);
+                    let r = row(i, &mut bins, rs);
+                    if let Some(b) = score.as_deref_mut() {
+                        b[j] = r.score;
+                    }
+                    if let Some(b) = pd.as_deref_mut() {
+                        b[j] = r.pd;
+                    }
+                    if let Some(b) = grade.as_deref_mut() {
+                        b[j] = r.grade;
+                    }
+                    if let Some(b) = decision.as_deref_mut() {
+                        b[j] = match r.outcome.decision {
+                            Decision::Approve => 0,
+                            Decision::Refer => 1,
+                            Decision::Decline => 2,
+                        };
+                    }
+                    if let Some(b) = limit.as_deref_mut() {
+                        b[j] = r.outcome.limit;
+                    }
+                    if let Some(b) = el.as_deref_mut() {
+                        b[j] = r.outcome.expected_loss;
+                    }
+                    if let Some(b) = fl.as_deref_mut() {
+                        b[j] = r.flags;
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// Scores of every row of a table (a convenience over [`Scorer::score_table_into`]).
+pub fn score_table(model: &Model, table: &Table) -> Result<Vec<f64>, ScoreError> {
+    let scorer = Scorer::new(model.clone());
+    let mut scores = vec![0.0; table.n_rows()];
+    scorer.score_table_into(
+        table,
+        0,
+        BatchOutput {
+            score: Some(&mut scores),
+            ..BatchOutput::default()
+        },
+    )?;
     Ok(scores)
 }

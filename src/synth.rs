@@ -509,6 +509,15 @@ pub fn csv_header() -> String {
     COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(",")
 }
 
+/// Header line without the label column (applications awaiting a decision).
+pub fn csv_header_without_label() -> String {
+    COLUMNS[..COLUMNS.len() - 1]
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The inputs of the default process: everything that drives default, observed or latent.
 ///
 /// There is deliberately no gender field: gender cannot enter [`log_odds`].
@@ -991,24 +1000,38 @@ impl Application {
 
     /// Append this application as one CSV line (with newline) to `out`.
     pub fn write_csv(&self, out: &mut Vec<u8>) {
+        self.write_csv_with(out, true);
+    }
+
+    /// Append this application as one CSV line, with or without the label column.
+    pub fn write_csv_with(&self, out: &mut Vec<u8>, label: bool) {
         self.write_id(out);
-        for field in self.fields() {
+        let fields = self.fields();
+        let n = fields.len() - usize::from(!label);
+        for field in &fields[..n] {
             out.push(b',');
-            write_field(out, &field, false);
+            write_field(out, field, false);
         }
         out.push(b'\n');
     }
 
     /// Append this application as one JSON Lines record (with newline) to `out`.
     pub fn write_jsonl(&self, out: &mut Vec<u8>) {
+        self.write_jsonl_with(out, true);
+    }
+
+    /// Append this application as one JSON Lines record, with or without the label.
+    pub fn write_jsonl_with(&self, out: &mut Vec<u8>, label: bool) {
         out.extend_from_slice(b"{\"application_id\":\"");
         self.write_id(out);
         out.push(b'"');
-        for (column, field) in COLUMNS[1..].iter().zip(self.fields()) {
+        let fields = self.fields();
+        let n = fields.len() - usize::from(!label);
+        for (column, field) in COLUMNS[1..].iter().zip(&fields[..n]) {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(column.name.as_bytes());
             out.extend_from_slice(b"\":");
-            write_field(out, &field, true);
+            write_field(out, field, true);
         }
         out.extend_from_slice(b"}\n");
     }
@@ -1080,14 +1103,32 @@ impl SynthSummary {
 /// order, so the bytes do not depend on the number of threads; memory stays bounded whatever
 /// the row count. `on_progress` is called with the number of rows written so far.
 pub fn write_applications<W: Write>(
+    out: W,
+    rows: u64,
+    seed: u64,
+    format: FileFormat,
+    on_progress: impl FnMut(u64),
+) -> Result<SynthSummary, SynthError> {
+    write_applications_with(out, rows, seed, format, true, on_progress)
+}
+
+/// [`write_applications`], with or without the `default_12m` label (`label = false` writes
+/// applications as a lender sees them before the outcome is known).
+pub fn write_applications_with<W: Write>(
     mut out: W,
     rows: u64,
     seed: u64,
     format: FileFormat,
+    label: bool,
     mut on_progress: impl FnMut(u64),
 ) -> Result<SynthSummary, SynthError> {
     if format == FileFormat::Csv {
-        out.write_all(csv_header().as_bytes())?;
+        let header = if label {
+            csv_header()
+        } else {
+            csv_header_without_label()
+        };
+        out.write_all(header.as_bytes())?;
         out.write_all(b"\n")?;
     }
     let chunks = rows.div_ceil(CHUNK_ROWS);
@@ -1106,8 +1147,8 @@ pub fn write_applications<W: Write>(
                     let app = application(seed, i);
                     bad += u64::from(app.default_12m);
                     match format {
-                        FileFormat::Csv => app.write_csv(&mut buf),
-                        FileFormat::Jsonl => app.write_jsonl(&mut buf),
+                        FileFormat::Csv => app.write_csv_with(&mut buf, label),
+                        FileFormat::Jsonl => app.write_jsonl_with(&mut buf, label),
                     }
                 }
                 (buf, bad)

@@ -3,7 +3,8 @@
 //!
 //! Types are inferred: a column is numeric when every non-missing cell parses as a number, and
 //! categorical otherwise; [`ReadOptions`] overrides the inference per column. Missing cells are
-//! the empty cell, `NA`, `N/A`, `null`, `NaN` and `None` (case-insensitive), and JSON `null`.
+//! the empty cell, `NA`, `N/A`, `null` and `NaN` (case-insensitive), and JSON `null`; `none` is
+//! not missing (it is a real category, such as an education level).
 //! Files are read twice (once to infer the types, once to parse), so that inference sees every
 //! row without holding the raw text in memory.
 
@@ -209,7 +210,7 @@ enum Cell<'a> {
 pub fn is_missing_token(s: &str) -> bool {
     let t = s.trim();
     t.is_empty()
-        || ["na", "n/a", "null", "nan", "none"]
+        || ["na", "n/a", "null", "nan"]
             .iter()
             .any(|m| t.eq_ignore_ascii_case(m))
 }

@@ -17,6 +17,7 @@ use crate::metrics;
 use crate::model::{
     CandidateReport, Feature, Model, ModelError, ModelParts, TrainSettings, TrainingSummary,
 };
+use crate::policy::Policy;
 use crate::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
 use crate::selection::{select, Candidate, Verdict};
 use crate::table::{ColumnData, Table, MISSING_CODE};
@@ -104,6 +105,8 @@ pub struct TrainParams {
     pub round_points: bool,
     /// Maximum PDs of grades A, B, ... (the last grade takes the rest).
     pub grade_pds: Vec<f64>,
+    /// The decision policy stored in the model.
+    pub policy: Policy,
 }
 
 impl TrainParams {
@@ -125,6 +128,7 @@ impl TrainParams {
             scaling: Scaling::default(),
             round_points: false,
             grade_pds: DEFAULT_GRADE_PDS.to_vec(),
+            policy: Policy::default(),
         }
     }
 
@@ -167,6 +171,7 @@ impl TrainParams {
             return err("the iteration limit must be positive");
         }
         self.scaling.validate().map_err(TrainError::Params)?;
+        self.policy.validate().map_err(TrainError::Params)?;
         grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
         for (name, values) in &self.specials {
             if values.iter().any(|v| !v.is_finite()) {
@@ -466,6 +471,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
                 .collect();
             Feature {
                 name: b.name.clone(),
+                reason_code: reason_code(&b.name),
                 coefficient: beta,
                 binning: b.binning.clone(),
                 points,
@@ -510,6 +516,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         intercept: fit.intercept,
         features,
         grades,
+        policy: params.policy.clone(),
         training: TrainingSummary {
             rows: n as u64,
             bads: total.bads,
@@ -532,4 +539,17 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         },
     })?;
     Ok(model)
+}
+
+/// The reason code of a feature: its name in upper case, other characters as `_`.
+fn reason_code(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

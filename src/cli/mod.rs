@@ -1,12 +1,18 @@
 //! Command-line interface: argument parsing and the subcommands.
 
+mod explain;
 mod inspect;
+mod score;
 mod synth;
 mod train;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use microscore::model::Model;
+use microscore::policy::Policy;
 
 /// Credit scorecards for unsecured rural microloans.
 ///
@@ -24,6 +30,8 @@ struct Cli {
 enum Command {
     Synth(synth::SynthArgs),
     Train(Box<train::TrainArgs>),
+    Score(score::ScoreArgs),
+    Explain(explain::ExplainArgs),
     Inspect(inspect::InspectArgs),
 }
 
@@ -61,6 +69,8 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Synth(args) => synth::run(args),
         Command::Train(args) => train::run(*args),
+        Command::Score(args) => score::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Inspect(args) => inspect::run(args),
     };
     match outcome {
@@ -95,5 +105,34 @@ fn restore_sigpipe() {
     // SAFETY: setting the default disposition of SIGPIPE at start-up, before any thread exists.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Which model to use.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The model file [default: the built-in rural microloan model].
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// A decision policy file (JSON) replacing the model's policy.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+/// Load the model named by `--model` (or the built-in one), with `--policy` applied.
+pub fn load_model(args: &ModelArgs) -> Result<Model, CliError> {
+    let model = match &args.model {
+        Some(path) => Model::load(path)?,
+        None => microscore::default_model::default_model()?,
+    };
+    match &args.policy {
+        None => Ok(model),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+            let policy = Policy::from_json(&text)
+                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+            Ok(model.with_policy(policy)?)
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 use microscore::format::AtomicFile;
-use microscore::synth::{write_applications, SynthSummary};
+use microscore::synth::{write_applications_with, SynthSummary};
 use microscore::FileFormat;
 
 use super::{with_threads, CliError};
@@ -35,6 +35,9 @@ pub struct SynthArgs {
     /// Worker threads (default: all cores). The output does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Leave out the `default_12m` outcome (applications awaiting a decision).
+    #[arg(long)]
+    no_label: bool,
     /// Replace the output file if it already exists.
     #[arg(long)]
     force: bool,
@@ -51,7 +54,7 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
         (None, None) => FileFormat::Csv,
     };
     let started = Instant::now();
-    let (rows, seed) = (args.rows, args.seed);
+    let (rows, seed, label) = (args.rows, args.seed, !args.no_label);
     let summary: SynthSummary = match &out {
         Some(path) => {
             if path.exists() && !args.force {
@@ -63,7 +66,14 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
             let mut file = AtomicFile::create(path)
                 .map_err(|e| CliError::msg(format!("cannot create {}: {e}", path.display())))?;
             let summary = with_threads(args.threads, || {
-                Ok(write_applications(&mut file, rows, seed, format, |_| {})?)
+                Ok(write_applications_with(
+                    &mut file,
+                    rows,
+                    seed,
+                    format,
+                    label,
+                    |_| {},
+                )?)
             })?;
             file.commit()
                 .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
@@ -73,7 +83,8 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
             let stdout = io::stdout();
             let mut writer = io::BufWriter::with_capacity(1 << 20, stdout);
             with_threads(args.threads, || {
-                let summary = write_applications(&mut writer, rows, seed, format, |_| {})?;
+                let summary =
+                    write_applications_with(&mut writer, rows, seed, format, label, |_| {})?;
                 writer.flush()?;
                 Ok(summary)
             })?
@@ -81,11 +92,18 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
     };
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
+        let outcome = if label {
+            format!(
+                " ({} defaults, bad rate {:.2}%)",
+                summary.defaults,
+                100.0 * summary.bad_rate()
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "wrote {} applications ({} defaults, bad rate {:.2}%) as {} to {} in {:.2} s",
+            "wrote {} applications{outcome} as {} to {} in {:.2} s",
             summary.rows,
-            summary.defaults,
-            100.0 * summary.bad_rate(),
             format,
             out.as_ref().map_or_else(
                 || "standard output".to_string(),

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerate the built-in default model (src/default_model.json) and the shipped example file
+# of applications (examples/applications.csv). tests/default_model.rs checks that both are
+# exactly what these commands produce.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cargo build --release --quiet
+bin=target/release/microscore
+"$bin" synth --rows 100000 --seed 20261129 --out "$tmp/train.csv" --quiet
+"$bin" train --data "$tmp/train.csv" --target default_12m --id application_id --protected gender \
+  --solver newton --out src/default_model.json --force --quiet
+"$bin" synth --rows 1000 --seed 7 --no-label --out examples/applications.csv --force --quiet
+echo "regenerated src/default_model.json and examples/applications.csv"

@@ -1,0 +1,34 @@
+//! The built-in default model: a rural microloan scorecard trained on synthetic applications.
+//!
+//! It is trained by `microscore train` on `microscore synth --rows 100000 --seed 20261129` with
+//! the settings of [`training_params`], committed as `src/default_model.json`, embedded in the
+//! binary, and used whenever no `--model` is given. `docs/regenerate-default-model.sh`
+//! regenerates it, and `tests/default_model.rs` checks that retraining reproduces the committed
+//! file byte for byte.
+
+use crate::model::{Model, ModelError};
+use crate::train::TrainParams;
+
+/// Rows of synthetic data the default model is trained on.
+pub const TRAINING_ROWS: u64 = 100_000;
+/// Seed of that synthetic data.
+pub const TRAINING_SEED: u64 = 20_261_129;
+
+/// The model file's text, as committed.
+pub const JSON: &str = include_str!("default_model.json");
+
+/// The built-in default model (parsed and validated).
+pub fn default_model() -> Result<Model, ModelError> {
+    Model::from_json(JSON)
+}
+
+/// The settings the default model is trained with: the library defaults, with the id and the
+/// protected attribute declared, and the Newton solver (exact, so the file is reproducible to
+/// the byte).
+pub fn training_params() -> TrainParams {
+    let mut params = TrainParams::new("default_12m");
+    params.id_column = Some("application_id".into());
+    params.protected = vec!["gender".into()];
+    params.fit.solver = crate::fit::Solver::Newton;
+    params
+}

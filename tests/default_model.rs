@@ -1,0 +1,62 @@
+//! The built-in default model is reproducible from its recipe, and the shipped example file is
+//! what the generator writes.
+
+mod common;
+
+use microscore::default_model::{
+    default_model, training_params, JSON, TRAINING_ROWS, TRAINING_SEED,
+};
+use microscore::synth::{write_applications, write_applications_with};
+use microscore::table::{read_table, ReadOptions};
+use microscore::train::train;
+use microscore::FileFormat;
+
+#[test]
+fn the_committed_model_loads_and_round_trips() {
+    let model = default_model().unwrap();
+    assert_eq!(model.to_json(), JSON);
+    assert!(model.features().len() >= 10);
+    assert_eq!(model.protected(), ["gender"]);
+}
+
+/// The same recipe as docs/regenerate-default-model.sh (synth to CSV, read, train).
+#[test]
+fn retraining_reproduces_the_committed_model_byte_for_byte() {
+    let dir = common::scratch("default-model");
+    let path = dir.join("train.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    write_applications(
+        std::io::BufWriter::new(file),
+        TRAINING_ROWS,
+        TRAINING_SEED,
+        FileFormat::Csv,
+        |_| {},
+    )
+    .unwrap();
+    let options = ReadOptions {
+        skip: vec!["application_id".into(), "gender".into()],
+        ..ReadOptions::default()
+    };
+    let table = read_table(&path, &options).unwrap();
+    let model = train(&table, &training_params()).unwrap();
+    assert!(
+        model.to_json() == JSON,
+        "retraining gives a different model: run docs/regenerate-default-model.sh and commit"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_shipped_example_file_is_what_synth_writes() {
+    let mut expected = Vec::new();
+    write_applications_with(&mut expected, 1000, 7, FileFormat::Csv, false, |_| {}).unwrap();
+    let shipped = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/applications.csv"
+    ))
+    .unwrap();
+    assert!(
+        shipped == expected,
+        "examples/applications.csv is stale: run docs/regenerate-default-model.sh"
+    );
+}
