@@ -2,21 +2,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use common::{microscore, text};
 
 use microscore::default_model::default_model;
 use microscore::scoring::{Scorer, Value};
-
-fn microscore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microscore"))
-        .args(args)
-        .output()
-        .expect("the microscore binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");
 

@@ -2,19 +2,9 @@
 
 mod common;
 
+use common::{microscore, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn microscore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_microscore"))
-        .args(args)
-        .output()
-        .expect("the microscore binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn synth(dir: &Path, name: &str, rows: &str, seed: &str) -> String {
     let path = dir.join(name);

@@ -6,8 +6,7 @@ mod common;
 use microscore::default_model::{
     default_model, training_params, JSON, TRAINING_ROWS, TRAINING_SEED,
 };
-use microscore::synth::{write_applications, write_applications_with};
-use microscore::table::{read_table, ReadOptions};
+use microscore::synth::write_applications_with;
 use microscore::train::train;
 use microscore::FileFormat;
 
@@ -22,28 +21,12 @@ fn the_committed_model_loads_and_round_trips() {
 /// The same recipe as docs/regenerate-default-model.sh (synth to CSV, read, train).
 #[test]
 fn retraining_reproduces_the_committed_model_byte_for_byte() {
-    let dir = common::scratch("default-model");
-    let path = dir.join("train.csv");
-    let file = std::fs::File::create(&path).unwrap();
-    write_applications(
-        std::io::BufWriter::new(file),
-        TRAINING_ROWS,
-        TRAINING_SEED,
-        FileFormat::Csv,
-        |_| {},
-    )
-    .unwrap();
-    let options = ReadOptions {
-        skip: vec!["application_id".into(), "gender".into()],
-        ..ReadOptions::default()
-    };
-    let table = read_table(&path, &options).unwrap();
+    let table = common::synthetic_table(TRAINING_ROWS, TRAINING_SEED);
     let model = train(&table, &training_params()).unwrap();
     assert!(
         model.to_json() == JSON,
         "retraining gives a different model: run docs/regenerate-default-model.sh and commit"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -4,31 +4,8 @@ mod common;
 
 use microscore::model::{Model, ModelError};
 use microscore::scoring::score_table;
-use microscore::synth::write_applications;
-use microscore::table::{read_table, ReadOptions, Table};
+use microscore::table::Table;
 use microscore::train::{train, TrainParams};
-use microscore::FileFormat;
-
-fn synthetic_table(rows: u64, seed: u64) -> Table {
-    let dir = common::scratch(&format!("model-data-{rows}-{seed}"));
-    let path = dir.join("apps.csv");
-    let file = std::fs::File::create(&path).unwrap();
-    write_applications(
-        std::io::BufWriter::new(file),
-        rows,
-        seed,
-        FileFormat::Csv,
-        |_| {},
-    )
-    .unwrap();
-    let options = ReadOptions {
-        skip: vec!["application_id".into(), "gender".into()],
-        ..ReadOptions::default()
-    };
-    let table = read_table(&path, &options).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    table
-}
 
 fn params() -> TrainParams {
     let mut p = TrainParams::new("default_12m");
@@ -38,7 +15,7 @@ fn params() -> TrainParams {
 }
 
 fn trained() -> (Model, Table) {
-    let table = synthetic_table(20_000, 5);
+    let table = common::synthetic_table(20_000, 5);
     let model = train(&table, &params()).unwrap();
     (model, table)
 }
@@ -61,7 +38,7 @@ fn save_then_load_gives_bit_identical_scores() {
 
 #[test]
 fn training_is_deterministic_across_runs_and_thread_counts() {
-    let table = synthetic_table(20_000, 6);
+    let table = common::synthetic_table(20_000, 6);
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()

@@ -37,30 +37,9 @@ fn german_credit_cross_validated_auc_is_at_least_078() {
     }
 }
 
-fn synthetic(rows: u64, seed: u64) -> microscore::table::Table {
-    let dir = common::scratch(&format!("quality-{seed}"));
-    let path = dir.join("apps.csv");
-    let file = std::fs::File::create(&path).unwrap();
-    microscore::synth::write_applications(
-        std::io::BufWriter::new(file),
-        rows,
-        seed,
-        microscore::FileFormat::Csv,
-        |_| {},
-    )
-    .unwrap();
-    let options = microscore::table::ReadOptions {
-        skip: vec!["application_id".into(), "gender".into()],
-        ..Default::default()
-    };
-    let table = microscore::table::read_table(&path, &options).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    table
-}
-
 fn holdout_auc(params: &TrainParams) -> f64 {
-    let train_table = synthetic(100_000, 1);
-    let holdout = synthetic(100_000, 2);
+    let train_table = common::synthetic_table(100_000, 1);
+    let holdout = common::synthetic_table(100_000, 2);
     let model = train(&train_table, params).unwrap();
     let scores = score_table(&model, &holdout).unwrap();
     let risk: Vec<f64> = scores.iter().map(|s| -s).collect();

@@ -72,3 +72,39 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
     }
     folds
 }
+
+/// `rows` synthetic applications with `seed`, written to CSV and read back the way the CLI
+/// reads a training file (id and gender not read).
+pub fn synthetic_table(rows: u64, seed: u64) -> Table {
+    let dir = scratch(&format!("synthetic-{rows}-{seed}"));
+    let path = dir.join("apps.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    microscore::synth::write_applications(
+        std::io::BufWriter::new(file),
+        rows,
+        seed,
+        microscore::FileFormat::Csv,
+        |_| {},
+    )
+    .unwrap();
+    let options = ReadOptions {
+        skip: vec!["application_id".into(), "gender".into()],
+        ..ReadOptions::default()
+    };
+    let table = read_table(&path, &options).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    table
+}
+
+/// Run the real `microscore` binary.
+pub fn microscore(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_microscore"))
+        .args(args)
+        .output()
+        .expect("the microscore binary runs")
+}
+
+/// Lossy UTF-8 text of command output.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
