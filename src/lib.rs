@@ -13,9 +13,10 @@
 //! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
-//! - [`format`]: file formats and atomic output files.
+//! - [`format`]: file formats and atomic output files; [`batch`]: streaming file scoring.
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod binning;
 pub mod default_model;
 pub mod fit;

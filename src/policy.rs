@@ -82,6 +82,9 @@ pub struct Policy {
     pub annual_rate: BTreeMap<String, f64>,
     /// Loss given default of the unsecured product.
     pub lgd: f64,
+    /// Columns an application must not leave empty: a batch rejects such rows (default:
+    /// `requested_amount`, without which no loan can be sized).
+    pub required: Vec<String>,
 }
 
 fn by_grade(values: &[f64]) -> BTreeMap<String, f64> {
@@ -123,6 +126,7 @@ impl Default for Policy {
             },
             annual_rate: by_grade(&[0.06, 0.075, 0.09, 0.11, 0.135, 0.16, 0.19, 0.22]),
             lgd: 0.75,
+            required: vec!["requested_amount".into()],
         }
     }
 }

@@ -22,7 +22,7 @@ fn scores_the_shipped_example_with_the_built_in_model_exactly_as_the_api() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("scored 1000 applications"),
+        text(&out.stderr).contains("read 1000 rows: 1000 scored"),
         "{}",
         text(&out.stderr)
     );

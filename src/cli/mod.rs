@@ -67,14 +67,14 @@ pub fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Synth(args) => synth::run(args),
-        Command::Train(args) => train::run(*args),
+        Command::Synth(args) => synth::run(args).map(|()| 0),
+        Command::Train(args) => train::run(*args).map(|()| 0),
         Command::Score(args) => score::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Inspect(args) => inspect::run(args),
+        Command::Explain(args) => explain::run(args).map(|()| 0),
+        Command::Inspect(args) => inspect::run(args).map(|()| 0),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(CliError(message)) => {
             eprintln!("microscore: error: {message}");
             ExitCode::FAILURE

@@ -1,0 +1,294 @@
+//! Streaming batch scoring through the real binary: faults, counts, formats, atomicity.
+
+mod common;
+
+use common::{microscore, text};
+use microscore::default_model::default_model;
+use microscore::scoring::Scorer;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");
+
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The example file with one fault of every kind injected, and the lines they are on.
+fn faulty_file(dir: &std::path::Path) -> (std::path::PathBuf, Vec<(u64, &'static str)>) {
+    let original = std::fs::read_to_string(EXAMPLE).unwrap();
+    let mut lines: Vec<Vec<u8>> = original.lines().map(|l| l.as_bytes().to_vec()).collect();
+    let header: Vec<String> = original
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let set = |line: &mut Vec<u8>, c: usize, v: &[u8]| {
+        let mut fields: Vec<Vec<u8>> = line.split(|&b| b == b',').map(<[u8]>::to_vec).collect();
+        fields[c] = v.to_vec();
+        *line = fields.join(&b","[..]);
+    };
+    let mut faults = Vec::new();
+    // Line numbers are 1-based with the header on line 1: data row i is on line i + 1.
+    lines[10].truncate(20); // too few fields
+    faults.push((11, "fields where the header has"));
+    set(&mut lines[20], col("monthly_revenue"), b"lots"); // text in a numeric column
+    faults.push((21, "text in a numeric column"));
+    set(&mut lines[30], col("province"), b"\"Henan"); // broken quoting
+    faults.push((31, "broken quoting"));
+    set(&mut lines[40], col("application_id"), &[0xff, 0xfe, b'x']); // invalid UTF-8 in the id
+    faults.push((41, "invalid UTF-8"));
+    set(&mut lines[50], col("requested_amount"), b""); // required by the policy
+    faults.push((51, "required by the decision policy"));
+    lines[60].extend_from_slice(b",extra"); // too many fields
+    faults.push((61, "fields where the header has"));
+    // Unusual but scoreable: flagged, not rejected.
+    set(&mut lines[70], col("province"), b"Atlantis");
+    set(&mut lines[80], col("monthly_revenue"), b"inf");
+    // A blank line is not a row.
+    lines.insert(90, Vec::new());
+    let path = dir.join("faulty.csv");
+    let mut bytes = lines.join(&b"\n"[..]);
+    bytes.push(b'\n');
+    std::fs::write(&path, bytes).unwrap();
+    (path, faults)
+}
+
+#[test]
+fn every_row_is_scored_or_rejected_with_its_line_and_reason() {
+    let dir = common::scratch("batch-faults");
+    let (input, faults) = faulty_file(&dir);
+    let out = dir.join("scores.csv");
+    let rejects = dir.join("rejects.csv");
+    let summary = dir.join("summary.json");
+    let run = microscore(&[
+        "score",
+        "--data",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "some rows rejected: {}",
+        text(&run.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(s["rows_read"], 1000);
+    assert_eq!(s["rows_rejected"], faults.len());
+    assert_eq!(s["rows_scored"], 1000 - faults.len());
+    let (_, scored) = read_csv(&out);
+    let (rheader, rejected) = read_csv(&rejects);
+    assert_eq!(rheader, ["line", "column", "value", "reason", "raw"]);
+    assert_eq!(scored.len() + rejected.len(), 1000);
+    for ((line, reason), row) in faults.iter().zip(&rejected) {
+        assert_eq!(row[0], line.to_string(), "{row:?}");
+        assert!(row[3].contains(reason), "line {line}: {row:?}");
+    }
+    assert_eq!(rejected[1][1], "monthly_revenue");
+    assert_eq!(rejected[1][2], "lots");
+    // The unusual rows were scored and flagged.
+    let flagged = |id: &str| {
+        scored
+            .iter()
+            .find(|r| r[0] == id)
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone()
+    };
+    assert!(flagged("A000000070").contains("unseen_category"));
+    assert!(flagged("A000000080").contains("not_finite"));
+    // Strict mode stops at the first fault and writes nothing.
+    let strict_out = dir.join("strict.csv");
+    let run = microscore(&[
+        "score",
+        "--data",
+        input.to_str().unwrap(),
+        "--out",
+        strict_out.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(err.contains("line 11") && err.contains("--strict"), "{err}");
+    assert!(!strict_out.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.'))
+            .count(),
+        0,
+        "temporary file left behind"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_block_size_and_format() {
+    let dir = common::scratch("batch-threads");
+    let big = dir.join("apps.csv");
+    let run = microscore(&[
+        "synth",
+        "--rows",
+        "60000",
+        "--seed",
+        "3",
+        "--no-label",
+        "-q",
+        "--out",
+        big.to_str().unwrap(),
+    ]);
+    assert!(run.status.success());
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = dir.join(format!("s{threads}.csv"));
+        let run = microscore(&[
+            "score",
+            "--data",
+            big.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--keep",
+            "province,requested_amount",
+            "-q",
+        ]);
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+
+    // Library: small blocks give the same bytes as large ones.
+    let scorer = Scorer::new(default_model().unwrap());
+    let small = dir.join("small-blocks.csv");
+    let options = microscore::batch::BatchOptions {
+        chunk_bytes: 10_000,
+        keep: vec!["province".into(), "requested_amount".into()],
+        ..Default::default()
+    };
+    let s =
+        microscore::batch::score_file(&scorer, &big, &small, None, &options, |_, _| {}).unwrap();
+    assert_eq!(s.rows_read, 60_000);
+    assert_eq!(std::fs::read(&small).unwrap(), outputs[0]);
+
+    // JSON Lines input, gzip input and JSON Lines output all give the same scores.
+    let jsonl = dir.join("apps.jsonl");
+    assert!(microscore(&[
+        "synth",
+        "--rows",
+        "60000",
+        "--seed",
+        "3",
+        "--no-label",
+        "-q",
+        "--out",
+        jsonl.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let gz = dir.join("apps.csv.gz");
+    {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).unwrap(),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(&std::fs::read(&big).unwrap()).unwrap();
+        enc.finish().unwrap();
+    }
+    for (input, name) in [(&jsonl, "from-jsonl.csv"), (&gz, "from-gz.csv")] {
+        let out = dir.join(name);
+        let run = microscore(&[
+            "score",
+            "--data",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--keep",
+            "province,requested_amount",
+            "-q",
+        ]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", text(&run.stderr));
+        assert!(std::fs::read(&out).unwrap() == outputs[0], "{name} differs");
+    }
+    let out = dir.join("scores.jsonl");
+    assert!(microscore(&[
+        "score",
+        "--data",
+        big.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q"
+    ])
+    .status
+    .success());
+    let (_, csv_rows) = read_csv(&dir.join("s1.csv"));
+    let text_out = std::fs::read_to_string(&out).unwrap();
+    let mut n = 0;
+    for (line, row) in text_out.lines().zip(&csv_rows) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["application_id"], row[0]);
+        assert_eq!(
+            v["score"].as_f64().unwrap().to_bits(),
+            row[3].parse::<f64>().unwrap().to_bits()
+        );
+        assert_eq!(
+            v["pd"].as_f64().unwrap().to_bits(),
+            row[4].parse::<f64>().unwrap().to_bits()
+        );
+        n += 1;
+    }
+    assert_eq!(n, 60_000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_columns_and_existing_outputs_are_errors_before_any_work() {
+    let dir = common::scratch("batch-errors");
+    let input = dir.join("apps.csv");
+    std::fs::write(&input, "application_id,province\nA1,Henan\n").unwrap();
+    let out = dir.join("s.csv");
+    let run = microscore(&[
+        "score",
+        "--data",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--keep",
+        "nope",
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("missing from the header")
+            && err.contains("monthly_revenue")
+            && err.contains("nope"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    std::fs::write(&out, "keep me").unwrap();
+    let run = microscore(&["score", "--data", EXAMPLE, "--out", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(text(&run.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
