@@ -23,6 +23,9 @@ use crate::format::{AtomicFile, FileFormat};
 use crate::scoring::{flags, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
+mod parquet_input;
+mod parquet_output;
+
 /// Errors that stop a batch (bad rows do not: they go to the rejects file).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -120,7 +123,7 @@ impl Default for BatchOptions {
             strict: false,
             input_format: None,
             output_format: None,
-            chunk_bytes: 4 << 20,
+            chunk_bytes: 1 << 20,
             force: false,
         }
     }
@@ -170,9 +173,54 @@ struct Plan {
     keep: Vec<usize>,
 }
 
-/// One parsed and scored block.
+/// Rows parsed from one block or record batch, ready to score.
+struct Parsed<'a> {
+    /// Row-major scorer inputs of the accepted rows.
+    x: Vec<f64>,
+    metas: Vec<RowMeta<'a>>,
+    /// Rejects, already formatted as lines of the rejects file.
+    rejects: Vec<u8>,
+    first_reject: Option<Reject>,
+    read: u64,
+    rejected: u64,
+}
+
+impl<'a> Parsed<'a> {
+    fn with_capacity(values: usize) -> Parsed<'a> {
+        Parsed {
+            x: Vec::with_capacity(values),
+            metas: Vec::new(),
+            rejects: Vec::new(),
+            first_reject: None,
+            read: 0,
+            rejected: 0,
+        }
+    }
+
+    fn reject(&mut self, line: u64, (column, value, reason): RowError, raw: &[u8]) {
+        self.rejected += 1;
+        let reject = Reject {
+            line,
+            column,
+            value,
+            reason,
+        };
+        write_reject(&mut self.rejects, &reject, raw);
+        if self.first_reject.is_none() {
+            self.first_reject = Some(reject);
+        }
+    }
+}
+
+/// Scored output of one chunk.
+enum ChunkOut {
+    Bytes(Vec<u8>),
+    Batch(arrow_array::RecordBatch),
+}
+
+/// One parsed and scored chunk.
 struct ChunkResult {
-    out: Vec<u8>,
+    out: ChunkOut,
     rejects: Vec<u8>,
     first_reject: Option<Reject>,
     read: u64,
@@ -181,8 +229,26 @@ struct ChunkResult {
     decisions: [u64; 3],
 }
 
+/// A unit of work: a block of text lines, or a Parquet record batch.
+enum Work {
+    Block {
+        first_line: u64,
+        bytes: Vec<u8>,
+    },
+    Batch {
+        first_row: u64,
+        batch: arrow_array::RecordBatch,
+    },
+}
+
+/// Where scored rows go.
+enum Sink {
+    Bytes(AtomicFile),
+    Parquet(Box<parquet::arrow::ArrowWriter<AtomicFile>>),
+}
+
 /// Score `input` into `output` (and `rejects`), streaming. `progress(bytes_read, rows_read)`
-/// is called after every wave of blocks.
+/// is called after every wave of blocks (bytes are 0 for Parquet input).
 pub fn score_file(
     scorer: &Scorer,
     input: &Path,
@@ -202,10 +268,16 @@ pub fn score_file(
     let (detected, gz) = detect_format(input);
     let format = options.input_format.or(detected).ok_or_else(|| {
         BatchError::Format(format!(
-            "{}: unknown input format (use .csv, .jsonl, optionally .gz, or --format)",
+            "{}: unknown input format (use .csv, .jsonl or .parquet, optionally .gz for text, or --format)",
             input.display()
         ))
     })?;
+    if gz && format == FileFormat::Parquet {
+        return Err(BatchError::Format(format!(
+            "{}: Parquet files compress internally; gzip around Parquet is not supported",
+            input.display()
+        )));
+    }
     let out_format = options
         .output_format
         .or_else(|| detect_format(output).0)
@@ -225,58 +297,84 @@ pub fn score_file(
         }
     }
     let file = std::fs::File::open(input).map_err(io_err(input))?;
-    let raw: Box<dyn Read + Send> = if gz {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let counter = CountingReader {
-        inner: raw,
-        bytes: 0,
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, counter);
 
-    // Header.
-    let mut first_line = 1u64;
-    let header: Vec<String> =
-        match format {
-            FileFormat::Csv => {
+    // The input: text lines (with the header read here) or Parquet record batches.
+    let mut text_reader = None;
+    let mut parquet_builder = None;
+    let mut line_no = 1u64;
+    let header: Vec<String> = match format {
+        FileFormat::Parquet => {
+            let (builder, names) = parquet_input::open(file, input)?;
+            parquet_builder = Some(builder);
+            names
+        }
+        _ => {
+            let raw: Box<dyn Read + Send> = if gz {
+                Box::new(flate2::read::MultiGzDecoder::new(file))
+            } else {
+                Box::new(file)
+            };
+            let mut reader = BufReader::with_capacity(
+                1 << 20,
+                CountingReader {
+                    inner: raw,
+                    bytes: 0,
+                },
+            );
+            let names = if format == FileFormat::Csv {
                 let mut line = Vec::new();
                 reader.read_until(b'\n', &mut line).map_err(io_err(input))?;
+                line_no = 2;
                 let text = std::str::from_utf8(&line).map_err(|_| BatchError::BadHeader {
                     path: input.to_path_buf(),
                     message: "the header line is not valid UTF-8".into(),
                 })?;
-                let fields = split_line(text.trim_end_matches(['\n', '\r']).as_bytes())
+                split_line(text.trim_end_matches(['\n', '\r']).as_bytes())
                     .ok_or_else(|| BatchError::BadHeader {
                         path: input.to_path_buf(),
                         message: "the header line has broken quoting".into(),
-                    })?;
-                first_line = 2;
-                fields
+                    })?
                     .iter()
                     .map(|f| String::from_utf8_lossy(f).trim().to_string())
                     .collect()
-            }
-            FileFormat::Jsonl => Vec::new(),
-        };
+            } else {
+                Vec::new()
+            };
+            text_reader = Some(reader);
+            names
+        }
+    };
     let plan = make_plan(scorer, format, header, input, options)?;
-
-    let mut out = AtomicFile::create(output).map_err(io_err(output))?;
-    let mut rej = match rejects {
-        Some(p) => Some(AtomicFile::create(p).map_err(io_err(p))?),
+    let mut parquet_reader = match parquet_builder {
+        Some(b) => Some(parquet_input::reader(b, &plan, input)?),
         None => None,
     };
-    write_output_header(&mut out, out_format, scorer, &plan, options.reasons)
-        .map_err(io_err(output))?;
-    if let Some(r) = rej.as_mut() {
-        r.write_all(b"line,column,value,reason,raw\n")
-            .map_err(io_err(rejects.unwrap_or(output)))?;
-    }
+
+    let out_file = AtomicFile::create(output).map_err(io_err(output))?;
+    let mut sink = match out_format {
+        FileFormat::Parquet => Sink::Parquet(Box::new(
+            parquet_output::writer(out_file, scorer, &plan, options.reasons)
+                .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
+        )),
+        _ => {
+            let mut f = out_file;
+            write_output_header(&mut f, out_format, scorer, &plan, options.reasons)
+                .map_err(io_err(output))?;
+            Sink::Bytes(f)
+        }
+    };
+    let mut rej = match rejects {
+        Some(p) => {
+            let mut f = AtomicFile::create(p).map_err(io_err(p))?;
+            f.write_all(b"line,column,value,reason,raw\n")
+                .map_err(io_err(p))?;
+            Some((f, p))
+        }
+        None => None,
+    };
 
     let threads = rayon::current_num_threads().max(1);
     let wave = threads * 2;
-    let mut line_no = first_line;
     let mut summary = Summary {
         input: input.display().to_string(),
         output: output.display().to_string(),
@@ -290,9 +388,28 @@ pub fn score_file(
     let mut carry: Vec<u8> = Vec::new();
     let mut eof = false;
     while !eof {
-        // Read a wave of blocks, each ending at a line break.
-        let mut blocks: Vec<(u64, Vec<u8>)> = Vec::with_capacity(wave);
-        while blocks.len() < wave && !eof {
+        // Read a wave of work units.
+        let mut works: Vec<Work> = Vec::with_capacity(wave);
+        while works.len() < wave && !eof {
+            if let Some(reader) = parquet_reader.as_mut() {
+                match reader.next() {
+                    None => eof = true,
+                    Some(batch) => {
+                        let batch = batch
+                            .map_err(|e| BatchError::Format(format!("{}: {e}", input.display())))?;
+                        let rows = batch.num_rows() as u64;
+                        works.push(Work::Batch {
+                            first_row: line_no,
+                            batch,
+                        });
+                        line_no += rows;
+                    }
+                }
+                continue;
+            }
+            let Some(reader) = text_reader.as_mut() else {
+                break;
+            };
             let mut block = std::mem::take(&mut carry);
             let target = options.chunk_bytes.max(1);
             while block.len() < target {
@@ -318,12 +435,25 @@ pub fn score_file(
                 break;
             }
             let lines = memchr_count(&block) + u64::from(!block.ends_with(b"\n"));
-            blocks.push((line_no, block));
+            works.push(Work::Block {
+                first_line: line_no,
+                bytes: block,
+            });
             line_no += lines;
         }
-        let results: Vec<ChunkResult> = blocks
+        let results: Vec<ChunkResult> = works
             .par_iter()
-            .map(|(first, block)| process_block(scorer, &plan, options, out_format, *first, block))
+            .map(|work| {
+                let parsed = match work {
+                    Work::Block { first_line, bytes } => {
+                        parse_block(scorer, &plan, *first_line, bytes)
+                    }
+                    Work::Batch { first_row, batch } => {
+                        parquet_input::parse_batch(scorer, &plan, *first_row, batch)
+                    }
+                };
+                finish_chunk(scorer, &plan, options, out_format, parsed)
+            })
             .collect::<Result<_, _>>()?;
         for r in results {
             if options.strict {
@@ -334,10 +464,15 @@ pub fn score_file(
                     });
                 }
             }
-            out.write_all(&r.out).map_err(io_err(output))?;
-            if let Some(f) = rej.as_mut() {
-                f.write_all(&r.rejects)
-                    .map_err(io_err(rejects.unwrap_or(output)))?;
+            match (&mut sink, r.out) {
+                (Sink::Bytes(f), ChunkOut::Bytes(b)) => f.write_all(&b).map_err(io_err(output))?,
+                (Sink::Parquet(w), ChunkOut::Batch(b)) => w
+                    .write(&b)
+                    .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
+                _ => unreachable!("chunk output matches the sink"),
+            }
+            if let Some((f, p)) = rej.as_mut() {
+                f.write_all(&r.rejects).map_err(io_err(p))?;
             }
             summary.rows_read += r.read;
             summary.rows_scored += r.scored;
@@ -346,10 +481,18 @@ pub fn score_file(
                 summary.decisions[d] += r.decisions[d];
             }
         }
-        progress(reader.get_ref().bytes, summary.rows_read);
+        let bytes = text_reader.as_ref().map_or(0, |r| r.get_ref().bytes);
+        progress(bytes, summary.rows_read);
     }
-    out.commit().map_err(io_err(output))?;
-    if let (Some(f), Some(p)) = (rej, rejects) {
+    match sink {
+        Sink::Bytes(f) => f.commit().map_err(io_err(output))?,
+        Sink::Parquet(w) => w
+            .into_inner()
+            .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?
+            .commit()
+            .map_err(io_err(output))?,
+    }
+    if let Some((f, p)) = rej {
         f.commit().map_err(io_err(p))?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
@@ -388,7 +531,7 @@ fn make_plan(
     let position = |name: &str| header.iter().position(|h| h == name);
     let mut missing = Vec::new();
     let (inputs, required, id, keep, header) = match format {
-        FileFormat::Csv => {
+        FileFormat::Csv | FileFormat::Parquet => {
             let mut seen = std::collections::HashSet::new();
             if let Some(dup) = header.iter().find(|h| !seen.insert(h.as_str())) {
                 return Err(BatchError::BadHeader {
@@ -546,21 +689,9 @@ struct RowMeta<'a> {
     keep: Vec<Option<Cow<'a, str>>>,
 }
 
-fn process_block(
-    scorer: &Scorer,
-    plan: &Plan,
-    options: &BatchOptions,
-    out_format: FileFormat,
-    first_line: u64,
-    block: &[u8],
-) -> Result<ChunkResult, BatchError> {
+fn parse_block<'a>(scorer: &Scorer, plan: &Plan, first_line: u64, block: &'a [u8]) -> Parsed<'a> {
     let m = scorer.input_columns().len();
-    let mut x: Vec<f64> = Vec::with_capacity(block.len() / 8);
-    let mut metas: Vec<RowMeta<'_>> = Vec::new();
-    let mut rejects: Vec<u8> = Vec::new();
-    let mut first_reject = None;
-    let mut read = 0u64;
-    let mut rejected = 0u64;
+    let mut parsed = Parsed::with_capacity(block.len() / 8);
     let mut row_values = vec![0.0f64; m];
     let mut fields: Vec<Cow<'_, [u8]>> = Vec::with_capacity(plan.header.len());
     for (offset, raw_line) in block.split(|&b| b == b'\n').enumerate() {
@@ -568,85 +699,105 @@ fn process_block(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        read += 1;
-        let line_no = first_line + offset as u64;
-        let parsed = match plan.format {
-            FileFormat::Csv => parse_csv_row(scorer, plan, line, &mut fields, &mut row_values),
+        parsed.read += 1;
+        let row = match plan.format {
             FileFormat::Jsonl => parse_json_row(scorer, plan, line, &mut row_values),
+            _ => parse_csv_row(scorer, plan, line, &mut fields, &mut row_values),
         };
-        match parsed {
+        match row {
             Ok(meta) => {
-                x.extend_from_slice(&row_values);
-                metas.push(meta);
+                parsed.x.extend_from_slice(&row_values);
+                parsed.metas.push(meta);
             }
-            Err((column, value, reason)) => {
-                rejected += 1;
-                let reject = Reject {
-                    line: line_no,
-                    column,
-                    value,
-                    reason,
-                };
-                write_reject(&mut rejects, &reject, line);
-                if first_reject.is_none() {
-                    first_reject = Some(reject);
-                }
-            }
+            Err(e) => parsed.reject(first_line + offset as u64, e, line),
         }
     }
+    parsed
+}
+
+/// Score parsed rows and format them for the output.
+fn finish_chunk(
+    scorer: &Scorer,
+    plan: &Plan,
+    options: &BatchOptions,
+    out_format: FileFormat,
+    parsed: Parsed<'_>,
+) -> Result<ChunkResult, BatchError> {
+    let Parsed {
+        x,
+        metas,
+        rejects,
+        first_reject,
+        read,
+        rejected,
+    } = parsed;
     let n = metas.len();
     let k = options.reasons.min(scorer.model().features().len());
-    let mut score = vec![0.0; n];
-    let mut pd = vec![0.0; n];
-    let mut grade = vec![0u8; n];
-    let mut decision = vec![0u8; n];
-    let mut limit = vec![0.0; n];
-    let mut el = vec![0.0; n];
-    let mut fl = vec![0u32; n];
-    let mut reasons = vec![-1i32; n * k];
+    let mut scored = Scored {
+        score: vec![0.0; n],
+        pd: vec![0.0; n],
+        grade: vec![0u8; n],
+        decision: vec![0u8; n],
+        limit: vec![0.0; n],
+        el: vec![0.0; n],
+        flags: vec![0u32; n],
+        reasons: vec![-1i32; n * k],
+        k,
+    };
     scorer.score_matrix(
         &x,
         k,
         BatchOutput {
-            score: Some(&mut score),
-            pd: Some(&mut pd),
-            grade: Some(&mut grade),
-            decision: Some(&mut decision),
-            limit: Some(&mut limit),
-            expected_loss: Some(&mut el),
-            flags: Some(&mut fl),
-            reasons: Some(&mut reasons),
+            score: Some(&mut scored.score),
+            pd: Some(&mut scored.pd),
+            grade: Some(&mut scored.grade),
+            decision: Some(&mut scored.decision),
+            limit: Some(&mut scored.limit),
+            expected_loss: Some(&mut scored.el),
+            flags: Some(&mut scored.flags),
+            reasons: Some(&mut scored.reasons),
         },
     )?;
-    let model = scorer.model();
-    let mut out = Vec::with_capacity(n * 160);
     let mut decisions = [0u64; 3];
-    for i in 0..n {
-        decisions[decision[i] as usize] += 1;
-        let g = &model.grades()[grade[i] as usize].grade;
-        let rate = model
-            .policy()
-            .annual_rate
-            .get(g)
-            .copied()
-            .unwrap_or(f64::NAN);
-        let row = OutRow {
-            meta: &metas[i],
-            score: score[i],
-            pd: pd[i],
-            grade: g,
-            decision: ["approve", "refer", "decline"][decision[i] as usize],
-            limit: limit[i],
-            rate,
-            el: el[i],
-            reasons: &reasons[i * k..(i + 1) * k],
-            flags: fl[i],
-        };
-        match out_format {
-            FileFormat::Jsonl => row.write_jsonl(&mut out, scorer, plan),
-            _ => row.write_csv(&mut out, scorer),
-        }
+    for &d in &scored.decision {
+        decisions[d as usize] += 1;
     }
+    let out = match out_format {
+        FileFormat::Parquet => ChunkOut::Batch(
+            parquet_output::batch(scorer, plan, &metas, &scored)
+                .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
+        ),
+        _ => {
+            let model = scorer.model();
+            let mut out = Vec::with_capacity(n * 160);
+            for i in 0..n {
+                let g = &model.grades()[scored.grade[i] as usize].grade;
+                let row = OutRow {
+                    meta: &metas[i],
+                    score: scored.score[i],
+                    pd: scored.pd[i],
+                    grade: g,
+                    decision: DECISIONS[scored.decision[i] as usize],
+                    limit: scored.limit[i],
+                    rate: model
+                        .policy()
+                        .annual_rate
+                        .get(g)
+                        .copied()
+                        .unwrap_or(f64::NAN),
+                    el: scored.el[i],
+                    reasons: &scored.reasons[i * k..(i + 1) * k],
+                    flags: scored.flags[i],
+                };
+                if out_format == FileFormat::Jsonl {
+                    row.write_jsonl(&mut out, scorer, plan);
+                } else {
+                    row.write_csv(&mut out, scorer);
+                }
+            }
+            ChunkOut::Bytes(out)
+        }
+    };
     Ok(ChunkResult {
         out,
         rejects,
@@ -656,6 +807,22 @@ fn process_block(
         rejected,
         decisions,
     })
+}
+
+/// Decision names by code.
+const DECISIONS: [&str; 3] = ["approve", "refer", "decline"];
+
+/// The scores of one chunk, column by column.
+struct Scored {
+    score: Vec<f64>,
+    pd: Vec<f64>,
+    grade: Vec<u8>,
+    decision: Vec<u8>,
+    limit: Vec<f64>,
+    el: Vec<f64>,
+    flags: Vec<u32>,
+    reasons: Vec<i32>,
+    k: usize,
 }
 
 type RowError = (String, String, String);

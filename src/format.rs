@@ -13,6 +13,8 @@ pub enum FileFormat {
     Csv,
     /// JSON Lines: one JSON object per line, `null` for missing values.
     Jsonl,
+    /// Apache Parquet (batch scoring input and output).
+    Parquet,
 }
 
 impl FileFormat {
@@ -22,6 +24,7 @@ impl FileFormat {
         match ext.as_str() {
             "csv" => Some(FileFormat::Csv),
             "jsonl" | "ndjson" => Some(FileFormat::Jsonl),
+            "parquet" | "pq" => Some(FileFormat::Parquet),
             _ => None,
         }
     }
@@ -31,6 +34,7 @@ impl FileFormat {
         match self {
             FileFormat::Csv => "csv",
             FileFormat::Jsonl => "jsonl",
+            FileFormat::Parquet => "parquet",
         }
     }
 }
@@ -48,7 +52,10 @@ impl std::str::FromStr for FileFormat {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Ok(FileFormat::Csv),
             "jsonl" | "ndjson" => Ok(FileFormat::Jsonl),
-            other => Err(format!("unknown format '{other}' (expected csv or jsonl)")),
+            "parquet" => Ok(FileFormat::Parquet),
+            other => Err(format!(
+                "unknown format '{other}' (expected csv, jsonl or parquet)"
+            )),
         }
     }
 }

@@ -36,6 +36,9 @@ pub enum SynthError {
     /// Writing the output failed.
     #[error("cannot write synthetic applications: {0}")]
     Io(#[from] std::io::Error),
+    /// The format is not one the generator writes.
+    #[error("the generator writes csv or jsonl, not {0}")]
+    Format(FileFormat),
 }
 
 /// Provinces, in the order of [`PROVINCE_WEIGHTS`].
@@ -1122,6 +1125,9 @@ pub fn write_applications_with<W: Write>(
     label: bool,
     mut on_progress: impl FnMut(u64),
 ) -> Result<SynthSummary, SynthError> {
+    if !matches!(format, FileFormat::Csv | FileFormat::Jsonl) {
+        return Err(SynthError::Format(format));
+    }
     if format == FileFormat::Csv {
         let header = if label {
             csv_header()
@@ -1146,9 +1152,10 @@ pub fn write_applications_with<W: Write>(
                 for i in start..end {
                     let app = application(seed, i);
                     bad += u64::from(app.default_12m);
-                    match format {
-                        FileFormat::Csv => app.write_csv_with(&mut buf, label),
-                        FileFormat::Jsonl => app.write_jsonl_with(&mut buf, label),
+                    if format == FileFormat::Jsonl {
+                        app.write_jsonl_with(&mut buf, label);
+                    } else {
+                        app.write_csv_with(&mut buf, label);
                     }
                 }
                 (buf, bad)
@@ -1228,4 +1235,111 @@ mod tests {
         let mean = total as f64 / f64::from(n);
         assert!((mean - 2.6).abs() < 0.05, "mean {mean}");
     }
+}
+
+/// Columns of one chunk, for Parquet output.
+#[derive(Default)]
+struct ParquetColumns {
+    text: Vec<Vec<Option<&'static str>>>,
+    ints: Vec<Vec<Option<i64>>>,
+    reals: Vec<Vec<Option<f64>>>,
+    ids: Vec<String>,
+}
+
+/// Write `rows` applications as Parquet (snappy): text columns as strings, integer columns as
+/// Int64, real columns as Float64, missing values as nulls. Same rows and values as
+/// [`write_applications_with`]; deterministic for a given (rows, seed) whatever the threads.
+pub fn write_applications_parquet<W: Write + Send>(
+    out: W,
+    rows: u64,
+    seed: u64,
+    label: bool,
+    mut on_progress: impl FnMut(u64),
+) -> Result<SynthSummary, SynthError> {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field as ArrowField, Schema};
+
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| label || c.kind != ColumnKind::Label)
+        .collect();
+    let kind_of = |c: &Column| match c.kind {
+        ColumnKind::Id | ColumnKind::Categorical(_) | ColumnKind::Protected(_) => DataType::Utf8,
+        ColumnKind::Integer { .. } | ColumnKind::Label => DataType::Int64,
+        ColumnKind::Real { .. } => DataType::Float64,
+    };
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| ArrowField::new(c.name, kind_of(c), c.missing_when.is_some()))
+            .collect::<Vec<_>>(),
+    ));
+    let to_parquet = |e: parquet::errors::ParquetError| SynthError::Io(std::io::Error::other(e));
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(131_072))
+        .build();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props))
+        .map_err(to_parquet)?;
+    let chunks = rows.div_ceil(CHUNK_ROWS);
+    let mut defaults = 0;
+    let mut chunk = 0;
+    while chunk < chunks {
+        let wave_end = (chunk + CHUNKS_IN_FLIGHT).min(chunks);
+        let batches: Vec<(RecordBatch, u64)> = (chunk..wave_end)
+            .into_par_iter()
+            .map(|c| {
+                let start = c * CHUNK_ROWS;
+                let end = (start + CHUNK_ROWS).min(rows);
+                let mut cols = ParquetColumns::default();
+                let n_fields = columns.len() - 1;
+                cols.text.resize(n_fields, Vec::new());
+                cols.ints.resize(n_fields, Vec::new());
+                cols.reals.resize(n_fields, Vec::new());
+                let mut bad = 0;
+                for i in start..end {
+                    let app = application(seed, i);
+                    bad += u64::from(app.default_12m);
+                    cols.ids.push(app.id());
+                    for (f, field) in app.fields().into_iter().take(n_fields).enumerate() {
+                        match field {
+                            Field::Str(s) => cols.text[f].push(Some(s)),
+                            Field::Int(x) => cols.ints[f].push(Some(x)),
+                            Field::Real(x) => cols.reals[f].push(Some(x)),
+                            Field::Missing => {
+                                cols.text[f].push(None);
+                                cols.ints[f].push(None);
+                                cols.reals[f].push(None);
+                            }
+                        }
+                    }
+                }
+                let mut arrays: Vec<ArrayRef> = vec![Arc::new(StringArray::from(cols.ids))];
+                for (f, c) in columns[1..].iter().enumerate() {
+                    arrays.push(match kind_of(c) {
+                        DataType::Utf8 => {
+                            Arc::new(StringArray::from(std::mem::take(&mut cols.text[f])))
+                        }
+                        DataType::Int64 => {
+                            Arc::new(Int64Array::from(std::mem::take(&mut cols.ints[f])))
+                        }
+                        _ => Arc::new(Float64Array::from(std::mem::take(&mut cols.reals[f]))),
+                    });
+                }
+                RecordBatch::try_new(schema.clone(), arrays)
+                    .map(|b| (b, bad))
+                    .map_err(|e| SynthError::Io(std::io::Error::other(e)))
+            })
+            .collect::<Result<_, _>>()?;
+        for (batch, bad) in batches {
+            writer.write(&batch).map_err(to_parquet)?;
+            defaults += bad;
+        }
+        chunk = wave_end;
+        on_progress((chunk * CHUNK_ROWS).min(rows));
+    }
+    writer.close().map_err(to_parquet)?;
+    Ok(SynthSummary { rows, defaults })
 }

@@ -66,6 +66,14 @@ pub enum TableError {
         /// File.
         path: PathBuf,
     },
+    /// The format is not one tables are read from.
+    #[error("{path}: {format} files are read by `score` only; train from csv or jsonl")]
+    UnsupportedFormat {
+        /// File.
+        path: PathBuf,
+        /// The format.
+        format: FileFormat,
+    },
     /// The file format cannot be determined from the extension.
     #[error("{path}: unknown file format (use a .csv or .jsonl extension, or --format)")]
     UnknownFormat {
@@ -251,6 +259,10 @@ pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String
     match format {
         FileFormat::Csv => csv_header(file, path),
         FileFormat::Jsonl => jsonl_keys(file, path),
+        other => Err(TableError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            format: other,
+        }),
     }
 }
 
@@ -272,6 +284,12 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
     let names = match format {
         FileFormat::Csv => csv_header(open()?, path)?,
         FileFormat::Jsonl => jsonl_keys(open()?, path)?,
+        other => {
+            return Err(TableError::UnsupportedFormat {
+                path: path.to_path_buf(),
+                format: other,
+            })
+        }
     };
     let missing: Vec<String> = options
         .required
@@ -510,6 +528,12 @@ fn for_each_row<R: Read>(
                 let cells: Vec<Cell<'_>> = record.iter().map(classify).collect();
                 f(line, &cells)?;
             }
+        }
+        FileFormat::Parquet => {
+            return Err(TableError::UnsupportedFormat {
+                path: path.to_path_buf(),
+                format,
+            })
         }
         FileFormat::Jsonl => {
             let reader = BufReader::new(input);

@@ -292,3 +292,133 @@ fn missing_columns_and_existing_outputs_are_errors_before_any_work() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Write a CSV file of applications as Parquet (numbers as Float64, text as Utf8, empty = null).
+fn csv_to_parquet(csv_path: &std::path::Path, parquet_path: &std::path::Path) {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let (header, rows) = read_csv(csv_path);
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (c, name) in header.iter().enumerate() {
+        let numeric = rows
+            .iter()
+            .all(|r| r[c].is_empty() || r[c].parse::<f64>().is_ok())
+            && name != "application_id";
+        if numeric {
+            fields.push(arrow_schema::Field::new(
+                name,
+                arrow_schema::DataType::Float64,
+                true,
+            ));
+            columns.push(Arc::new(Float64Array::from_iter(
+                rows.iter().map(|r| r[c].parse::<f64>().ok()),
+            )));
+        } else {
+            fields.push(arrow_schema::Field::new(
+                name,
+                arrow_schema::DataType::Utf8,
+                true,
+            ));
+            columns.push(Arc::new(StringArray::from_iter(
+                rows.iter()
+                    .map(|r| (!r[c].is_empty()).then(|| r[c].clone())),
+            )));
+        }
+    }
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let file = std::fs::File::create(parquet_path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_in_and_out_give_the_same_scores_as_csv() {
+    let dir = common::scratch("batch-parquet");
+    let csv_out = dir.join("from-csv.csv");
+    let run = microscore(&[
+        "score",
+        "--data",
+        EXAMPLE,
+        "--out",
+        csv_out.to_str().unwrap(),
+        "--keep",
+        "province",
+        "-q",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+
+    // Parquet in, CSV out: byte-identical.
+    let pq_in = dir.join("apps.parquet");
+    csv_to_parquet(std::path::Path::new(EXAMPLE), &pq_in);
+    let from_pq = dir.join("from-parquet.csv");
+    let run = microscore(&[
+        "score",
+        "--data",
+        pq_in.to_str().unwrap(),
+        "--out",
+        from_pq.to_str().unwrap(),
+        "--keep",
+        "province",
+        "-q",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert!(
+        std::fs::read(&from_pq).unwrap() == std::fs::read(&csv_out).unwrap(),
+        "parquet input scores differ"
+    );
+
+    // CSV in, Parquet out: the same values.
+    let pq_out = dir.join("scores.parquet");
+    let run = microscore(&[
+        "score",
+        "--data",
+        EXAMPLE,
+        "--out",
+        pq_out.to_str().unwrap(),
+        "--keep",
+        "province",
+        "-q",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&pq_out).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let (_, rows) = read_csv(&csv_out);
+    let mut i = 0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        use arrow_array::cast::AsArray;
+        let ids = batch
+            .column_by_name("application_id")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let scores = batch
+            .column_by_name("score")
+            .unwrap()
+            .as_primitive::<arrow_array::types::Float64Type>()
+            .clone();
+        let reason = batch
+            .column_by_name("reason_1")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        for r in 0..batch.num_rows() {
+            assert_eq!(ids.value(r), rows[i][0]);
+            assert_eq!(
+                scores.value(r).to_bits(),
+                rows[i][2].parse::<f64>().unwrap().to_bits()
+            );
+            assert_eq!(reason.value(r), rows[i][9]);
+            i += 1;
+        }
+    }
+    assert_eq!(i, 1000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

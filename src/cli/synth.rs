@@ -29,7 +29,7 @@ pub struct SynthArgs {
     /// omitted or `-`.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Output format: csv or jsonl. Default: from the file extension, else csv.
+    /// Output format: csv, jsonl or parquet. Default: from the file extension, else csv.
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
     /// Worker threads (default: all cores). The output does not depend on it.
@@ -66,14 +66,17 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
             let mut file = AtomicFile::create(path)
                 .map_err(|e| CliError::msg(format!("cannot create {}: {e}", path.display())))?;
             let summary = with_threads(args.threads, || {
-                Ok(write_applications_with(
-                    &mut file,
-                    rows,
-                    seed,
-                    format,
-                    label,
-                    |_| {},
-                )?)
+                Ok(if format == FileFormat::Parquet {
+                    microscore::synth::write_applications_parquet(
+                        &mut file,
+                        rows,
+                        seed,
+                        label,
+                        |_| {},
+                    )?
+                } else {
+                    write_applications_with(&mut file, rows, seed, format, label, |_| {})?
+                })
             })?;
             file.commit()
                 .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;

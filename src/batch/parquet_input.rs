@@ -1,0 +1,206 @@
+//! Parquet input: record batches converted to the scorer's inputs, column by column.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use super::{input_value, BatchError, Parsed, Plan, RowMeta};
+use crate::scoring::Scorer;
+use crate::table::is_missing_token;
+
+/// Rows per record batch read.
+const BATCH_ROWS: usize = 16_384;
+
+/// Open a Parquet file: a reader builder and the column names.
+pub(super) fn open(
+    file: File,
+    path: &Path,
+) -> Result<(ParquetRecordBatchReaderBuilder<File>, Vec<String>), BatchError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(path, e))?;
+    let names = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    Ok((builder, names))
+}
+
+fn bad(path: &Path, e: parquet::errors::ParquetError) -> BatchError {
+    BatchError::Format(format!(
+        "{}: not a readable Parquet file: {e}",
+        path.display()
+    ))
+}
+
+/// The batch reader, reading only the columns the plan uses (by position in the file schema).
+pub(super) fn reader(
+    builder: ParquetRecordBatchReaderBuilder<File>,
+    plan: &Plan,
+    path: &Path,
+) -> Result<ParquetRecordBatchReader, BatchError> {
+    let mut used: Vec<usize> = plan
+        .inputs
+        .iter()
+        .flatten()
+        .chain(plan.required.iter().flatten())
+        .chain(plan.id.iter())
+        .chain(plan.keep.iter())
+        .copied()
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), used);
+    builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| bad(path, e))
+}
+
+/// A column as the scorer reads it.
+enum Access {
+    Absent,
+    Number(ArrayRef),
+    Text(ArrayRef),
+}
+
+fn is_number(t: &DataType) -> bool {
+    t.is_numeric() || matches!(t, DataType::Boolean)
+}
+
+fn access(
+    batch: &RecordBatch,
+    plan: &Plan,
+    column: Option<usize>,
+    as_text: bool,
+) -> Result<Access, String> {
+    let Some(i) = column else {
+        return Ok(Access::Absent);
+    };
+    // The batch holds only the projected columns: find this one by name.
+    let name = &plan.header[i];
+    let array = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("column '{name}' is not in the record batch"))?;
+    let target = if !as_text && is_number(array.data_type()) {
+        DataType::Float64
+    } else {
+        DataType::Utf8
+    };
+    let cast = arrow_cast::cast(array, &target)
+        .map_err(|e| format!("cannot read column '{name}': {e}"))?;
+    Ok(if target == DataType::Float64 {
+        Access::Number(cast)
+    } else {
+        Access::Text(cast)
+    })
+}
+
+fn text_at(array: &ArrayRef, row: usize) -> Option<&str> {
+    let a = array.as_string::<i32>();
+    (!a.is_null(row)).then(|| a.value(row))
+}
+
+/// Convert one record batch; `first_row` is the 1-based row number of its first row (reported
+/// as the "line" of a reject).
+pub(super) fn parse_batch(
+    scorer: &Scorer,
+    plan: &Plan,
+    first_row: u64,
+    batch: &RecordBatch,
+) -> Parsed<'static> {
+    let n = batch.num_rows();
+    let m = scorer.input_columns().len();
+    let mut parsed = Parsed::with_capacity(n * m);
+    let columns: Result<Vec<Access>, String> = plan
+        .inputs
+        .iter()
+        .zip(&plan.categorical)
+        .map(|(&c, &cat)| access(batch, plan, c, cat))
+        .collect();
+    let texts = |cols: &[usize]| -> Result<Vec<Access>, String> {
+        cols.iter()
+            .map(|&c| access(batch, plan, Some(c), true))
+            .collect()
+    };
+    let required_cols: Vec<usize> = plan.required.iter().flatten().copied().collect();
+    let prepared = columns.and_then(|c| {
+        Ok((
+            c,
+            texts(&required_cols)?,
+            plan.id.map(|i| texts(&[i])).transpose()?,
+            texts(&plan.keep)?,
+        ))
+    });
+    let (columns, required, id, keep) = match prepared {
+        Ok(p) => p,
+        Err(reason) => {
+            // A column that cannot be read at all rejects every row of the batch, each counted.
+            for r in 0..n {
+                parsed.read += 1;
+                parsed.reject(
+                    first_row + r as u64,
+                    (String::new(), String::new(), reason.clone()),
+                    b"",
+                );
+            }
+            return parsed;
+        }
+    };
+    let mut values = vec![0.0; m];
+    'rows: for r in 0..n {
+        parsed.read += 1;
+        let line = first_row + r as u64;
+        for (j, a) in columns.iter().enumerate() {
+            values[j] = match a {
+                Access::Absent => f64::NAN,
+                Access::Number(arr) => {
+                    let f = arr.as_primitive::<Float64Type>();
+                    if f.is_null(r) {
+                        f64::NAN
+                    } else {
+                        f.value(r)
+                    }
+                }
+                Access::Text(arr) => match text_at(arr, r) {
+                    None => f64::NAN,
+                    Some(t) => match input_value(scorer, plan, j, t) {
+                        Ok(x) => x,
+                        Err(reason) => {
+                            let name =
+                                plan.inputs[j].map_or_else(String::new, |i| plan.header[i].clone());
+                            parsed.reject(line, (name, t.to_string(), reason), b"");
+                            continue 'rows;
+                        }
+                    },
+                },
+            };
+        }
+        for (a, &c) in required.iter().zip(&required_cols) {
+            if let Access::Text(arr) = a {
+                if text_at(arr, r).is_none_or(is_missing_token) {
+                    let reason = "required by the decision policy, but empty".to_string();
+                    parsed.reject(line, (plan.header[c].clone(), String::new(), reason), b"");
+                    continue 'rows;
+                }
+            }
+        }
+        let owned = |a: &Access| match a {
+            Access::Text(arr) => text_at(arr, r).map(|t| Cow::Owned(t.to_string())),
+            _ => None,
+        };
+        parsed.x.extend_from_slice(&values);
+        parsed.metas.push(RowMeta {
+            id: id.as_ref().and_then(|v| v.first()).and_then(owned),
+            keep: keep.iter().map(owned).collect(),
+        });
+    }
+    parsed
+}

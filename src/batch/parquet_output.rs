@@ -1,0 +1,110 @@
+//! Parquet output: one record batch per scored chunk, snappy-compressed.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{ArrowError, DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::{Plan, RowMeta, Scored, DECISIONS};
+
+/// Rows per row group of the output.
+const ROW_GROUP_ROWS: usize = 131_072;
+use crate::format::AtomicFile;
+use crate::scoring::{flags, Scorer};
+
+fn schema(scorer: &Scorer, plan: &Plan, k: usize) -> Arc<Schema> {
+    let mut fields = Vec::new();
+    if let (Some(_), Some(name)) = (plan.id, scorer.model().id_column()) {
+        fields.push(Field::new(name, DataType::Utf8, true));
+    }
+    for &i in &plan.keep {
+        fields.push(Field::new(plan.header[i].clone(), DataType::Utf8, true));
+    }
+    for name in ["score", "pd"] {
+        fields.push(Field::new(name, DataType::Float64, false));
+    }
+    fields.push(Field::new("grade", DataType::Utf8, false));
+    fields.push(Field::new("decision", DataType::Utf8, false));
+    for name in ["limit", "annual_rate", "expected_loss"] {
+        fields.push(Field::new(name, DataType::Float64, true));
+    }
+    for r in 1..=k {
+        fields.push(Field::new(format!("reason_{r}"), DataType::Utf8, true));
+    }
+    fields.push(Field::new("flags", DataType::Utf8, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// A Parquet writer for the scored rows.
+pub(super) fn writer(
+    file: AtomicFile,
+    scorer: &Scorer,
+    plan: &Plan,
+    reasons: usize,
+) -> Result<ArrowWriter<AtomicFile>, parquet::errors::ParquetError> {
+    let k = reasons.min(scorer.model().features().len());
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        // Row groups are buffered in memory until written: keep them small enough that memory
+        // stays bounded.
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("microscore {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    ArrowWriter::try_new(file, schema(scorer, plan, k), Some(props))
+}
+
+/// The record batch of one scored chunk.
+pub(super) fn batch(
+    scorer: &Scorer,
+    plan: &Plan,
+    metas: &[RowMeta<'_>],
+    s: &Scored,
+) -> Result<RecordBatch, ArrowError> {
+    let model = scorer.model();
+    let k = s.k;
+    let n = metas.len();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    if plan.id.is_some() && model.id_column().is_some() {
+        columns.push(Arc::new(StringArray::from_iter(
+            metas.iter().map(|m| m.id.as_deref()),
+        )));
+    }
+    for j in 0..plan.keep.len() {
+        columns.push(Arc::new(StringArray::from_iter(
+            metas.iter().map(|m| m.keep[j].as_deref()),
+        )));
+    }
+    columns.push(Arc::new(Float64Array::from(s.score.clone())));
+    columns.push(Arc::new(Float64Array::from(s.pd.clone())));
+    let grades: Vec<&str> = s
+        .grade
+        .iter()
+        .map(|&g| model.grades()[g as usize].grade.as_str())
+        .collect();
+    columns.push(Arc::new(StringArray::from(grades.clone())));
+    columns.push(Arc::new(StringArray::from_iter_values(
+        s.decision.iter().map(|&d| DECISIONS[d as usize]),
+    )));
+    columns.push(Arc::new(Float64Array::from(s.limit.clone())));
+    columns.push(Arc::new(Float64Array::from_iter(
+        grades
+            .iter()
+            .map(|g| model.policy().annual_rate.get(*g).copied()),
+    )));
+    columns.push(Arc::new(Float64Array::from(s.el.clone())));
+    for r in 0..k {
+        columns.push(Arc::new(StringArray::from_iter((0..n).map(|i| {
+            let f = s.reasons[i * k + r];
+            (f >= 0).then(|| model.features()[f as usize].reason_code.as_str())
+        }))));
+    }
+    columns.push(Arc::new(StringArray::from_iter_values(
+        s.flags
+            .iter()
+            .map(|&f| flags::names(f).collect::<Vec<_>>().join(";")),
+    )));
+    RecordBatch::try_new(schema(scorer, plan, k), columns)
+}
