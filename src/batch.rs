@@ -241,6 +241,9 @@ enum Work {
     },
 }
 
+/// The output sink and the rejects file (with its path).
+type Sinks<'p> = (Sink, Option<(AtomicFile, &'p Path)>);
+
 /// Where scored rows go.
 enum Sink {
     Bytes(AtomicFile),
@@ -385,105 +388,132 @@ pub fn score_file(
         decisions: [0; 3],
         seconds: 0.0,
     };
-    let mut carry: Vec<u8> = Vec::new();
-    let mut eof = false;
-    while !eof {
-        // Read a wave of work units.
-        let mut works: Vec<Work> = Vec::with_capacity(wave);
-        while works.len() < wave && !eof {
-            if let Some(reader) = parquet_reader.as_mut() {
-                match reader.next() {
-                    None => eof = true,
-                    Some(batch) => {
-                        let batch = batch
-                            .map_err(|e| BatchError::Format(format!("{}: {e}", input.display())))?;
-                        let rows = batch.num_rows() as u64;
-                        works.push(Work::Batch {
-                            first_row: line_no,
-                            batch,
-                        });
-                        line_no += rows;
+    // Writing runs on its own thread, overlapping the next wave's reading and scoring; a
+    // bounded channel keeps at most two waves of output in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(ChunkOut, Vec<u8>)>(wave);
+    let written = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<Sinks<'_>, BatchError> {
+            for (out, rejects_bytes) in rx {
+                match (&mut sink, out) {
+                    (Sink::Bytes(f), ChunkOut::Bytes(b)) => {
+                        f.write_all(&b).map_err(io_err(output))?
                     }
+                    (Sink::Parquet(w), ChunkOut::Batch(b)) => w
+                        .write(&b)
+                        .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
+                    _ => unreachable!("chunk output matches the sink"),
                 }
-                continue;
-            }
-            let Some(reader) = text_reader.as_mut() else {
-                break;
-            };
-            let mut block = std::mem::take(&mut carry);
-            let target = options.chunk_bytes.max(1);
-            while block.len() < target {
-                let buf = reader.fill_buf().map_err(io_err(input))?;
-                if buf.is_empty() {
-                    eof = true;
-                    break;
-                }
-                let take = buf.len().min(target - block.len());
-                block.extend_from_slice(&buf[..take]);
-                reader.consume(take);
-            }
-            if !eof {
-                // Finish the current line.
-                reader
-                    .read_until(b'\n', &mut block)
-                    .map_err(io_err(input))?;
-                if !block.ends_with(b"\n") {
-                    eof = true;
+                if let Some((f, p)) = rej.as_mut() {
+                    f.write_all(&rejects_bytes).map_err(io_err(p))?;
                 }
             }
-            if block.is_empty() {
-                break;
-            }
-            let lines = memchr_count(&block) + u64::from(!block.ends_with(b"\n"));
-            works.push(Work::Block {
-                first_line: line_no,
-                bytes: block,
-            });
-            line_no += lines;
-        }
-        let results: Vec<ChunkResult> = works
-            .par_iter()
-            .map(|work| {
-                let parsed = match work {
-                    Work::Block { first_line, bytes } => {
-                        parse_block(scorer, &plan, *first_line, bytes)
+            Ok((sink, rej))
+        });
+        let read = (|| -> Result<(), BatchError> {
+            let mut carry: Vec<u8> = Vec::new();
+            let mut eof = false;
+            while !eof {
+                // Read a wave of work units.
+                let mut works: Vec<Work> = Vec::with_capacity(wave);
+                while works.len() < wave && !eof {
+                    if let Some(reader) = parquet_reader.as_mut() {
+                        match reader.next() {
+                            None => eof = true,
+                            Some(batch) => {
+                                let batch = batch.map_err(|e| {
+                                    BatchError::Format(format!("{}: {e}", input.display()))
+                                })?;
+                                let rows = batch.num_rows() as u64;
+                                works.push(Work::Batch {
+                                    first_row: line_no,
+                                    batch,
+                                });
+                                line_no += rows;
+                            }
+                        }
+                        continue;
                     }
-                    Work::Batch { first_row, batch } => {
-                        parquet_input::parse_batch(scorer, &plan, *first_row, batch)
+                    let Some(reader) = text_reader.as_mut() else {
+                        break;
+                    };
+                    let mut block = std::mem::take(&mut carry);
+                    let target = options.chunk_bytes.max(1);
+                    while block.len() < target {
+                        let buf = reader.fill_buf().map_err(io_err(input))?;
+                        if buf.is_empty() {
+                            eof = true;
+                            break;
+                        }
+                        let take = buf.len().min(target - block.len());
+                        block.extend_from_slice(&buf[..take]);
+                        reader.consume(take);
                     }
-                };
-                finish_chunk(scorer, &plan, options, out_format, parsed)
-            })
-            .collect::<Result<_, _>>()?;
-        for r in results {
-            if options.strict {
-                if let Some(reject) = r.first_reject {
-                    return Err(BatchError::Strict {
-                        path: input.to_path_buf(),
-                        reject,
+                    if !eof {
+                        // Finish the current line.
+                        reader
+                            .read_until(b'\n', &mut block)
+                            .map_err(io_err(input))?;
+                        if !block.ends_with(b"\n") {
+                            eof = true;
+                        }
+                    }
+                    if block.is_empty() {
+                        break;
+                    }
+                    let lines = memchr_count(&block) + u64::from(!block.ends_with(b"\n"));
+                    works.push(Work::Block {
+                        first_line: line_no,
+                        bytes: block,
                     });
+                    line_no += lines;
                 }
+                let results: Vec<ChunkResult> = works
+                    .par_iter()
+                    .map(|work| {
+                        let parsed = match work {
+                            Work::Block { first_line, bytes } => {
+                                parse_block(scorer, &plan, *first_line, bytes)
+                            }
+                            Work::Batch { first_row, batch } => {
+                                parquet_input::parse_batch(scorer, &plan, *first_row, batch)
+                            }
+                        };
+                        finish_chunk(scorer, &plan, options, out_format, parsed)
+                    })
+                    .collect::<Result<_, _>>()?;
+                for r in results {
+                    if options.strict {
+                        if let Some(reject) = r.first_reject {
+                            return Err(BatchError::Strict {
+                                path: input.to_path_buf(),
+                                reject,
+                            });
+                        }
+                    }
+                    if tx.send((r.out, r.rejects)).is_err() {
+                        // The writer stopped on an error: it is reported below.
+                        return Ok(());
+                    }
+                    summary.rows_read += r.read;
+                    summary.rows_scored += r.scored;
+                    summary.rows_rejected += r.rejected;
+                    for d in 0..3 {
+                        summary.decisions[d] += r.decisions[d];
+                    }
+                }
+                let bytes = text_reader.as_ref().map_or(0, |r| r.get_ref().bytes);
+                progress(bytes, summary.rows_read);
             }
-            match (&mut sink, r.out) {
-                (Sink::Bytes(f), ChunkOut::Bytes(b)) => f.write_all(&b).map_err(io_err(output))?,
-                (Sink::Parquet(w), ChunkOut::Batch(b)) => w
-                    .write(&b)
-                    .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
-                _ => unreachable!("chunk output matches the sink"),
-            }
-            if let Some((f, p)) = rej.as_mut() {
-                f.write_all(&r.rejects).map_err(io_err(p))?;
-            }
-            summary.rows_read += r.read;
-            summary.rows_scored += r.scored;
-            summary.rows_rejected += r.rejected;
-            for d in 0..3 {
-                summary.decisions[d] += r.decisions[d];
-            }
-        }
-        let bytes = text_reader.as_ref().map_or(0, |r| r.get_ref().bytes);
-        progress(bytes, summary.rows_read);
-    }
+            Ok(())
+        })();
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| BatchError::Format("the output writer thread panicked".into()))?;
+        read?;
+        written
+    });
+    let (sink, rej) = written?;
     match sink {
         Sink::Bytes(f) => f.commit().map_err(io_err(output))?,
         Sink::Parquet(w) => w
