@@ -8,6 +8,26 @@ use microscore::scoring::Scorer;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");
 
+/// `microscore score --data INPUT --out OUTPUT -q EXTRA...`, which must score every row.
+fn score_all(input: &std::path::Path, output: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
+        "score",
+        "--data",
+        input.to_str().unwrap(),
+        "--out",
+        output.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    let run = microscore(&args);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&run.stderr)
+    );
+}
+
 fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
@@ -338,33 +358,17 @@ fn csv_to_parquet(csv_path: &std::path::Path, parquet_path: &std::path::Path) {
 fn parquet_in_and_out_give_the_same_scores_as_csv() {
     let dir = common::scratch("batch-parquet");
     let csv_out = dir.join("from-csv.csv");
-    let run = microscore(&[
-        "score",
-        "--data",
-        EXAMPLE,
-        "--out",
-        csv_out.to_str().unwrap(),
-        "--keep",
-        "province",
-        "-q",
-    ]);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    score_all(
+        std::path::Path::new(EXAMPLE),
+        &csv_out,
+        &["--keep", "province"],
+    );
 
     // Parquet in, CSV out: byte-identical.
     let pq_in = dir.join("apps.parquet");
     csv_to_parquet(std::path::Path::new(EXAMPLE), &pq_in);
     let from_pq = dir.join("from-parquet.csv");
-    let run = microscore(&[
-        "score",
-        "--data",
-        pq_in.to_str().unwrap(),
-        "--out",
-        from_pq.to_str().unwrap(),
-        "--keep",
-        "province",
-        "-q",
-    ]);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    score_all(&pq_in, &from_pq, &["--keep", "province"]);
     assert!(
         std::fs::read(&from_pq).unwrap() == std::fs::read(&csv_out).unwrap(),
         "parquet input scores differ"
@@ -372,17 +376,11 @@ fn parquet_in_and_out_give_the_same_scores_as_csv() {
 
     // CSV in, Parquet out: the same values.
     let pq_out = dir.join("scores.parquet");
-    let run = microscore(&[
-        "score",
-        "--data",
-        EXAMPLE,
-        "--out",
-        pq_out.to_str().unwrap(),
-        "--keep",
-        "province",
-        "-q",
-    ]);
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    score_all(
+        std::path::Path::new(EXAMPLE),
+        &pq_out,
+        &["--keep", "province"],
+    );
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
         std::fs::File::open(&pq_out).unwrap(),
     )
