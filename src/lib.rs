@@ -13,12 +13,14 @@
 //! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
-//! - [`format`]: file formats and atomic output files; [`batch`]: streaming file scoring.
+//! - [`format`]: file formats and atomic output files; [`batch`]: streaming file scoring;
+//! - [`ffi`]: the C ABI (`include/microscore.h`).
 #![warn(missing_docs)]
 
 pub mod batch;
 pub mod binning;
 pub mod default_model;
+pub mod ffi;
 pub mod fit;
 pub mod format;
 pub mod metrics;

@@ -1,0 +1,684 @@
+//! The C ABI (feature `capi`): a thin layer over [`crate::scoring::Scorer`].
+//!
+//! Conventions (rustls-ffi, ONNX Runtime, LightGBM):
+//! - every fallible call returns a [`microscore_status`] (stable numbers, `MICROSCORE_OK = 0`)
+//!   and, when `err_out` is not NULL, an error object with a readable message, freed with
+//!   [`microscore_error_free`];
+//! - handles are opaque; `*_free(NULL)` is a no-op; out-parameters are written only on success;
+//! - a loaded model is immutable and may be used from many threads at once;
+//! - batch outputs go to caller-allocated buffers; a buffer that is too small is an error and
+//!   nothing is written;
+//! - no Rust panic crosses the boundary: every body runs under `catch_unwind` and a panic
+//!   returns `MICROSCORE_PANIC`.
+
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+#![allow(clippy::too_many_arguments)]
+
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::model::Model;
+use crate::scoring::{BatchOutput, Scorer, Value, MAX_REASONS};
+
+/// Status of a call. The numbers are stable: new codes are only ever added.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum microscore_status {
+    /// Success.
+    MICROSCORE_OK = 0,
+    /// A required pointer argument was NULL.
+    MICROSCORE_NULL_ARGUMENT = 1,
+    /// A string argument was not valid UTF-8.
+    MICROSCORE_INVALID_UTF8 = 2,
+    /// A file could not be read.
+    MICROSCORE_IO = 3,
+    /// The model file is invalid, unsupported or tampered with.
+    MICROSCORE_INVALID_MODEL = 4,
+    /// An output buffer is too small; nothing was written.
+    MICROSCORE_BUFFER_TOO_SMALL = 5,
+    /// An argument is out of range (index, length, number of reasons).
+    MICROSCORE_INVALID_ARGUMENT = 6,
+    /// A Rust panic was caught at the boundary (a bug: please report it).
+    MICROSCORE_PANIC = 99,
+}
+
+use microscore_status::*;
+
+/// An error: a readable message. Free with `microscore_error_free`.
+pub struct microscore_error {
+    message: String,
+}
+
+/// A loaded scorecard. Immutable: safe to use from many threads at once.
+pub struct microscore_model {
+    scorer: Scorer,
+}
+
+/// The result of scoring one application.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct microscore_result {
+    /// Total score (the sum of the feature points).
+    pub score: f64,
+    /// Probability of default.
+    pub pd: f64,
+    /// Grade index (`microscore_model_grade_name` gives its name).
+    pub grade: u32,
+    /// 0 approve, 1 refer, 2 decline.
+    pub decision: u32,
+    /// Recommended limit.
+    pub limit: f64,
+    /// Expected loss.
+    pub expected_loss: f64,
+    /// Flags (`MICROSCORE_FLAG_*` bits).
+    pub flags: u32,
+    /// Number of reasons filled in `reasons`.
+    pub n_reasons: u32,
+    /// Feature indices of the reasons, most points lost first (`microscore_model_reason_code`).
+    pub reasons: [i32; 32],
+    /// Points lost for each reason.
+    pub points_lost: [f64; 32],
+}
+
+/// Largest number of reasons per application.
+pub const MICROSCORE_MAX_REASONS: u32 = MAX_REASONS as u32;
+
+fn fail(
+    err_out: *mut *mut microscore_error,
+    status: microscore_status,
+    message: String,
+) -> microscore_status {
+    if !err_out.is_null() {
+        // SAFETY: the caller passes either NULL or a valid pointer to a pointer.
+        unsafe { *err_out = Box::into_raw(Box::new(microscore_error { message })) };
+    }
+    status
+}
+
+/// Run `body`, turning a panic into `MICROSCORE_PANIC`.
+fn boundary(
+    err_out: *mut *mut microscore_error,
+    body: impl FnOnce() -> Result<(), (microscore_status, String)>,
+) -> microscore_status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => MICROSCORE_OK,
+        Ok(Err((status, message))) => fail(err_out, status, message),
+        Err(_) => fail(
+            err_out,
+            MICROSCORE_PANIC,
+            "internal error: a panic was caught at the C boundary".into(),
+        ),
+    }
+}
+
+fn null(name: &str) -> (microscore_status, String) {
+    (
+        MICROSCORE_NULL_ARGUMENT,
+        format!("argument '{name}' is NULL"),
+    )
+}
+
+unsafe fn str_arg<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<&'a str, (microscore_status, String)> {
+    if p.is_null() {
+        return Err(null(name));
+    }
+    CStr::from_ptr(p).to_str().map_err(|_| {
+        (
+            MICROSCORE_INVALID_UTF8,
+            format!("argument '{name}' is not valid UTF-8"),
+        )
+    })
+}
+
+/// Copy `s` as a NUL-terminated string into `buf` (`len` bytes); `out_n` gets the bytes needed
+/// (without the NUL). With `buf` NULL or too small: `MICROSCORE_BUFFER_TOO_SMALL`, nothing written.
+unsafe fn copy_out(
+    s: &str,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> Result<(), (microscore_status, String)> {
+    if !out_n.is_null() {
+        *out_n = s.len();
+    }
+    if buf.is_null() || len < s.len() + 1 {
+        return Err((
+            MICROSCORE_BUFFER_TOO_SMALL,
+            format!("the buffer holds {len} bytes, {} needed", s.len() + 1),
+        ));
+    }
+    std::ptr::copy_nonoverlapping(s.as_ptr(), buf.cast::<u8>(), s.len());
+    *buf.add(s.len()) = 0;
+    Ok(())
+}
+
+/// The library version, e.g. "0.1.0" (static string).
+#[unsafe(no_mangle)]
+pub extern "C" fn microscore_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// A readable name of a status code (static string; unknown codes give "unknown status").
+#[unsafe(no_mangle)]
+pub extern "C" fn microscore_status_str(status: u32) -> *const c_char {
+    let s: &'static str = match status {
+        0 => "ok\0",
+        1 => "NULL argument\0",
+        2 => "invalid UTF-8\0",
+        3 => "I/O error\0",
+        4 => "invalid model\0",
+        5 => "buffer too small\0",
+        6 => "invalid argument\0",
+        99 => "internal error (panic)\0",
+        _ => "unknown status\0",
+    };
+    s.as_ptr().cast()
+}
+
+/// Copy an error's message into `buf` (see the string convention above).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_error_message(
+    err: *const microscore_error,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> microscore_status {
+    boundary(std::ptr::null_mut(), || {
+        let e = err.as_ref().ok_or_else(|| null("err"))?;
+        copy_out(&e.message, buf, len, out_n)
+    })
+}
+
+/// Free an error (NULL is a no-op).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_error_free(err: *mut microscore_error) {
+    if !err.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(err))));
+    }
+}
+
+fn model_result(
+    out: *mut *mut microscore_model,
+    model: Result<Model, crate::model::ModelError>,
+) -> Result<(), (microscore_status, String)> {
+    let model = model.map_err(|e| {
+        let status = match e {
+            crate::model::ModelError::Io { .. } => MICROSCORE_IO,
+            _ => MICROSCORE_INVALID_MODEL,
+        };
+        (status, e.to_string())
+    })?;
+    let handle = Box::new(microscore_model {
+        scorer: Scorer::new(model),
+    });
+    // SAFETY: checked non-NULL by the caller of this helper.
+    unsafe { *out = Box::into_raw(handle) };
+    Ok(())
+}
+
+/// Load a model file. On success `*out` receives a handle to free with `microscore_model_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_load(
+    path: *const c_char,
+    out: *mut *mut microscore_model,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let path = str_arg(path, "path")?;
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        model_result(out, Model::load(path.as_ref()))
+    })
+}
+
+/// Load a model from JSON bytes in memory (`len` bytes, no NUL needed).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_from_json(
+    json: *const u8,
+    len: usize,
+    out: *mut *mut microscore_model,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        if json.is_null() {
+            return Err(null("json"));
+        }
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        let bytes = std::slice::from_raw_parts(json, len);
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            (
+                MICROSCORE_INVALID_UTF8,
+                "the model JSON is not valid UTF-8".to_string(),
+            )
+        })?;
+        model_result(out, Model::from_json(text))
+    })
+}
+
+/// The built-in rural microloan model.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_default(
+    out: *mut *mut microscore_model,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        model_result(out, crate::default_model::default_model())
+    })
+}
+
+/// Free a model (NULL is a no-op). No other thread may be using it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_free(model: *mut microscore_model) {
+    if !model.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(model))));
+    }
+}
+
+/// Number of input columns of a row-major batch (the model's features, then the policy's extra
+/// columns); 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_n_inputs(model: *const microscore_model) -> usize {
+    model.as_ref().map_or(0, |m| m.scorer.input_columns().len())
+}
+
+/// Number of scorecard features (the first inputs); 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_n_features(model: *const microscore_model) -> usize {
+    model
+        .as_ref()
+        .map_or(0, |m| m.scorer.model().features().len())
+}
+
+/// Name of input column `i`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_input_name(
+    model: *const microscore_model,
+    i: usize,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let c = m.scorer.input_columns().get(i).ok_or_else(|| {
+            (
+                MICROSCORE_INVALID_ARGUMENT,
+                format!(
+                    "input {i} does not exist ({} inputs)",
+                    m.scorer.input_columns().len()
+                ),
+            )
+        })?;
+        copy_out(&c.name, buf, len, out_n)
+    })
+}
+
+/// Whether input column `i` is categorical (1) or numeric (0); 0 when out of range.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_input_is_categorical(
+    model: *const microscore_model,
+    i: usize,
+) -> i32 {
+    model
+        .as_ref()
+        .and_then(|m| m.scorer.input_columns().get(i))
+        .map_or(0, |c| i32::from(c.categorical))
+}
+
+/// The model's index of `category` for categorical input `i`, for row-major batches
+/// (`*out = -1` when the category is unseen: it is then scored by the unseen route).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_category_index(
+    model: *const microscore_model,
+    i: usize,
+    category: *const c_char,
+    out: *mut i64,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let category = str_arg(category, "category")?;
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        if !m
+            .scorer
+            .input_columns()
+            .get(i)
+            .is_some_and(|c| c.categorical)
+        {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("input {i} is not categorical"),
+            ));
+        }
+        *out = m.scorer.category_index(i, category).map_or(-1, i64::from);
+        Ok(())
+    })
+}
+
+/// Reason code of feature `feature` (e.g. "WORST_DPD_12M").
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_reason_code(
+    model: *const microscore_model,
+    feature: usize,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let f = m.scorer.model().features().get(feature).ok_or_else(|| {
+            (
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("feature {feature} does not exist"),
+            )
+        })?;
+        copy_out(&f.reason_code, buf, len, out_n)
+    })
+}
+
+/// Name of grade `grade` (e.g. "A").
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_grade_name(
+    model: *const microscore_model,
+    grade: usize,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let g = m.scorer.model().grades().get(grade).ok_or_else(|| {
+            (
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("grade {grade} does not exist"),
+            )
+        })?;
+        copy_out(&g.grade, buf, len, out_n)
+    })
+}
+
+/// Score one application given as `n_fields` named fields: `names[i]` with either the text
+/// `texts[i]` (when `texts` and `texts[i]` are not NULL) or the number `numbers[i]` (NaN =
+/// missing). Fields the model does not use are ignored; absent ones are missing. `k` reasons
+/// (at most `MICROSCORE_MAX_REASONS`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_score_one(
+    model: *const microscore_model,
+    names: *const *const c_char,
+    numbers: *const f64,
+    texts: *const *const c_char,
+    n_fields: usize,
+    k: usize,
+    out: *mut microscore_result,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        if out.is_null() {
+            return Err(null("out"));
+        }
+        if n_fields > 0 && names.is_null() {
+            return Err(null("names"));
+        }
+        if n_fields > 0 && numbers.is_null() && texts.is_null() {
+            return Err(null("numbers and texts"));
+        }
+        if k > MAX_REASONS {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("k = {k}: at most {MAX_REASONS} reasons"),
+            ));
+        }
+        let mut fields: Vec<(&str, Value<'_>)> = Vec::with_capacity(n_fields);
+        for i in 0..n_fields {
+            let name = str_arg(*names.add(i), "names[i]")?;
+            let text = if texts.is_null() {
+                std::ptr::null()
+            } else {
+                *texts.add(i)
+            };
+            let value = if !text.is_null() {
+                Value::Text(str_arg(text, "texts[i]")?)
+            } else if !numbers.is_null() {
+                Value::Number(*numbers.add(i))
+            } else {
+                Value::Missing
+            };
+            fields.push((name, value));
+        }
+        let s = m
+            .scorer
+            .score_fields(&fields, k)
+            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))?;
+        let mut r = microscore_result {
+            score: s.score,
+            pd: s.pd,
+            grade: m
+                .scorer
+                .model()
+                .grades()
+                .iter()
+                .position(|g| g.grade == s.grade)
+                .unwrap_or(0) as u32,
+            decision: s.outcome.decision as u32,
+            limit: s.outcome.limit,
+            expected_loss: s.outcome.expected_loss,
+            flags: s.flags,
+            n_reasons: s.reasons.len() as u32,
+            reasons: [-1; 32],
+            points_lost: [0.0; 32],
+        };
+        for (i, reason) in s.reasons.iter().enumerate() {
+            r.reasons[i] = reason.feature as i32;
+            r.points_lost[i] = reason.points_lost;
+        }
+        *out = r;
+        Ok(())
+    })
+}
+
+/// Number of entries each output buffer of `microscore_score_matrix` needs for `n_rows` rows
+/// and `k` reasons: `n_rows` for the per-row buffers and, through `reasons_len`, `n_rows * k`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_output_len(
+    n_rows: usize,
+    k: usize,
+    reasons_len: *mut usize,
+) -> usize {
+    if !reasons_len.is_null() {
+        *reasons_len = n_rows.saturating_mul(k);
+    }
+    n_rows
+}
+
+/// Score `n_rows` applications given row-major in `x` (`n_rows * n_cols` doubles, `n_cols` =
+/// `microscore_model_n_inputs`; NaN = missing; categorical inputs as
+/// `microscore_model_category_index`, -1 = unseen) into caller buffers of `buf_len` entries
+/// (`reasons`: `reasons_len` entries, `k` per row). Any output pointer may be NULL to skip it.
+/// Parallel over rows; results are identical for any number of threads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_score_matrix(
+    model: *const microscore_model,
+    x: *const f64,
+    n_rows: usize,
+    n_cols: usize,
+    k: usize,
+    scores: *mut f64,
+    pds: *mut f64,
+    grades: *mut u8,
+    decisions: *mut u8,
+    buf_len: usize,
+    reasons: *mut i32,
+    reasons_len: usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        if n_rows > 0 && x.is_null() {
+            return Err(null("x"));
+        }
+        let inputs = m.scorer.input_columns().len();
+        if n_cols != inputs {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("n_cols = {n_cols}, the model has {inputs} inputs"),
+            ));
+        }
+        if k > MAX_REASONS {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("k = {k}: at most {MAX_REASONS} reasons"),
+            ));
+        }
+        if buf_len < n_rows || (!reasons.is_null() && reasons_len < n_rows * k) {
+            return Err((
+                MICROSCORE_BUFFER_TOO_SMALL,
+                format!("buffers hold {buf_len} rows and {reasons_len} reasons; {n_rows} rows and {} reasons needed", n_rows * k),
+            ));
+        }
+        let xs: &[f64] = if n_rows == 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(x, n_rows * n_cols)
+        };
+        let slice = |p: *mut f64| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
+        let out = BatchOutput {
+            score: slice(scores),
+            pd: slice(pds),
+            grade: (!grades.is_null()).then(|| std::slice::from_raw_parts_mut(grades, n_rows)),
+            decision: (!decisions.is_null())
+                .then(|| std::slice::from_raw_parts_mut(decisions, n_rows)),
+            reasons: (!reasons.is_null() && k > 0)
+                .then(|| std::slice::from_raw_parts_mut(reasons, n_rows * k)),
+            ..BatchOutput::default()
+        };
+        let k_used = if reasons.is_null() { 0 } else { k };
+        if n_rows == 0 {
+            return Ok(());
+        }
+        m.scorer
+            .score_matrix(xs, k_used, out)
+            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe fn message(err: *mut microscore_error) -> String {
+        let mut n = 0usize;
+        assert_eq!(
+            microscore_error_message(err, std::ptr::null_mut(), 0, &mut n),
+            MICROSCORE_BUFFER_TOO_SMALL
+        );
+        let mut buf = vec![0 as c_char; n + 1];
+        assert_eq!(
+            microscore_error_message(err, buf.as_mut_ptr(), buf.len(), &mut n),
+            MICROSCORE_OK
+        );
+        let s = CStr::from_ptr(buf.as_ptr()).to_str().unwrap().to_string();
+        microscore_error_free(err);
+        s
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let mut err = std::ptr::null_mut();
+        let status = boundary(&mut err, || panic!("forced"));
+        assert_eq!(status, MICROSCORE_PANIC);
+        assert!(unsafe { message(err) }.contains("panic"));
+    }
+
+    #[test]
+    fn null_and_bad_arguments_are_errors_not_crashes() {
+        unsafe {
+            let mut err = std::ptr::null_mut();
+            let mut model = std::ptr::null_mut();
+            assert_eq!(
+                microscore_model_load(std::ptr::null(), &mut model, &mut err),
+                MICROSCORE_NULL_ARGUMENT
+            );
+            assert!(model.is_null());
+            assert!(message(err).contains("'path' is NULL"));
+            let bad = [0xffu8, 0xfe, 0];
+            let mut err = std::ptr::null_mut();
+            assert_eq!(
+                microscore_model_load(bad.as_ptr().cast(), &mut model, &mut err),
+                MICROSCORE_INVALID_UTF8
+            );
+            microscore_error_free(err);
+            let json = b"{\"format\": \"microscore-scorecard\", \"format_version\": 9}";
+            let mut err = std::ptr::null_mut();
+            assert_eq!(
+                microscore_model_from_json(json.as_ptr(), json.len(), &mut model, &mut err),
+                MICROSCORE_INVALID_MODEL
+            );
+            assert!(message(err).contains("format_version 9"));
+            // A NULL err_out is allowed.
+            assert_eq!(
+                microscore_model_default(std::ptr::null_mut(), std::ptr::null_mut()),
+                MICROSCORE_NULL_ARGUMENT
+            );
+            assert_eq!(
+                microscore_model_default(&mut model, std::ptr::null_mut()),
+                MICROSCORE_OK
+            );
+            let mut r = std::mem::MaybeUninit::<microscore_result>::uninit();
+            assert_eq!(
+                microscore_score_one(
+                    model,
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    0,
+                    40,
+                    r.as_mut_ptr(),
+                    std::ptr::null_mut()
+                ),
+                MICROSCORE_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                microscore_score_one(
+                    model,
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    0,
+                    4,
+                    r.as_mut_ptr(),
+                    std::ptr::null_mut()
+                ),
+                MICROSCORE_OK
+            );
+            assert!(r.assume_init().score.is_finite());
+            assert_eq!(microscore_model_n_features(std::ptr::null()), 0);
+            microscore_model_free(model);
+            microscore_model_free(std::ptr::null_mut());
+            microscore_error_free(std::ptr::null_mut());
+            assert_eq!(
+                CStr::from_ptr(microscore_status_str(5)).to_str().unwrap(),
+                "buffer too small"
+            );
+            assert_eq!(
+                CStr::from_ptr(microscore_version()).to_str().unwrap(),
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+    }
+}
