@@ -341,6 +341,8 @@ pub struct Scorer {
     policy: CompiledPolicy,
     /// Lowest score of each grade (best first; the last is -inf).
     grade_min: Vec<f64>,
+    /// Input column index by name.
+    input_index: HashMap<String, usize>,
     pd_map: crate::scaling::PdMap,
 }
 
@@ -438,7 +440,13 @@ impl Scorer {
             .iter()
             .map(|g| g.min_score.unwrap_or(f64::NEG_INFINITY))
             .collect();
+        let input_index = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
         Scorer {
+            input_index,
             pd_map: model.scaling().pd_map(),
             policy,
             grade_min,
@@ -636,7 +644,7 @@ impl Scorer {
     ) -> Result<Scored<'_>, ScoreError> {
         let mut values = vec![Value::Missing; self.inputs.len()];
         for (name, v) in fields {
-            if let Some(i) = self.inputs.iter().position(|c| c.name == *name) {
+            if let Some(&i) = self.input_index.get(*name) {
                 values[i] = *v;
             }
         }
