@@ -271,6 +271,50 @@ microscore_status microscore_score_one(const struct microscore_model *model,
                                        struct microscore_error **err_out);
 
 /**
+ * Number of grades; 0 for NULL.
+ */
+size_t microscore_model_n_grades(const struct microscore_model *model);
+
+/**
+ * Number of training categories of input `i` (0 for a numeric input or out of range).
+ */
+size_t microscore_model_n_categories(const struct microscore_model *model,
+                                     size_t i);
+
+/**
+ * Name of category `c` of categorical input `i` (its index is `c` in row-major batches).
+ */
+microscore_status microscore_model_category_name(const struct microscore_model *model,
+                                                 size_t i,
+                                                 size_t c,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *out_n,
+                                                 struct microscore_error **err_out);
+
+/**
+ * Score `n_rows` applications given column by column: `columns[j]` points at `n_rows` doubles
+ * for input `j` (NaN = missing; categorical inputs as the model's category index), or
+ * `texts[j]` (when `texts` and `texts[j]` are not NULL) at `n_rows` strings for a categorical
+ * input (NULL entries = missing, unknown categories = unseen). A column with neither is
+ * missing for every row. Outputs as `microscore_score_matrix`; identical results.
+ */
+microscore_status microscore_score_columns(const struct microscore_model *model,
+                                           const double *const *columns,
+                                           const char *const *const *texts,
+                                           size_t n_cols,
+                                           size_t n_rows,
+                                           size_t k,
+                                           double *scores,
+                                           double *pds,
+                                           uint8_t *grades,
+                                           uint8_t *decisions,
+                                           size_t buf_len,
+                                           int32_t *reasons,
+                                           size_t reasons_len,
+                                           struct microscore_error **err_out);
+
+/**
  * Number of entries each output buffer of `microscore_score_matrix` needs for `n_rows` rows
  * and `k` reasons: `n_rows` for the per-row buffers and, through `reasons_len`, `n_rows * k`.
  */

@@ -715,6 +715,52 @@ impl Scorer {
         Ok(())
     }
 
+    /// Score `n` rows given column by column: `columns[j]` holds input `j` of every row (in
+    /// [`Scorer::input_columns`] order, NaN = missing, categories as the model's index), or is
+    /// `None` when the column is absent (missing). Same results as [`Scorer::score_matrix`].
+    pub fn score_columns(
+        &self,
+        columns: &[Option<&[f64]>],
+        n: usize,
+        k: usize,
+        mut out: BatchOutput<'_>,
+    ) -> Result<(), ScoreError> {
+        if columns.len() != self.inputs.len() {
+            return Err(ScoreError::BufferSize {
+                name: "columns",
+                len: columns.len(),
+                needed: self.inputs.len(),
+            });
+        }
+        if let Some(short) = columns.iter().flatten().find(|c| c.len() < n) {
+            return Err(ScoreError::BufferSize {
+                name: "column",
+                len: short.len(),
+                needed: n,
+            });
+        }
+        self.check_outputs(n, k, &out)?;
+        let value = |c: &Option<&[f64]>, i: usize| c.map_or(f64::NAN, |v| v[i]);
+        let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
+            let mut fl = 0;
+            for ((f, b), c) in self.features.iter().zip(bins.iter_mut()).zip(columns) {
+                let (bin, f2) = f.numeric(value(c, i));
+                *b = bin;
+                fl |= f2;
+            }
+            let r = self.finish(bins, fl, |s| match s {
+                Source::None => f64::NAN,
+                Source::Column(c) => value(&columns[*c], i),
+            });
+            if let Some(out) = reasons {
+                self.reasons_into(bins, out);
+            }
+            r
+        };
+        self.run_batch(n, k, &mut out, row);
+        Ok(())
+    }
+
     /// Score every row of a table (columns matched by name; absent columns are missing) into
     /// caller buffers, with `k` reason codes per row.
     pub fn score_table_into(

@@ -492,6 +492,174 @@ pub unsafe extern "C" fn microscore_score_one(
     })
 }
 
+/// Number of grades; 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_n_grades(model: *const microscore_model) -> usize {
+    model
+        .as_ref()
+        .map_or(0, |m| m.scorer.model().grades().len())
+}
+
+/// Number of training categories of input `i` (0 for a numeric input or out of range).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_n_categories(
+    model: *const microscore_model,
+    i: usize,
+) -> usize {
+    model
+        .as_ref()
+        .and_then(|m| m.scorer.model().features().get(i))
+        .map_or(0, |f| match &f.binning.rule {
+            crate::binning::BinRule::Categorical { categories, .. } => categories.len(),
+            crate::binning::BinRule::Numeric { .. } => 0,
+        })
+}
+
+/// Name of category `c` of categorical input `i` (its index is `c` in row-major batches).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_category_name(
+    model: *const microscore_model,
+    i: usize,
+    c: usize,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let name = m
+            .scorer
+            .model()
+            .features()
+            .get(i)
+            .and_then(|f| match &f.binning.rule {
+                crate::binning::BinRule::Categorical { categories, .. } => categories.get(c),
+                crate::binning::BinRule::Numeric { .. } => None,
+            })
+            .ok_or_else(|| {
+                (
+                    MICROSCORE_INVALID_ARGUMENT,
+                    format!("input {i} has no category {c}"),
+                )
+            })?;
+        copy_out(&name.category, buf, len, out_n)
+    })
+}
+
+/// Score `n_rows` applications given column by column: `columns[j]` points at `n_rows` doubles
+/// for input `j` (NaN = missing; categorical inputs as the model's category index), or
+/// `texts[j]` (when `texts` and `texts[j]` are not NULL) at `n_rows` strings for a categorical
+/// input (NULL entries = missing, unknown categories = unseen). A column with neither is
+/// missing for every row. Outputs as `microscore_score_matrix`; identical results.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_score_columns(
+    model: *const microscore_model,
+    columns: *const *const f64,
+    texts: *const *const *const c_char,
+    n_cols: usize,
+    n_rows: usize,
+    k: usize,
+    scores: *mut f64,
+    pds: *mut f64,
+    grades: *mut u8,
+    decisions: *mut u8,
+    buf_len: usize,
+    reasons: *mut i32,
+    reasons_len: usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let inputs = m.scorer.input_columns().len();
+        if n_cols != inputs {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("n_cols = {n_cols}, the model has {inputs} inputs"),
+            ));
+        }
+        if columns.is_null() && texts.is_null() {
+            return Err(null("columns and texts"));
+        }
+        if k > MAX_REASONS {
+            return Err((
+                MICROSCORE_INVALID_ARGUMENT,
+                format!("k = {k}: at most {MAX_REASONS} reasons"),
+            ));
+        }
+        if buf_len < n_rows || (!reasons.is_null() && reasons_len < n_rows * k) {
+            return Err((
+                MICROSCORE_BUFFER_TOO_SMALL,
+                format!("buffers hold {buf_len} rows and {reasons_len} reasons; {n_rows} rows and {} reasons needed", n_rows * k),
+            ));
+        }
+        // Text columns become index columns once (one allocation per text column, none per row).
+        let mut converted: Vec<Option<Vec<f64>>> = vec![None; inputs];
+        for (j, slot) in converted.iter_mut().enumerate() {
+            let t = if texts.is_null() {
+                std::ptr::null()
+            } else {
+                *texts.add(j)
+            };
+            if t.is_null() {
+                continue;
+            }
+            if !m.scorer.input_columns()[j].categorical {
+                return Err((
+                    MICROSCORE_INVALID_ARGUMENT,
+                    format!("input {j} is numeric: give it in columns, not texts"),
+                ));
+            }
+            let mut v = Vec::with_capacity(n_rows);
+            for r in 0..n_rows {
+                let p = *t.add(r);
+                v.push(if p.is_null() {
+                    f64::NAN
+                } else {
+                    let s = str_arg(p, "texts[j][r]")?;
+                    if crate::table::is_missing_token(s) {
+                        f64::NAN
+                    } else {
+                        m.scorer.category_index(j, s.trim()).map_or(-1.0, f64::from)
+                    }
+                });
+            }
+            *slot = Some(v);
+        }
+        let cols: Vec<Option<&[f64]>> = (0..inputs)
+            .map(|j| match &converted[j] {
+                Some(v) => Some(v.as_slice()),
+                None => {
+                    let p = if columns.is_null() {
+                        std::ptr::null()
+                    } else {
+                        *columns.add(j)
+                    };
+                    (!p.is_null() && n_rows > 0).then(|| std::slice::from_raw_parts(p, n_rows))
+                }
+            })
+            .collect();
+        let slice = |p: *mut f64| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
+        let out = BatchOutput {
+            score: slice(scores),
+            pd: slice(pds),
+            grade: (!grades.is_null()).then(|| std::slice::from_raw_parts_mut(grades, n_rows)),
+            decision: (!decisions.is_null())
+                .then(|| std::slice::from_raw_parts_mut(decisions, n_rows)),
+            reasons: (!reasons.is_null() && k > 0)
+                .then(|| std::slice::from_raw_parts_mut(reasons, n_rows * k)),
+            ..BatchOutput::default()
+        };
+        if n_rows == 0 {
+            return Ok(());
+        }
+        let k_used = if reasons.is_null() { 0 } else { k };
+        m.scorer
+            .score_columns(&cols, n_rows, k_used, out)
+            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
+    })
+}
+
 /// Number of entries each output buffer of `microscore_score_matrix` needs for `n_rows` rows
 /// and `k` reasons: `n_rows` for the per-row buffers and, through `reasons_len`, `n_rows * k`.
 #[unsafe(no_mangle)]
