@@ -581,18 +581,17 @@ pub unsafe extern "C" fn microscore_score_columns(
         if columns.is_null() && texts.is_null() {
             return Err(null("columns and texts"));
         }
-        if k > MAX_REASONS {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("k = {k}: at most {MAX_REASONS} reasons"),
-            ));
-        }
-        if buf_len < n_rows || (!reasons.is_null() && reasons_len < n_rows * k) {
-            return Err((
-                MICROSCORE_BUFFER_TOO_SMALL,
-                format!("buffers hold {buf_len} rows and {reasons_len} reasons; {n_rows} rows and {} reasons needed", n_rows * k),
-            ));
-        }
+        let o = outputs(
+            n_rows,
+            k,
+            scores,
+            pds,
+            grades,
+            decisions,
+            buf_len,
+            reasons,
+            reasons_len,
+        )?;
         // Text columns become index columns once (one allocation per text column, none per row).
         let mut converted: Vec<Option<Vec<f64>>> = vec![None; inputs];
         for (j, slot) in converted.iter_mut().enumerate() {
@@ -639,24 +638,65 @@ pub unsafe extern "C" fn microscore_score_columns(
                 }
             })
             .collect();
-        let slice = |p: *mut f64| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
-        let out = BatchOutput {
-            score: slice(scores),
-            pd: slice(pds),
-            grade: (!grades.is_null()).then(|| std::slice::from_raw_parts_mut(grades, n_rows)),
-            decision: (!decisions.is_null())
-                .then(|| std::slice::from_raw_parts_mut(decisions, n_rows)),
-            reasons: (!reasons.is_null() && k > 0)
-                .then(|| std::slice::from_raw_parts_mut(reasons, n_rows * k)),
-            ..BatchOutput::default()
-        };
         if n_rows == 0 {
             return Ok(());
         }
-        let k_used = if reasons.is_null() { 0 } else { k };
         m.scorer
-            .score_columns(&cols, n_rows, k_used, out)
+            .score_columns(&cols, n_rows, o.k, o.out)
             .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
+    })
+}
+
+/// Caller output buffers of a batch call, checked and wrapped; `k` is 0 when `reasons` is NULL.
+struct Outputs<'a> {
+    out: BatchOutput<'a>,
+    k: usize,
+}
+
+/// Check the batch output arguments shared by `microscore_score_matrix` and
+/// `microscore_score_columns`, and wrap the buffers (nothing is written on error).
+unsafe fn outputs<'a>(
+    n_rows: usize,
+    k: usize,
+    scores: *mut f64,
+    pds: *mut f64,
+    grades: *mut u8,
+    decisions: *mut u8,
+    buf_len: usize,
+    reasons: *mut i32,
+    reasons_len: usize,
+) -> Result<Outputs<'a>, (microscore_status, String)> {
+    if k > MAX_REASONS {
+        return Err((
+            MICROSCORE_INVALID_ARGUMENT,
+            format!("k = {k}: at most {MAX_REASONS} reasons"),
+        ));
+    }
+    let needed_reasons = n_rows.checked_mul(k).ok_or_else(|| {
+        (
+            MICROSCORE_INVALID_ARGUMENT,
+            "n_rows * k overflows".to_string(),
+        )
+    })?;
+    if buf_len < n_rows || (!reasons.is_null() && reasons_len < needed_reasons) {
+        return Err((
+            MICROSCORE_BUFFER_TOO_SMALL,
+            format!("buffers hold {buf_len} rows and {reasons_len} reasons; {n_rows} rows and {needed_reasons} reasons needed"),
+        ));
+    }
+    let slice = |p: *mut f64| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
+    let bytes = |p: *mut u8| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
+    let k_used = if reasons.is_null() { 0 } else { k };
+    Ok(Outputs {
+        out: BatchOutput {
+            score: slice(scores),
+            pd: slice(pds),
+            grade: bytes(grades),
+            decision: bytes(decisions),
+            reasons: (k_used > 0).then(|| std::slice::from_raw_parts_mut(reasons, needed_reasons)),
+            ..BatchOutput::default()
+        },
+        k: k_used,
     })
 }
 
@@ -707,40 +747,29 @@ pub unsafe extern "C" fn microscore_score_matrix(
                 format!("n_cols = {n_cols}, the model has {inputs} inputs"),
             ));
         }
-        if k > MAX_REASONS {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("k = {k}: at most {MAX_REASONS} reasons"),
-            ));
-        }
-        if buf_len < n_rows || (!reasons.is_null() && reasons_len < n_rows * k) {
-            return Err((
-                MICROSCORE_BUFFER_TOO_SMALL,
-                format!("buffers hold {buf_len} rows and {reasons_len} reasons; {n_rows} rows and {} reasons needed", n_rows * k),
-            ));
-        }
-        let xs: &[f64] = if n_rows == 0 {
-            &[]
-        } else {
-            std::slice::from_raw_parts(x, n_rows * n_cols)
-        };
-        let slice = |p: *mut f64| (!p.is_null()).then(|| std::slice::from_raw_parts_mut(p, n_rows));
-        let out = BatchOutput {
-            score: slice(scores),
-            pd: slice(pds),
-            grade: (!grades.is_null()).then(|| std::slice::from_raw_parts_mut(grades, n_rows)),
-            decision: (!decisions.is_null())
-                .then(|| std::slice::from_raw_parts_mut(decisions, n_rows)),
-            reasons: (!reasons.is_null() && k > 0)
-                .then(|| std::slice::from_raw_parts_mut(reasons, n_rows * k)),
-            ..BatchOutput::default()
-        };
-        let k_used = if reasons.is_null() { 0 } else { k };
+        let o = outputs(
+            n_rows,
+            k,
+            scores,
+            pds,
+            grades,
+            decisions,
+            buf_len,
+            reasons,
+            reasons_len,
+        )?;
         if n_rows == 0 {
             return Ok(());
         }
+        let len = n_rows.checked_mul(n_cols).ok_or_else(|| {
+            (
+                MICROSCORE_INVALID_ARGUMENT,
+                "n_rows * n_cols overflows".to_string(),
+            )
+        })?;
+        let xs = std::slice::from_raw_parts(x, len);
         m.scorer
-            .score_matrix(xs, k_used, out)
+            .score_matrix(xs, o.k, o.out)
             .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
     })
 }
