@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::format::{AtomicFile, FileFormat};
+use crate::format::{write_number, AtomicFile, FileFormat};
 use crate::scoring::{flags, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
@@ -1051,20 +1051,9 @@ fn write_reject(out: &mut Vec<u8>, r: &Reject, raw: &[u8]) {
     out.push(b'\n');
 }
 
-/// Shortest text that reads back as the same f64 (integral values without `.0`; empty for NaN).
-pub fn write_f64(out: &mut Vec<u8>, x: f64) {
-    if x.is_finite() {
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
-        } else {
-            out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
-        }
-    }
-}
-
 fn json_f64(out: &mut Vec<u8>, x: f64) {
     if x.is_finite() {
-        write_f64(out, x);
+        write_number(out, x);
     } else {
         out.extend_from_slice(b"null");
     }
@@ -1148,19 +1137,19 @@ impl OutRow<'_, '_> {
             }
         }
         sep(out);
-        write_f64(out, self.score);
+        write_number(out, self.score);
         out.push(b',');
-        write_f64(out, self.pd);
+        write_number(out, self.pd);
         out.push(b',');
         out.extend_from_slice(self.grade.as_bytes());
         out.push(b',');
         out.extend_from_slice(self.decision.as_bytes());
         out.push(b',');
-        write_f64(out, self.limit);
+        write_number(out, self.limit);
         out.push(b',');
-        write_f64(out, self.rate);
+        write_number(out, self.rate);
         out.push(b',');
-        write_f64(out, self.el);
+        write_number(out, self.el);
         for &r in self.reasons {
             out.push(b',');
             if r >= 0 {

@@ -17,6 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::format::number_text;
 use crate::woe::{Counts, WoeScale};
 
 /// The shape the WoE must follow across the regular bins of a numeric feature, in order of
@@ -466,21 +467,13 @@ fn quantile_prebins(weights: &[f64], max_prebins: usize) -> Vec<usize> {
     starts
 }
 
-fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        ryu::Buffer::new().format(x).to_string()
-    }
-}
-
 /// Label of the interval `[lower, upper)`.
 pub fn interval_label(lower: Option<f64>, upper: Option<f64>) -> String {
     match (lower, upper) {
         (None, None) => "(-inf, inf)".to_string(),
-        (None, Some(u)) => format!("(-inf, {})", fmt_num(u)),
-        (Some(l), None) => format!("[{}, inf)", fmt_num(l)),
-        (Some(l), Some(u)) => format!("[{}, {})", fmt_num(l), fmt_num(u)),
+        (None, Some(u)) => format!("(-inf, {})", number_text(u)),
+        (Some(l), None) => format!("[{}, inf)", number_text(l)),
+        (Some(l), Some(u)) => format!("[{}, {})", number_text(l), number_text(u)),
     }
 }
 
@@ -662,7 +655,7 @@ pub fn bin_numeric(
     let missing_route = router.route(&mut bins, missing, BinKind::Missing, "missing".into());
     let mut special_routes = Vec::with_capacity(specials.len());
     for (s, &value) in specials.iter().enumerate() {
-        let label = format!("special {}", fmt_num(value));
+        let label = format!("special {}", number_text(value));
         let route = router.route(
             &mut bins,
             special_counts[s],

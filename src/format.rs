@@ -60,6 +60,28 @@ impl std::str::FromStr for FileFormat {
     }
 }
 
+/// Append `x` in its shortest round-trip form (it reads back as the same `f64`), integral
+/// values without a trailing `.0`; nothing for NaN or infinity (an empty cell).
+pub fn write_number(out: &mut Vec<u8>, x: f64) {
+    if x.is_finite() {
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
+        } else {
+            out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
+        }
+    }
+}
+
+/// The text [`write_number`] writes (`NaN`, `inf` or `-inf` for non-finite values).
+pub fn number_text(x: f64) -> String {
+    if !x.is_finite() {
+        return ryu::Buffer::new().format(x).to_string();
+    }
+    let mut out = Vec::with_capacity(24);
+    write_number(&mut out, x);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// An output file that appears under its final name only once it is complete.
 ///
 /// Data goes to a hidden temporary file in the target folder; [`AtomicFile::commit`] flushes,
@@ -141,6 +163,18 @@ impl Drop for AtomicFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_shortest_form() {
+        let text = |x| number_text(x);
+        assert_eq!(text(1234.0), "1234");
+        assert_eq!(text(0.123), "0.123");
+        assert_eq!(text(-2.5), "-2.5");
+        assert_eq!(text(f64::INFINITY), "inf");
+        let mut out = Vec::new();
+        write_number(&mut out, f64::NAN);
+        assert!(out.is_empty());
+    }
 
     #[test]
     fn formats_from_extensions() {

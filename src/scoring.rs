@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::binning::BinRule;
+use crate::format::number_text;
 use crate::model::Model;
 use crate::policy::{CompiledPolicy, Decision, Outcome, PolicyInput};
 use crate::table::{ColumnData, Table, MISSING_CODE};
@@ -222,14 +223,6 @@ impl Compiled {
             (Value::Number(x), _) => self.numeric(x),
             (Value::Text(s), _) => self.text(s),
         }
-    }
-}
-
-fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        ryu::Buffer::new().format(x).to_string()
     }
 }
 

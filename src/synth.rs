@@ -1059,18 +1059,9 @@ fn write_field(out: &mut Vec<u8>, field: &Field<'_>, json: bool) {
         }
         Field::Str(s) => out.extend_from_slice(s.as_bytes()),
         Field::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Field::Real(x) => write_real(out, *x),
+        Field::Real(x) => crate::format::write_number(out, *x),
         Field::Missing if json => out.extend_from_slice(b"null"),
         Field::Missing => {}
-    }
-}
-
-/// Shortest round-trip form; integral values without a trailing `.0`.
-fn write_real(out: &mut Vec<u8>, x: f64) {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        out.extend_from_slice(itoa::Buffer::new().format(x as i64).as_bytes());
-    } else {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes());
     }
 }
 
@@ -1219,11 +1210,11 @@ mod tests {
     #[test]
     fn real_values_are_written_in_shortest_form() {
         let mut out = Vec::new();
-        write_real(&mut out, 1234.0);
+        crate::format::write_number(&mut out, 1234.0);
         out.push(b' ');
-        write_real(&mut out, 0.123);
+        crate::format::write_number(&mut out, 0.123);
         out.push(b' ');
-        write_real(&mut out, round_to(2.0 / 3.0, 3));
+        crate::format::write_number(&mut out, round_to(2.0 / 3.0, 3));
         assert_eq!(out, b"1234 0.123 0.667");
     }
 
