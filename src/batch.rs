@@ -786,6 +786,7 @@ fn finish_chunk(
             expected_loss: Some(&mut scored.el),
             flags: Some(&mut scored.flags),
             reasons: Some(&mut scored.reasons),
+            ..BatchOutput::default()
         },
     )?;
     let mut decisions = [0u64; 3];

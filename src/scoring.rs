@@ -46,6 +46,26 @@ pub enum ScoreError {
         /// The length needed.
         needed: usize,
     },
+    /// A column's length differs from the number of rows.
+    #[error("column '{name}' has {len} values, but there are {needed} rows")]
+    ColumnLength {
+        /// Column.
+        name: String,
+        /// Its length.
+        len: usize,
+        /// The number of rows.
+        needed: usize,
+    },
+    /// A category code points past the column's levels.
+    #[error("column '{name}': category code {code} is out of range ({levels} levels)")]
+    BadCode {
+        /// Column.
+        name: String,
+        /// The code.
+        code: u32,
+        /// Number of levels.
+        levels: usize,
+    },
     /// More reason codes were asked for than supported.
     #[error("at most {MAX_REASONS} reason codes per application ({0} asked)")]
     TooManyReasons(usize),
@@ -244,6 +264,44 @@ pub struct InputColumn {
     pub categorical: bool,
 }
 
+/// A borrowed column of input values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColumnRef<'a> {
+    /// Numbers (NaN = missing).
+    Numeric(&'a [f64]),
+    /// Categories as codes into `levels` ([`MISSING_CODE`] = missing).
+    Categorical {
+        /// One code per row.
+        codes: &'a [u32],
+        /// Distinct values.
+        levels: &'a [String],
+    },
+}
+
+impl ColumnRef<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnRef::Numeric(v) => v.len(),
+            ColumnRef::Categorical { codes, .. } => codes.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A borrowed input column with its name.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NamedColumn<'a> {
+    /// Column name.
+    pub name: &'a str,
+    /// Values.
+    pub data: ColumnRef<'a>,
+}
+
 /// The reason for points lost on one feature.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reason<'m> {
@@ -312,6 +370,12 @@ pub struct BatchOutput<'a> {
     pub limit: Option<&'a mut [f64]>,
     /// Expected losses.
     pub expected_loss: Option<&'a mut [f64]>,
+    /// Annual rates (the grade's price; NaN when the policy has none).
+    pub annual_rate: Option<&'a mut [f64]>,
+    /// Points of every feature, row-major (`n` x number of features).
+    pub points: Option<&'a mut [f64]>,
+    /// Bin of every feature, row-major (`n` x number of features).
+    pub bins: Option<&'a mut [u16]>,
     /// Flags.
     pub flags: Option<&'a mut [u32]>,
     /// Reason codes, `k` per row, as feature indices (`-1` = none).
@@ -662,6 +726,10 @@ impl Scorer {
             out.expected_loss.as_ref().map(|b| b.len()),
             n,
         )?;
+        check("annual_rate", out.annual_rate.as_ref().map(|b| b.len()), n)?;
+        let nf = self.features.len();
+        check("points", out.points.as_ref().map(|b| b.len()), n * nf)?;
+        check("bins", out.bins.as_ref().map(|b| b.len()), n * nf)?;
         check("flags", out.flags.as_ref().map(|b| b.len()), n)?;
         check("reasons", out.reasons.as_ref().map(|b| b.len()), n * k)?;
         Ok(())
@@ -760,21 +828,71 @@ impl Scorer {
         &self,
         table: &Table,
         k: usize,
+        out: BatchOutput<'_>,
+    ) -> Result<(), ScoreError> {
+        let columns: Vec<NamedColumn<'_>> = table
+            .columns()
+            .iter()
+            .map(|c| NamedColumn {
+                name: &c.name,
+                data: match &c.data {
+                    ColumnData::Numeric(v) => ColumnRef::Numeric(v),
+                    ColumnData::Categorical { codes, levels } => {
+                        ColumnRef::Categorical { codes, levels }
+                    }
+                },
+            })
+            .collect();
+        self.score_named_columns(&columns, table.n_rows(), k, out)
+    }
+
+    /// Score `n` rows given as borrowed, named columns (numbers, or category codes with their
+    /// levels), as a data frame holds them: columns are matched by name, absent columns are
+    /// missing, unused columns are ignored. A numeric column given for a categorical feature is
+    /// matched by its number's text; a categorical column given for a numeric feature is an
+    /// error. Nothing is copied per column; results equal [`Scorer::score_table_into`].
+    pub fn score_named_columns(
+        &self,
+        columns: &[NamedColumn<'_>],
+        n: usize,
+        k: usize,
         mut out: BatchOutput<'_>,
     ) -> Result<(), ScoreError> {
-        let n = table.n_rows();
         self.check_outputs(n, k, &out)?;
+        for c in columns {
+            let len = c.data.len();
+            if len != n {
+                return Err(ScoreError::ColumnLength {
+                    name: c.name.to_string(),
+                    len,
+                    needed: n,
+                });
+            }
+            if let ColumnRef::Categorical { codes, levels } = c.data {
+                if let Some(&bad) = codes
+                    .iter()
+                    .find(|&&code| code != MISSING_CODE && code as usize >= levels.len())
+                {
+                    return Err(ScoreError::BadCode {
+                        name: c.name.to_string(),
+                        code: bad,
+                        levels: levels.len(),
+                    });
+                }
+            }
+        }
+        let find = |name: &str| columns.iter().find(|c| c.name == name);
         // Per feature: bin and flags of every row, column by column.
-        let columns: Vec<(Vec<u16>, Vec<u32>)> = self
+        let binned: Vec<(Vec<u16>, Vec<u32>)> = self
             .features
             .par_iter()
             .zip(self.model.features())
-            .map(|(c, f)| match table.column(&f.name).map(|col| &col.data) {
+            .map(|(c, f)| match find(&f.name).map(|col| col.data) {
                 None => Ok((vec![c.missing; n], vec![flags::MISSING; n])),
-                Some(ColumnData::Numeric(v)) => {
+                Some(ColumnRef::Numeric(v)) => {
                     Ok(v.iter().map(|&x| c.value(Value::Number(x))).unzip())
                 }
-                Some(ColumnData::Categorical { codes, levels }) => {
+                Some(ColumnRef::Categorical { codes, levels }) => {
                     if matches!(c.rule, Rule::Numeric { .. }) {
                         return Err(ScoreError::NotNumeric(f.name.clone()));
                     }
@@ -792,17 +910,17 @@ impl Scorer {
                 }
             })
             .collect::<Result<_, _>>()?;
-        let numeric = |name: &str| -> Option<&[f64]> {
-            match table.column(name).map(|c| &c.data) {
-                Some(ColumnData::Numeric(v)) => Some(v.as_slice()),
+        let policy_columns: Vec<Option<&[f64]>> = self
+            .inputs
+            .iter()
+            .map(|c| match find(&c.name).map(|col| col.data) {
+                Some(ColumnRef::Numeric(v)) => Some(v),
                 _ => None,
-            }
-        };
-        let policy_columns: Vec<Option<&[f64]>> =
-            self.inputs.iter().map(|c| numeric(&c.name)).collect();
+            })
+            .collect();
         let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
             let mut fl = 0;
-            for (b, (cb, cf)) in bins.iter_mut().zip(&columns) {
+            for (b, (cb, cf)) in bins.iter_mut().zip(&binned) {
                 *b = cb[i];
                 fl |= cf[i];
             }
@@ -848,6 +966,9 @@ impl Scorer {
         let decision = split(&mut out.decision, CHUNK, chunks);
         let limit = split(&mut out.limit, CHUNK, chunks);
         let el = split(&mut out.expected_loss, CHUNK, chunks);
+        let rate = split(&mut out.annual_rate, CHUNK, chunks);
+        let points = split(&mut out.points, CHUNK * nf, chunks);
+        let bin_out = split(&mut out.bins, CHUNK * nf, chunks);
         let fl = split(&mut out.flags, CHUNK, chunks);
         let reasons = if k == 0 {
             (0..chunks).map(|_| None).collect()
@@ -863,6 +984,7 @@ impl Scorer {
             .zip(el)
             .zip(fl)
             .zip(reasons)
+            .zip(rate.into_iter().zip(points).zip(bin_out))
             .enumerate()
             .collect();
         parts.into_par_iter().for_each(
@@ -870,10 +992,13 @@ impl Scorer {
                 c,
                 (
                     (
-                        (((((mut score, mut pd), mut grade), mut decision), mut limit), mut el),
-                        mut fl,
+                        (
+                            (((((mut score, mut pd), mut grade), mut decision), mut limit), mut el),
+                            mut fl,
+                        ),
+                        mut reasons,
                     ),
-                    mut reasons,
+                    ((mut rate, mut points), mut bin_out),
                 ),
             )| {
                 let start = c * CHUNK;
@@ -907,6 +1032,18 @@ impl Scorer {
                     }
                     if let Some(b) = fl.as_deref_mut() {
                         b[j] = r.flags;
+                    }
+                    if let Some(b) = rate.as_deref_mut() {
+                        b[j] = r.outcome.annual_rate;
+                    }
+                    if let Some(b) = points.as_deref_mut() {
+                        let row = &mut b[j * nf..(j + 1) * nf];
+                        for ((p, f), &bin) in row.iter_mut().zip(&self.features).zip(&bins) {
+                            *p = f.points[bin as usize];
+                        }
+                    }
+                    if let Some(b) = bin_out.as_deref_mut() {
+                        b[j * nf..(j + 1) * nf].copy_from_slice(&bins);
                     }
                 }
             },

@@ -129,6 +129,11 @@ impl Table {
         Table { columns, rows }
     }
 
+    /// The columns, by value.
+    pub fn into_columns(self) -> Vec<Column> {
+        self.columns
+    }
+
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.rows
@@ -172,6 +177,30 @@ impl Table {
             columns,
             rows: indices.len(),
         }
+    }
+}
+
+impl ColumnData {
+    /// Numbers as categories: each distinct number's shortest text (as a file would write it,
+    /// `3` for 3.0) is a level, in order of first appearance; NaN is missing.
+    pub fn categorical_from_numbers(values: &[f64]) -> ColumnData {
+        let mut index: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        let mut levels = Vec::new();
+        let codes = values
+            .iter()
+            .map(|&x| {
+                if x.is_nan() {
+                    return MISSING_CODE;
+                }
+                // -0.0 and 0.0 are one category, as their text is.
+                let key = if x == 0.0 { 0.0f64 } else { x }.to_bits();
+                *index.entry(key).or_insert_with(|| {
+                    levels.push(crate::format::number_text(x));
+                    (levels.len() - 1) as u32
+                })
+            })
+            .collect();
+        ColumnData::Categorical { codes, levels }
     }
 }
 

@@ -196,6 +196,148 @@ impl TrainParams {
     }
 }
 
+/// Training settings as plain data, by the names the Python estimator and JSON configuration
+/// use (the command line's flags, with underscores). Every field is optional; absent ones take
+/// the defaults of [`TrainParams::new`]. Unknown names are an error.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Id column.
+    pub id_column: Option<String>,
+    /// Sample-weight column.
+    pub weight_column: Option<String>,
+    /// Protected attributes.
+    pub protected: Vec<String>,
+    /// Columns never used as features.
+    pub exclude: Vec<String>,
+    /// Features forced in.
+    pub include: Vec<String>,
+    /// Special values per feature.
+    pub specials: BTreeMap<String, Vec<f64>>,
+    /// Per-feature trends (`ascending`, `descending`, `peak`, `valley`, `auto`, `auto-shape`).
+    pub trends: BTreeMap<String, String>,
+    /// Default trend of numeric features.
+    pub default_trend: String,
+    /// Maximum regular bins per feature.
+    pub max_bins: usize,
+    /// Quantile pre-bins.
+    pub prebins: usize,
+    /// Minimum share of rows per bin.
+    pub min_bin_share: f64,
+    /// Minimum goods per bin.
+    pub min_bin_goods: f64,
+    /// Minimum bads per bin.
+    pub min_bin_bads: f64,
+    /// Minimum IV.
+    pub min_iv: f64,
+    /// Maximum absolute WoE correlation.
+    pub max_correlation: f64,
+    /// L2 penalty.
+    pub l2: f64,
+    /// `lbfgs` or `newton`.
+    pub solver: String,
+    /// Iteration limit of the fit.
+    pub max_iterations: u64,
+    /// Points to double the odds.
+    pub pdo: f64,
+    /// Score at the base odds.
+    pub base_score: f64,
+    /// Good:bad odds at the base score.
+    pub base_odds: f64,
+    /// Round points to integers.
+    pub round_points: bool,
+    /// Maximum PD per grade.
+    pub grade_pds: Vec<f64>,
+    /// Decision policy (default: [`Policy::default`]).
+    pub policy: Option<Policy>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        let p = TrainParams::new("");
+        TrainConfig {
+            id_column: None,
+            weight_column: None,
+            protected: Vec::new(),
+            exclude: Vec::new(),
+            include: Vec::new(),
+            specials: BTreeMap::new(),
+            trends: BTreeMap::new(),
+            default_trend: "auto".into(),
+            max_bins: p.binning.max_bins,
+            prebins: p.binning.max_prebins,
+            min_bin_share: p.binning.min_bin_share,
+            min_bin_goods: p.binning.min_bin_goods,
+            min_bin_bads: p.binning.min_bin_bads,
+            min_iv: p.min_iv,
+            max_correlation: p.max_correlation,
+            l2: p.fit.l2,
+            solver: "lbfgs".into(),
+            max_iterations: p.fit.max_iterations,
+            pdo: p.scaling.pdo,
+            base_score: p.scaling.base_score,
+            base_odds: p.scaling.base_odds,
+            round_points: p.round_points,
+            grade_pds: p.grade_pds,
+            policy: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Parse a JSON object of settings; the error names the bad key or value.
+    pub fn from_json(json: &str) -> Result<TrainConfig, TrainError> {
+        serde_json::from_str(json).map_err(|e| TrainError::Params(e.to_string()))
+    }
+
+    /// The validated training parameters for a target column.
+    pub fn into_params(self, target: impl Into<String>) -> Result<TrainParams, TrainError> {
+        let trend = |name: &str, t: &str| {
+            t.parse::<Trend>()
+                .map_err(|e| TrainError::Params(format!("{name}: {e}")))
+        };
+        let mut params = TrainParams::new(target);
+        params.id_column = self.id_column;
+        params.weight_column = self.weight_column;
+        params.protected = self.protected;
+        params.exclude = self.exclude;
+        params.include = self.include;
+        params.specials = self.specials;
+        for (column, t) in &self.trends {
+            params
+                .trends
+                .insert(column.clone(), trend(&format!("trend of '{column}'"), t)?);
+        }
+        params.binning = BinningParams {
+            max_prebins: self.prebins,
+            min_bin_share: self.min_bin_share,
+            min_bin_goods: self.min_bin_goods,
+            min_bin_bads: self.min_bin_bads,
+            max_bins: self.max_bins,
+            trend: trend("default_trend", &self.default_trend)?,
+            ..BinningParams::default()
+        };
+        params.min_iv = self.min_iv;
+        params.max_correlation = self.max_correlation;
+        params.fit.l2 = self.l2;
+        params.fit.solver = self
+            .solver
+            .parse()
+            .map_err(|e: String| TrainError::Params(format!("solver: {e}")))?;
+        params.fit.max_iterations = self.max_iterations;
+        params.scaling.pdo = self.pdo;
+        params.scaling.base_score = self.base_score;
+        params.scaling.base_odds = self.base_odds;
+        params.round_points = self.round_points;
+        params.grade_pds = self.grade_pds;
+        if let Some(policy) = self.policy {
+            params.policy = policy;
+        }
+        params.validate()?;
+        Ok(params)
+    }
+}
+
 /// A binned candidate feature.
 struct Binned {
     name: String,

@@ -185,3 +185,23 @@ fn inspect_rejects_a_tampered_model() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn train_config_json_names_unknown_keys_and_bad_values() {
+    use microscore::train::TrainConfig;
+    let err = TrainConfig::from_json(r#"{"max_bin": 3}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field `max_bin`"), "{err}");
+    let err = TrainConfig::from_json(r#"{"solver": "sgd"}"#)
+        .and_then(|c| c.into_params("bad"))
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown solver 'sgd'"), "{err}");
+    let params = TrainConfig::from_json(r#"{"max_bins": 4, "trends": {"age": "auto-shape"}}"#)
+        .and_then(|c| c.into_params("bad"))
+        .unwrap();
+    assert_eq!(params.binning.max_bins, 4);
+    assert_eq!(params.trends["age"], microscore::binning::Trend::AutoShape);
+    assert_eq!(
+        TrainConfig::default().into_params("bad").unwrap(),
+        microscore::train::TrainParams::new("bad")
+    );
+}

@@ -409,3 +409,155 @@ fn columnar_batches_equal_row_major_batches() {
         .zip(&by_cols)
         .all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+#[test]
+fn named_columns_with_text_categories_equal_row_major_batches_and_explain_every_point() {
+    use microscore::scoring::{ColumnRef, NamedColumn, ScoreError};
+    let s = scorer();
+    let n = 3_000usize;
+    let m = s.input_columns().len();
+    let nf = s.model().features().len();
+    let x: Vec<f64> = (0..n as u64).flat_map(|i| matrix_row(&s, 21, i)).collect();
+    // Categorical inputs as (codes, levels) with levels named as in a file, in a different order
+    // from the model's, plus an unseen level; numeric inputs as columns.
+    let mut numeric: Vec<Vec<f64>> = Vec::new();
+    let mut categorical: Vec<(Vec<u32>, Vec<String>)> = Vec::new();
+    for (j, c) in s.input_columns().iter().enumerate() {
+        let col: Vec<f64> = (0..n).map(|i| x[i * m + j]).collect();
+        if c.categorical {
+            let cats = match &s.model().features()[j].binning.rule {
+                microscore::binning::BinRule::Categorical { categories, .. } => categories,
+                _ => unreachable!(),
+            };
+            let mut levels: Vec<String> = cats.iter().rev().map(|c| c.category.clone()).collect();
+            levels.push("(unseen)".into());
+            let codes = col
+                .iter()
+                .map(|&v| {
+                    if v.is_nan() {
+                        microscore::table::MISSING_CODE
+                    } else if v < 0.0 {
+                        (levels.len() - 1) as u32
+                    } else {
+                        (cats.len() - 1 - v as usize) as u32
+                    }
+                })
+                .collect();
+            categorical.push((codes, levels));
+            numeric.push(Vec::new());
+        } else {
+            numeric.push(col);
+        }
+    }
+    let mut cat_iter = categorical.iter();
+    let columns: Vec<NamedColumn<'_>> = s
+        .input_columns()
+        .iter()
+        .zip(&numeric)
+        .map(|(c, num)| NamedColumn {
+            name: &c.name,
+            data: if c.categorical {
+                let (codes, levels) = cat_iter.next().unwrap();
+                ColumnRef::Categorical { codes, levels }
+            } else {
+                ColumnRef::Numeric(num)
+            },
+        })
+        .collect();
+    let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+    let (mut ra, mut rb) = (vec![0i32; n * 3], vec![0i32; n * 3]);
+    let mut points = vec![0.0; n * nf];
+    let mut bins = vec![0u16; n * nf];
+    let mut rate = vec![0.0; n];
+    s.score_matrix(
+        &x,
+        3,
+        BatchOutput {
+            score: Some(&mut a),
+            reasons: Some(&mut ra),
+            ..BatchOutput::default()
+        },
+    )
+    .unwrap();
+    s.score_named_columns(
+        &columns,
+        n,
+        3,
+        BatchOutput {
+            score: Some(&mut b),
+            reasons: Some(&mut rb),
+            points: Some(&mut points),
+            bins: Some(&mut bins),
+            annual_rate: Some(&mut rate),
+            ..BatchOutput::default()
+        },
+    )
+    .unwrap();
+    assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()));
+    assert_eq!(ra, rb);
+    for i in 0..n {
+        // Points are the bins' points, and the score is exactly their sum in model order.
+        let row = &points[i * nf..(i + 1) * nf];
+        let mut sum = 0.0;
+        for (f, (&p, &bin)) in s
+            .model()
+            .features()
+            .iter()
+            .zip(row.iter().zip(&bins[i * nf..(i + 1) * nf]))
+        {
+            assert_eq!(p.to_bits(), f.points[bin as usize].to_bits());
+            sum += p;
+        }
+        assert_eq!(sum.to_bits(), b[i].to_bits());
+        let one = s
+            .score_values(&values(&s, &x[i * m..(i + 1) * m]), 0)
+            .unwrap();
+        assert_eq!(one.outcome.annual_rate.to_bits(), rate[i].to_bits());
+    }
+
+    // Ragged columns, codes past the levels, and text for a numeric feature are errors.
+    let short = vec![1.0; n - 1];
+    let mut bad = columns.clone();
+    let numeric_feature = s
+        .input_columns()
+        .iter()
+        .position(|c| !c.categorical)
+        .unwrap();
+    bad[numeric_feature].data = ColumnRef::Numeric(&short);
+    let err = s
+        .score_named_columns(&bad, n, 0, BatchOutput::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, ScoreError::ColumnLength { len, needed, .. } if len == n - 1 && needed == n)
+    );
+    let levels = vec!["a".to_string()];
+    let codes = vec![5u32; n];
+    let mut bad = columns.clone();
+    bad[numeric_feature].data = ColumnRef::Categorical {
+        codes: &codes,
+        levels: &levels,
+    };
+    let err = s
+        .score_named_columns(&bad, n, 0, BatchOutput::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ScoreError::BadCode {
+                code: 5,
+                levels: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let codes = vec![0u32; n];
+    bad[numeric_feature].data = ColumnRef::Categorical {
+        codes: &codes,
+        levels: &levels,
+    };
+    let err = s
+        .score_named_columns(&bad, n, 0, BatchOutput::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("must be numeric"), "{err}");
+}

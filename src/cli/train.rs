@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use microscore::binning::{BinningParams, Trend};
+use microscore::binning::Trend;
 use microscore::table::{read_header, read_table, ReadOptions};
-use microscore::train::{train, TrainParams};
+use microscore::train::{train, TrainConfig};
 use microscore::FileFormat;
 
 use super::{with_threads, CliError};
@@ -66,7 +66,7 @@ pub struct TrainArgs {
     trend: Vec<String>,
     /// Default WoE trend of numeric features.
     #[arg(long, value_name = "TREND", default_value = "auto")]
-    default_trend: Trend,
+    default_trend: String,
     /// Maximum number of bins per feature.
     #[arg(long, default_value_t = 10)]
     max_bins: usize,
@@ -94,7 +94,7 @@ pub struct TrainArgs {
     /// Optimiser of the logistic fit: lbfgs (linfa-logistic) or newton (exact IRLS, faster on
     /// large files). Weighted data always uses newton.
     #[arg(long, default_value = "lbfgs")]
-    solver: microscore::fit::Solver,
+    solver: String,
     /// Points to double the odds.
     #[arg(long, default_value_t = 20.0)]
     pdo: f64,
@@ -140,7 +140,27 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             args.out.display()
         )));
     }
-    let mut params = TrainParams::new(args.target.clone());
+    let mut config = TrainConfig {
+        weight_column: args.weight.clone(),
+        protected: args.protected.clone(),
+        exclude: args.exclude.clone(),
+        include: args.include.clone(),
+        default_trend: args.default_trend.clone(),
+        max_bins: args.max_bins,
+        prebins: args.prebins,
+        min_bin_share: args.min_bin_share,
+        min_bin_goods: args.min_bin_goods,
+        min_bin_bads: args.min_bin_bads,
+        min_iv: args.min_iv,
+        max_correlation: args.max_correlation,
+        l2: args.l2,
+        solver: args.solver.clone(),
+        pdo: args.pdo,
+        base_score: args.base_score,
+        base_odds: args.base_odds,
+        round_points: args.round_points,
+        ..TrainConfig::default()
+    };
     for (column, values) in parse_pairs("special", &args.special)? {
         let parsed = values
             .split(',')
@@ -152,39 +172,13 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
                 })
             })
             .collect::<Result<Vec<f64>, _>>()?;
-        params.specials.entry(column).or_default().extend(parsed);
+        config.specials.entry(column).or_default().extend(parsed);
     }
-    for (column, trend) in parse_pairs("trend", &args.trend)? {
-        let t: Trend = trend
-            .parse()
-            .map_err(|e: String| CliError::msg(format!("--trend {column}: {e}")))?;
-        params.trends.insert(column, t);
-    }
-    params.weight_column = args.weight.clone();
-    params.protected = args.protected.clone();
-    params.exclude = args.exclude.clone();
-    params.include = args.include.clone();
-    params.binning = BinningParams {
-        max_prebins: args.prebins,
-        min_bin_share: args.min_bin_share,
-        min_bin_goods: args.min_bin_goods,
-        min_bin_bads: args.min_bin_bads,
-        max_bins: args.max_bins,
-        trend: args.default_trend,
-        ..BinningParams::default()
-    };
-    params.min_iv = args.min_iv;
-    params.max_correlation = args.max_correlation;
-    params.fit.l2 = args.l2;
-    params.fit.solver = args.solver;
-    params.scaling.pdo = args.pdo;
-    params.scaling.base_score = args.base_score;
-    params.scaling.base_odds = args.base_odds;
-    params.round_points = args.round_points;
+    config.trends.extend(parse_pairs("trend", &args.trend)?);
     if let Some(pds) = &args.grade_pds {
-        params.grade_pds = pds.clone();
+        config.grade_pds = pds.clone();
     }
-    params.validate()?;
+    let mut params = config.into_params(args.target.clone())?;
 
     // Columns that are read but never features are skipped at read time.
     let header = read_header(&args.data, args.format)?;

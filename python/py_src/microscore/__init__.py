@@ -1,0 +1,565 @@
+"""microscore: credit scorecards for unsecured rural microloans.
+
+Train a scorecard (optimal monotone binning, weight of evidence, logistic regression, points
+scaling), score applications with reason codes and a lending decision, and save the same model
+file the ``microscore`` command line and the C library use. Every number comes from the Rust
+core: scores from Python are bit-identical to the CLI's and the C ABI's.
+
+Quick start::
+
+    import microscore
+    card = microscore.default_model()                  # the built-in scorecard
+    scores = card.score_points(df)                     # pandas, pyarrow, dict or 2-D array
+    why = card.explain(df, top_k=4)                    # reason codes and points per feature
+
+    card = microscore.Scorecard(max_bins=8).fit(X_train, y_train)
+    card.predict_proba(X_test)[:, 1]                   # PD, scikit-learn style
+    card.save("model.json")
+
+Data: numeric columns as numbers (NaN/None = missing), categorical columns as strings or pandas
+categoricals. Contiguous float64 columns are read without copying; the GIL is released while the
+core trains and scores, which uses every core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _microscore
+from ._columns import Columns, force_categorical, target_array, to_columns
+from ._errors import (
+    InputError,
+    MicroscoreError,
+    MicroscoreFileExistsError,
+    MicroscoreFileNotFoundError,
+    MicroscoreOSError,
+    MicroscorePermissionError,
+    ModelFileError,
+    ParameterError,
+    TrainingError,
+)
+from ._microscore import Model
+
+__version__: str = _microscore.VERSION
+
+__all__ = [
+    "Scorecard",
+    "Model",
+    "default_model",
+    "load",
+    "score_file",
+    "read_table",
+    "MicroscoreError",
+    "InputError",
+    "ParameterError",
+    "ModelFileError",
+    "TrainingError",
+    "MicroscoreOSError",
+    "MicroscoreFileNotFoundError",
+    "MicroscorePermissionError",
+    "MicroscoreFileExistsError",
+    "FLAG_NAMES",
+    "DECISIONS",
+    "MAX_REASONS",
+]
+
+#: Names of the flag bits, in bit order (bit 0 = ``missing``).
+FLAG_NAMES: tuple[str, ...] = tuple(_microscore.FLAG_NAMES)
+#: Decision names by code (0 approve, 1 refer, 2 decline).
+DECISIONS: tuple[str, ...] = tuple(_microscore.DECISIONS)
+#: Largest number of reason codes per application.
+MAX_REASONS: int = _microscore.MAX_REASONS
+
+_PARAMS: dict[str, Any] = {
+    "max_bins": 10,
+    "prebins": 20,
+    "min_bin_share": 0.05,
+    "min_bin_goods": 5.0,
+    "min_bin_bads": 5.0,
+    "default_trend": "auto",
+    "trends": None,
+    "specials": None,
+    "min_iv": 0.02,
+    "max_correlation": 0.7,
+    "l2": 1.0,
+    "solver": "lbfgs",
+    "max_iterations": 500,
+    "pdo": 20.0,
+    "base_score": 600.0,
+    "base_odds": 50.0,
+    "round_points": False,
+    "grade_pds": None,
+    "include": None,
+    "exclude": None,
+    "protected": None,
+    "categorical": None,
+    "id_column": None,
+    "policy": None,
+    "feature_names": None,
+}
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+
+        return pandas
+    except ImportError:
+        return None
+
+
+def _frame(data: dict[str, Any], as_frame: bool | None) -> Any:
+    pd = _pandas()
+    if as_frame is False or (as_frame is None and pd is None):
+        return data
+    if pd is None:
+        raise ImportError("as_frame=True needs pandas")
+    return pd.DataFrame(data)
+
+
+class Scorecard:
+    """A credit scorecard as a scikit-learn style classifier (class 1 = default).
+
+    Parameters (all keyword-only; the same settings as ``microscore train``):
+
+    - ``max_bins`` (10), ``prebins`` (20), ``min_bin_share`` (0.05), ``min_bin_goods`` (5),
+      ``min_bin_bads`` (5): binning limits.
+    - ``default_trend`` ("auto"): WoE trend of numeric features: ``ascending``, ``descending``,
+      ``peak``, ``valley``, ``auto`` or ``auto-shape``; ``trends``: per-feature overrides
+      (dict); ``specials``: per-feature special values binned on their own (dict of lists).
+    - ``min_iv`` (0.02), ``max_correlation`` (0.7): selection filters; ``include`` /
+      ``exclude``: features forced in / never used.
+    - ``l2`` (1.0), ``solver`` ("lbfgs" is linfa-logistic, "newton" exact IRLS),
+      ``max_iterations`` (500): the logistic fit.
+    - ``pdo`` (20), ``base_score`` (600), ``base_odds`` (50), ``round_points`` (False),
+      ``grade_pds``: points scaling and grade bands.
+    - ``protected``: protected attributes, never features (recorded for fairness reports);
+      ``id_column``: carried, never a feature (default ``application_id`` when present);
+      ``categorical``: numeric columns to treat as categories; ``policy``: the decision policy
+      as a dict (the model file's ``policy`` object).
+    - ``feature_names``: column names for 2-D array input.
+
+    After ``fit``: ``model_`` (a :class:`Model`), ``classes_``, ``feature_names_in_``,
+    ``n_features_in_``.
+    """
+
+    _estimator_type = "classifier"
+
+    def __init__(
+        self,
+        *,
+        max_bins: int = 10,
+        prebins: int = 20,
+        min_bin_share: float = 0.05,
+        min_bin_goods: float = 5.0,
+        min_bin_bads: float = 5.0,
+        default_trend: str = "auto",
+        trends: Mapping[str, str] | None = None,
+        specials: Mapping[str, Sequence[float]] | None = None,
+        min_iv: float = 0.02,
+        max_correlation: float = 0.7,
+        l2: float = 1.0,
+        solver: str = "lbfgs",
+        max_iterations: int = 500,
+        pdo: float = 20.0,
+        base_score: float = 600.0,
+        base_odds: float = 50.0,
+        round_points: bool = False,
+        grade_pds: Sequence[float] | None = None,
+        include: Sequence[str] | None = None,
+        exclude: Sequence[str] | None = None,
+        protected: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        id_column: str | None = None,
+        policy: Mapping[str, Any] | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> None:
+        self.max_bins = max_bins
+        self.prebins = prebins
+        self.min_bin_share = min_bin_share
+        self.min_bin_goods = min_bin_goods
+        self.min_bin_bads = min_bin_bads
+        self.default_trend = default_trend
+        self.trends = trends
+        self.specials = specials
+        self.min_iv = min_iv
+        self.max_correlation = max_correlation
+        self.l2 = l2
+        self.solver = solver
+        self.max_iterations = max_iterations
+        self.pdo = pdo
+        self.base_score = base_score
+        self.base_odds = base_odds
+        self.round_points = round_points
+        self.grade_pds = grade_pds
+        self.include = include
+        self.exclude = exclude
+        self.protected = protected
+        self.categorical = categorical
+        self.id_column = id_column
+        self.policy = policy
+        self.feature_names = feature_names
+
+    # -- scikit-learn protocol -----------------------------------------------------------------
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (scikit-learn convention)."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params: Any) -> Scorecard:
+        """Set constructor parameters; unknown names raise :class:`ParameterError`."""
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise ParameterError(f"unknown parameter '{name}' (one of {', '.join(_PARAMS)})")
+            setattr(self, name, value)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True),
+            classifier_tags=ClassifierTags(multi_class=False),
+            input_tags=InputTags(allow_nan=True, categorical=True, string=True),
+        )
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v is not _PARAMS[k] and v != _PARAMS[k]}
+        inner = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"Scorecard({inner})"
+
+    # -- training -----------------------------------------------------------------------------
+
+    def _config(self, weight_column: str | None, id_column: str | None) -> str:
+        def listed(v: Iterable[str] | None) -> list[str]:
+            return [str(x) for x in v] if v is not None else []
+
+        config: dict[str, Any] = {
+            "max_bins": self.max_bins,
+            "prebins": self.prebins,
+            "min_bin_share": self.min_bin_share,
+            "min_bin_goods": self.min_bin_goods,
+            "min_bin_bads": self.min_bin_bads,
+            "default_trend": self.default_trend,
+            "trends": dict(self.trends or {}),
+            "specials": {k: [float(x) for x in v] for k, v in (self.specials or {}).items()},
+            "min_iv": self.min_iv,
+            "max_correlation": self.max_correlation,
+            "l2": self.l2,
+            "solver": self.solver,
+            "max_iterations": self.max_iterations,
+            "pdo": self.pdo,
+            "base_score": self.base_score,
+            "base_odds": self.base_odds,
+            "round_points": bool(self.round_points),
+            "include": listed(self.include),
+            "exclude": listed(self.exclude),
+            "protected": listed(self.protected),
+            "id_column": id_column,
+            "weight_column": weight_column,
+        }
+        if self.grade_pds is not None:
+            config["grade_pds"] = [float(x) for x in self.grade_pds]
+        if self.policy is not None:
+            config["policy"] = dict(self.policy)
+        try:
+            return json.dumps(config, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ParameterError(f"settings are not plain numbers, strings and lists: {e}") from None
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Scorecard:
+        """Train on ``X`` (applications) and ``y`` (1 = default, 0 = repaid; booleans too).
+
+        ``sample_weight`` (finite, >= 0) weights rows. The GIL is released while training.
+        Returns ``self``.
+        """
+        cols, n = to_columns(X, self.feature_names)
+        names = [c for c, _ in cols]
+        if self.categorical:
+            missing = [c for c in self.categorical if c not in names]
+            if missing:
+                raise InputError(f"categorical column(s) not in the data: {', '.join(missing)}")
+            cols = force_categorical(cols, self.categorical)
+        target = getattr(y, "name", None)
+        target = str(target) if isinstance(target, str) and target else "default"
+        if target in names:
+            raise InputError(f"X has a column named like the target '{target}'; drop it from X")
+        full: Columns = list(cols)
+        full.append((target, target_array(y, n)))
+        weight_column = None
+        if sample_weight is not None:
+            weight_column = "sample_weight"
+            if weight_column in names:
+                raise InputError("X has a column named 'sample_weight'; rename it to pass weights")
+            full.append((weight_column, target_array(sample_weight, n, "sample_weight")))
+        id_column = self.id_column
+        if id_column is None and "application_id" in names:
+            id_column = "application_id"
+        self.model_ = _microscore.train(full, target, self._config(weight_column, id_column))
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array(names, dtype=object)
+        self.n_features_in_ = len(names)
+        return self
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _model(self) -> Model:
+        model: Model | None = getattr(self, "model_", None)
+        if model is None:
+            try:
+                from sklearn.exceptions import NotFittedError
+            except ImportError:
+                raise MicroscoreError("this Scorecard is not fitted yet: call fit() or load()") from None
+            raise NotFittedError("this Scorecard is not fitted yet: call fit() or load()")
+        return model
+
+    def _score(self, X: Any, outputs: list[str], reasons: int = 0) -> dict[str, np.ndarray]:
+        model = self._model()
+        names = self.feature_names
+        if names is None and getattr(self, "feature_names_in_", None) is not None:
+            names = list(self.feature_names_in_)
+        cols, n = to_columns(X, names, only={c for c, _ in model.input_columns})
+        if self.categorical:
+            cols = force_categorical(cols, self.categorical)
+        return model.score(cols, n, outputs, reasons)
+
+    def score_points(self, X: Any) -> np.ndarray:
+        """The credit score of each row (higher is safer), as float64."""
+        return self._score(X, ["score"])["score"]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``n x 2`` probabilities: column 0 repaid, column 1 default (the PD)."""
+        pd_ = self._score(X, ["pd"])["pd"]
+        return np.column_stack([1.0 - pd_, pd_])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """1 where the PD is at least one half, else 0 (use :meth:`decide` for lending)."""
+        return (self._score(X, ["pd"])["pd"] >= 0.5).astype(np.int64)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Log-odds of default, ``log(pd / (1 - pd))`` (higher is riskier)."""
+        pd_ = self._score(X, ["pd"])["pd"]
+        with np.errstate(divide="ignore"):
+            logit: np.ndarray = np.log(pd_) - np.log1p(-pd_)
+        return logit
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """AUC of the PD against ``y`` (scikit-learn's default metric hook)."""
+        pd_ = self._score(X, ["pd"])["pd"]
+        yv = target_array(y, len(pd_))
+        w = None if sample_weight is None else target_array(sample_weight, len(pd_), "sample_weight")
+        return _auc(yv, pd_, w)
+
+    def decide(self, X: Any, as_frame: bool | None = None) -> Any:
+        """The policy outcome per row: score, PD, grade, decision (approve/refer/decline),
+        recommended limit, annual rate (the price), expected loss and flags.
+
+        A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays.
+        """
+        model = self._model()
+        out = self._score(
+            X, ["score", "pd", "grade", "decision", "limit", "annual_rate", "expected_loss", "flags"]
+        )
+        grades = np.array(model.grades, dtype=object)
+        data = {
+            "score": out["score"],
+            "pd": out["pd"],
+            "grade": grades[out["grade"]],
+            "decision": np.array(DECISIONS, dtype=object)[out["decision"]],
+            "limit": out["limit"],
+            "annual_rate": out["annual_rate"],
+            "expected_loss": out["expected_loss"],
+            "flags": _flag_text(out["flags"]),
+        }
+        return _frame(data, as_frame)
+
+    def explain(self, X: Any, top_k: int = 4, as_frame: bool | None = None) -> Any:
+        """Why each row scored as it did: score, PD, grade, the ``top_k`` reason codes (the
+        features that lost the most points against their maximum, most first; None when fewer
+        lost any), and the points and bin of every feature (``points:<feature>``,
+        ``bin:<feature>``).
+
+        A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays.
+        """
+        model = self._model()
+        k = min(int(top_k), len(model.features))
+        if top_k < 0 or top_k > MAX_REASONS:
+            raise ParameterError(f"top_k must be in 0..={MAX_REASONS}, got {top_k}")
+        out = self._score(X, ["score", "pd", "grade", "flags", "reasons", "points", "bins"], k)
+        codes = np.array(list(model.reason_codes) + [None], dtype=object)
+        data: dict[str, Any] = {
+            "score": out["score"],
+            "pd": out["pd"],
+            "grade": np.array(model.grades, dtype=object)[out["grade"]],
+        }
+        reasons = out["reasons"]
+        for j in range(k):
+            data[f"reason_{j + 1}"] = codes[reasons[:, j]]
+        labels = model.bin_labels
+        for j, name in enumerate(model.features):
+            data[f"points:{name}"] = out["points"][:, j]
+            data[f"bin:{name}"] = np.array(labels[j], dtype=object)[out["bins"][:, j]]
+        data["flags"] = _flag_text(out["flags"])
+        return _frame(data, as_frame)
+
+    # -- the model ----------------------------------------------------------------------------
+
+    def table(self, as_frame: bool | None = None) -> Any:
+        """The scorecard table: every bin of every feature with count, share, bad rate, WoE,
+        IV and points."""
+        rows = json.loads(self._model().scorecard_json())
+        keys = ["feature", "bin", "count", "share", "bad_rate", "woe", "iv", "points"]
+        data = {k: [r[k] if r[k] is not None else float("nan") for r in rows] for k in keys}
+        return _frame({k: np.array(v, dtype=object if k in ("feature", "bin") else np.float64) for k, v in data.items()}, as_frame)
+
+    @property
+    def training_summary(self) -> dict[str, Any]:
+        """Training facts recorded in the model: rows, bad rate, AUC, KS, every candidate
+        feature with its IV and why it was kept or dropped, and the settings."""
+        summary: dict[str, Any] = json.loads(self._model().training_json())
+        return summary
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model file (the same JSON the CLI and the C library load)."""
+        self._model().save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Scorecard:
+        """A fitted Scorecard from a model file (validated, checksum checked)."""
+        return cls.from_model(Model.load(os.fspath(path)))
+
+    @classmethod
+    def from_model(cls, model: Model) -> Scorecard:
+        """A fitted Scorecard around a :class:`Model`."""
+        card = cls()
+        card.model_ = model
+        card.classes_ = np.array([0, 1])
+        card.feature_names_in_ = np.array([c for c, _ in model.input_columns], dtype=object)
+        card.n_features_in_ = len(card.feature_names_in_)
+        return card
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["model_json_"] = model.to_json()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        text = state.pop("model_json_", None)
+        self.__dict__.update(state)
+        if text is not None:
+            self.model_ = Model.from_json(text)
+
+
+def _flag_text(bits: np.ndarray) -> np.ndarray:
+    """Flag bits as ``;``-joined names (as the CLI writes them) ("" when none), computed once per distinct value."""
+    out = np.empty(len(bits), dtype=object)
+    uniq, inverse = np.unique(bits, return_inverse=True)
+    names = [";".join(n for i, n in enumerate(FLAG_NAMES) if int(b) >> i & 1) for b in uniq]
+    out[:] = np.array(names, dtype=object)[inverse] if len(bits) else []
+    return out
+
+
+def _auc(y: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> float:
+    """Weighted AUC with ties counted half (the Mann-Whitney statistic)."""
+    if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
+        raise InputError("y must hold only 0 and 1")
+    w = np.ones_like(p) if w is None else w
+    order = np.argsort(p, kind="stable")
+    p, y, w = p[order], y[order], w[order]
+    _, start = np.unique(p, return_index=True)
+    bad = np.add.reduceat(w * y, start)
+    good = np.add.reduceat(w * (1 - y), start)
+    goods_below = np.cumsum(good) - good
+    total_bad, total_good = bad.sum(), good.sum()
+    if total_bad == 0 or total_good == 0:
+        raise InputError("AUC needs both defaults and non-defaults in y")
+    return float((bad * (goods_below + 0.5 * good)).sum() / (total_bad * total_good))
+
+
+def default_model() -> Scorecard:
+    """The built-in scorecard (trained on synthetic rural microloan applications)."""
+    return Scorecard.from_model(Model.default())
+
+
+def load(path: str | os.PathLike[str]) -> Scorecard:
+    """Load a model file as a fitted :class:`Scorecard`."""
+    return Scorecard.load(path)
+
+
+def score_file(
+    model: Scorecard | Model | str | os.PathLike[str],
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    rejects: str | os.PathLike[str] | None = None,
+    reasons: int = 4,
+    keep: Sequence[str] | None = None,
+    strict: bool = False,
+    force: bool = False,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Score a CSV, JSON Lines or Parquet file into another with the streaming batch scorer
+    (the engine of ``microscore score``): bounded memory, every core, rows that cannot be scored
+    written to ``rejects`` with their line, column, value and reason. Returns the summary
+    (``rows_read == rows_scored + rows_rejected``)."""
+    if isinstance(model, Scorecard):
+        m = model._model()
+    elif isinstance(model, Model):
+        m = model
+    else:
+        m = Model.load(os.fspath(model))
+    text = _microscore.score_file(
+        m,
+        os.fspath(input),
+        os.fspath(output),
+        None if rejects is None else os.fspath(rejects),
+        reasons,
+        list(keep or []),
+        strict,
+        force,
+        input_format,
+        output_format,
+        threads,
+    )
+    summary: dict[str, Any] = json.loads(text)
+    return summary
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    categorical: Sequence[str] | None = None,
+    numeric: Sequence[str] | None = None,
+    as_frame: bool | None = None,
+) -> Any:
+    """Read a CSV or JSON Lines file with the reader ``microscore train`` uses (the same type
+    inference and missing-value tokens), as a DataFrame (categorical columns as pandas
+    categoricals) or, without pandas, a dict of arrays (text columns as object arrays)."""
+    cols = _microscore.read_table(os.fspath(path), list(categorical or []), list(numeric or []))
+    pd = _pandas() if as_frame is not False else None
+    if as_frame and pd is None:
+        raise ImportError("as_frame=True needs pandas")
+    data: dict[str, Any] = {}
+    for name, payload in cols:
+        if isinstance(payload, tuple):
+            codes, levels = payload
+            signed = np.where(codes == _microscore.MISSING_CODE, -1, codes.astype(np.int64))
+            if pd is not None:
+                data[name] = pd.Categorical.from_codes(signed, categories=levels)
+            else:
+                values = np.array(list(levels) + [None], dtype=object)
+                data[name] = values[signed]
+        else:
+            data[name] = payload
+    return pd.DataFrame(data) if pd is not None else data

@@ -1,0 +1,93 @@
+"""Type stubs of the native module (checked against it by ``python -m mypy.stubtest``)."""
+
+from collections.abc import Sequence
+from os import PathLike
+from typing import Union, final
+
+import numpy as np
+import numpy.typing as npt
+
+_Payload = Union[npt.NDArray[np.float64], tuple[npt.NDArray[np.uint32], list[str]]]
+_Path = Union[str, PathLike[str]]
+
+__all__ = [
+    "Model",
+    "train",
+    "read_table",
+    "score_file",
+    "categories_from_numbers",
+    "MAX_REASONS",
+    "MISSING_CODE",
+    "FLAG_NAMES",
+    "DECISIONS",
+    "VERSION",
+]
+
+MAX_REASONS: int
+MISSING_CODE: int
+FLAG_NAMES: list[str]
+DECISIONS: list[str]
+VERSION: str
+
+@final
+class Model:
+    """A loaded, validated scorecard (compiled for scoring). Immutable and thread-safe."""
+
+    @staticmethod
+    def from_json(text: str) -> Model: ...
+    @staticmethod
+    def load(path: _Path) -> Model: ...
+    @staticmethod
+    def default() -> Model: ...
+    def to_json(self) -> str: ...
+    def save(self, path: _Path) -> None: ...
+    @property
+    def checksum(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def id_column(self) -> str | None: ...
+    @property
+    def protected(self) -> list[str]: ...
+    @property
+    def features(self) -> list[str]: ...
+    @property
+    def reason_codes(self) -> list[str]: ...
+    @property
+    def bin_labels(self) -> list[list[str]]: ...
+    @property
+    def grades(self) -> list[str]: ...
+    @property
+    def input_columns(self) -> list[tuple[str, bool]]: ...
+    @property
+    def min_score(self) -> float: ...
+    @property
+    def max_score(self) -> float: ...
+    def scorecard_json(self) -> str: ...
+    def training_json(self) -> str: ...
+    def score(
+        self,
+        columns: Sequence[tuple[str, _Payload]],
+        n: int,
+        outputs: Sequence[str],
+        reasons: int = 0,
+    ) -> dict[str, npt.NDArray[np.generic]]: ...
+
+def train(columns: Sequence[tuple[str, _Payload]], target: str, config: str = "{}") -> Model: ...
+def categories_from_numbers(values: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.uint32], list[str]]: ...
+def read_table(
+    path: _Path, categorical: Sequence[str] = ..., numeric: Sequence[str] = ...
+) -> list[tuple[str, _Payload]]: ...
+def score_file(
+    model: Model,
+    input: _Path,
+    output: _Path,
+    rejects: _Path | None = None,
+    reasons: int = 4,
+    keep: Sequence[str] = ...,
+    strict: bool = False,
+    force: bool = False,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    threads: int | None = None,
+) -> str: ...

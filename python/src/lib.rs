@@ -1,0 +1,679 @@
+//! `microscore._microscore`: the native module behind the `microscore` Python package.
+//!
+//! A thin layer: it turns Python objects into borrowed columns (zero-copy for contiguous
+//! float64 arrays), releases the GIL, and calls the same Rust functions the command line and the
+//! C ABI call. Errors become the `microscore` exception hierarchy (defined in
+//! `microscore/_errors.py`) with the Rust messages unchanged.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use microscore::batch::{self, BatchError, BatchOptions};
+use microscore::model::{Model, ModelError};
+use microscore::policy::Decision;
+use microscore::scoring::{BatchOutput, ColumnRef, NamedColumn, ScoreError, Scorer};
+use microscore::table::{read_table as core_read_table, Column, ColumnData, ReadOptions, Table};
+use microscore::table::{TableError, MISSING_CODE};
+use microscore::train::{train as core_train, TrainConfig, TrainError};
+use microscore::FileFormat;
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Build an instance of one of the `microscore._errors` classes.
+fn raise(py: Python<'_>, class: &str, message: String) -> PyErr {
+    let class = py
+        .import("microscore._errors")
+        .and_then(|m| m.getattr(class))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from));
+    match class {
+        Ok(ty) => PyErr::from_type(ty, message),
+        Err(e) => e,
+    }
+}
+
+fn io_class(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "MicroscoreFileNotFoundError",
+        std::io::ErrorKind::PermissionDenied => "MicroscorePermissionError",
+        std::io::ErrorKind::AlreadyExists => "MicroscoreFileExistsError",
+        _ => "MicroscoreOSError",
+    }
+}
+
+/// One conversion per core error type: the class follows the cause, the message is Rust's.
+trait ToPyErr {
+    fn to_py(self, py: Python<'_>) -> PyErr;
+}
+
+impl ToPyErr for ModelError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            ModelError::Io { source, .. } => io_class(source),
+            _ => "ModelFileError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+impl ToPyErr for ScoreError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        raise(py, "InputError", self.to_string())
+    }
+}
+
+impl ToPyErr for TableError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            TableError::Io { source, .. } => io_class(source),
+            _ => "InputError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+impl ToPyErr for TrainError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            TrainError::MissingColumn(_)
+            | TrainError::BadTarget { .. }
+            | TrainError::BadWeight { .. } => "InputError",
+            TrainError::Params(_) => "ParameterError",
+            _ => "TrainingError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+impl ToPyErr for BatchError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            BatchError::Io { source, .. } => io_class(source),
+            BatchError::Format(_) => "ParameterError",
+            _ => "InputError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+fn input_error(py: Python<'_>, message: String) -> PyErr {
+    raise(py, "InputError", message)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads and fork safety
+
+/// Set once rayon's global pool has been used in this process.
+static PARALLEL_USED: AtomicBool = AtomicBool::new(false);
+/// Set in a child process forked after the parent used the pool: the pool's threads did not
+/// survive the fork, so work runs on a pool of the child's own.
+static FORKED_AFTER_PARALLEL: AtomicBool = AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn after_fork_in_child() {
+    if PARALLEL_USED.load(Ordering::SeqCst) {
+        FORKED_AFTER_PARALLEL.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Run `f` (which may use rayon) on `threads` threads, or on the global pool.
+fn parallel<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
+    if threads.is_none() && !FORKED_AFTER_PARALLEL.load(Ordering::SeqCst) {
+        PARALLEL_USED.store(true, Ordering::SeqCst);
+        return Ok(f());
+    }
+    if threads == Some(0) {
+        return Err(PyErr::new::<pyo3::exceptions::PyValueError, _>(
+            "threads must be at least 1",
+        ));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start worker threads: {e}")))?;
+    Ok(pool.install(f))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns from Python
+
+/// A column held for the duration of a call (the arrays stay borrowed, not copied).
+enum Held<'py> {
+    Numeric(PyReadonlyArray1<'py, f64>),
+    Categorical(PyReadonlyArray1<'py, u32>, Vec<String>),
+}
+
+/// Accept `(name, float64 array)` or `(name, (uint32 codes, [levels]))` pairs.
+fn hold_columns<'py>(
+    py: Python<'py>,
+    columns: &Bound<'py, PyList>,
+) -> PyResult<Vec<(String, Held<'py>)>> {
+    let mut held = Vec::with_capacity(columns.len());
+    for item in columns.iter() {
+        let (name, data): (String, Bound<'py, PyAny>) = item.extract()?;
+        if let Ok(array) = data.extract::<PyReadonlyArray1<'py, f64>>() {
+            held.push((name, Held::Numeric(array)));
+        } else if let Ok(pair) = data.cast::<PyTuple>() {
+            let (codes, levels): (PyReadonlyArray1<'py, u32>, Vec<String>) =
+                pair.extract().map_err(|_| {
+                    input_error(
+                        py,
+                        format!(
+                        "column '{name}': a categorical column must be (uint32 codes, list of str)"
+                    ),
+                    )
+                })?;
+            held.push((name, Held::Categorical(codes, levels)));
+        } else {
+            return Err(input_error(
+                py,
+                format!(
+                    "column '{name}': expected a 1-D float64 array or (codes, levels), got {}",
+                    data.get_type().name()?
+                ),
+            ));
+        }
+    }
+    Ok(held)
+}
+
+fn contiguous<'a, T: numpy::Element>(
+    py: Python<'_>,
+    name: &str,
+    a: &'a PyReadonlyArray1<'_, T>,
+) -> PyResult<&'a [T]> {
+    a.as_slice()
+        .map_err(|_| input_error(py, format!("column '{name}': the array is not contiguous")))
+}
+
+fn column_refs<'a>(
+    py: Python<'_>,
+    held: &'a [(String, Held<'_>)],
+) -> PyResult<Vec<NamedColumn<'a>>> {
+    held.iter()
+        .map(|(name, h)| {
+            Ok(NamedColumn {
+                name,
+                data: match h {
+                    Held::Numeric(a) => ColumnRef::Numeric(contiguous(py, name, a)?),
+                    Held::Categorical(c, levels) => ColumnRef::Categorical {
+                        codes: contiguous(py, name, c)?,
+                        levels,
+                    },
+                },
+            })
+        })
+        .collect()
+}
+
+/// A column as Python sees it: a float64 array, or (uint32 codes, levels).
+fn column_to_py<'py>(py: Python<'py>, column: Column) -> PyResult<Bound<'py, PyTuple>> {
+    let data: Bound<'py, PyAny> = match column.data {
+        ColumnData::Numeric(v) => v.into_pyarray(py).into_any(),
+        ColumnData::Categorical { codes, levels } => (codes.into_pyarray(py), levels)
+            .into_pyobject(py)?
+            .into_any(),
+    };
+    (column.name, data).into_pyobject(py)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
+
+/// A loaded, validated scorecard (compiled for scoring). Immutable and thread-safe.
+#[pyclass(module = "microscore._microscore", name = "Model", frozen)]
+struct PyModel {
+    scorer: Arc<Scorer>,
+}
+
+impl PyModel {
+    fn new(model: Model) -> PyModel {
+        PyModel {
+            scorer: Arc::new(Scorer::new(model)),
+        }
+    }
+
+    fn model(&self) -> &Model {
+        self.scorer.model()
+    }
+}
+
+/// Every output `score` can return, and its kind.
+const OUTPUTS: [&str; 11] = [
+    "score",
+    "pd",
+    "grade",
+    "decision",
+    "limit",
+    "annual_rate",
+    "expected_loss",
+    "flags",
+    "reasons",
+    "points",
+    "bins",
+];
+
+#[pymethods]
+impl PyModel {
+    /// Parse and validate a model from its JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<PyModel> {
+        Model::from_json(text)
+            .map(PyModel::new)
+            .map_err(|e| e.to_py(py))
+    }
+
+    /// Load and validate a model file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
+        Model::load(&path)
+            .map(PyModel::new)
+            .map_err(|e| e.to_py(py))
+    }
+
+    /// The built-in default model.
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<PyModel> {
+        microscore::default_model::default_model()
+            .map(PyModel::new)
+            .map_err(|e| e.to_py(py))
+    }
+
+    /// The model file's JSON text.
+    fn to_json(&self) -> String {
+        self.model().to_json()
+    }
+
+    /// Write the model file (atomically).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        self.model().save(&path).map_err(|e| e.to_py(py))
+    }
+
+    /// The content checksum (sha256).
+    #[getter]
+    fn checksum(&self) -> &str {
+        self.model().checksum()
+    }
+
+    /// The target column the model was trained on.
+    #[getter]
+    fn target(&self) -> &str {
+        self.model().target()
+    }
+
+    /// The id column, if any.
+    #[getter]
+    fn id_column(&self) -> Option<&str> {
+        self.model().id_column()
+    }
+
+    /// Protected attributes recorded at training.
+    #[getter]
+    fn protected(&self) -> Vec<String> {
+        self.model().protected().to_vec()
+    }
+
+    /// Feature names, in model order.
+    #[getter]
+    fn features(&self) -> Vec<String> {
+        self.model()
+            .features()
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
+    /// Reason code of each feature, in model order.
+    #[getter]
+    fn reason_codes(&self) -> Vec<String> {
+        self.model()
+            .features()
+            .iter()
+            .map(|f| f.reason_code.clone())
+            .collect()
+    }
+
+    /// Bin labels of each feature, in model order.
+    #[getter]
+    fn bin_labels(&self) -> Vec<Vec<String>> {
+        self.model()
+            .features()
+            .iter()
+            .map(|f| f.binning.bins.iter().map(|b| b.label.clone()).collect())
+            .collect()
+    }
+
+    /// Grade names, best first.
+    #[getter]
+    fn grades(&self) -> Vec<String> {
+        self.model()
+            .grades()
+            .iter()
+            .map(|g| g.grade.clone())
+            .collect()
+    }
+
+    /// The columns an application provides, as (name, categorical) pairs.
+    #[getter]
+    fn input_columns(&self) -> Vec<(String, bool)> {
+        self.scorer
+            .input_columns()
+            .iter()
+            .map(|c| (c.name.clone(), c.categorical))
+            .collect()
+    }
+
+    /// Lowest possible score.
+    #[getter]
+    fn min_score(&self) -> f64 {
+        self.model().min_score()
+    }
+
+    /// Highest possible score.
+    #[getter]
+    fn max_score(&self) -> f64 {
+        self.model().max_score()
+    }
+
+    /// The scorecard table as JSON (a list of row objects).
+    fn scorecard_json(&self) -> String {
+        serde_json::to_string(&self.model().scorecard_rows()).unwrap_or_default()
+    }
+
+    /// The training summary as JSON.
+    fn training_json(&self) -> String {
+        serde_json::to_string(self.model().training()).unwrap_or_default()
+    }
+
+    /// Score `n` rows given as named columns; returns the requested outputs as arrays.
+    #[pyo3(signature = (columns, n, outputs, reasons=0))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        columns: &Bound<'py, PyList>,
+        n: usize,
+        outputs: Vec<String>,
+        reasons: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        if let Some(bad) = outputs.iter().find(|o| !OUTPUTS.contains(&o.as_str())) {
+            return Err(raise(
+                py,
+                "ParameterError",
+                format!("unknown output '{bad}' (one of {})", OUTPUTS.join(", ")),
+            ));
+        }
+        let want = |name: &str| outputs.iter().any(|o| o == name);
+        let held = hold_columns(py, columns)?;
+        let refs = column_refs(py, &held)?;
+        let nf = self.model().features().len();
+        let k = if want("reasons") { reasons } else { 0 };
+        let f64s = |on: bool, len: usize| on.then(|| vec![0.0f64; len]);
+        let mut score = f64s(want("score"), n);
+        let mut pd = f64s(want("pd"), n);
+        let mut limit = f64s(want("limit"), n);
+        let mut rate = f64s(want("annual_rate"), n);
+        let mut el = f64s(want("expected_loss"), n);
+        let mut points = f64s(want("points"), n * nf);
+        let mut grade = want("grade").then(|| vec![0u8; n]);
+        let mut decision = want("decision").then(|| vec![0u8; n]);
+        let mut flags = want("flags").then(|| vec![0u32; n]);
+        let mut reason_idx = want("reasons").then(|| vec![-1i32; n * k]);
+        let mut bins = want("bins").then(|| vec![0u16; n * nf]);
+        let scorer = &self.scorer;
+        py.detach(|| {
+            parallel(None, || {
+                scorer.score_named_columns(
+                    &refs,
+                    n,
+                    k,
+                    BatchOutput {
+                        score: score.as_deref_mut(),
+                        pd: pd.as_deref_mut(),
+                        grade: grade.as_deref_mut(),
+                        decision: decision.as_deref_mut(),
+                        limit: limit.as_deref_mut(),
+                        expected_loss: el.as_deref_mut(),
+                        annual_rate: rate.as_deref_mut(),
+                        points: points.as_deref_mut(),
+                        bins: bins.as_deref_mut(),
+                        flags: flags.as_deref_mut(),
+                        reasons: reason_idx.as_deref_mut(),
+                    },
+                )
+            })
+        })?
+        .map_err(|e| e.to_py(py))?;
+        let out = PyDict::new(py);
+        let put = |name: &str, v: Option<Bound<'py, PyAny>>| -> PyResult<()> {
+            match v {
+                Some(v) => out.set_item(name, v),
+                None => Ok(()),
+            }
+        };
+        let reshape = |a: Bound<'py, PyArray1<f64>>, cols: usize| -> PyResult<Bound<'py, PyAny>> {
+            Ok(a.reshape([n, cols])?.into_any())
+        };
+        put("score", score.map(|v| v.into_pyarray(py).into_any()))?;
+        put("pd", pd.map(|v| v.into_pyarray(py).into_any()))?;
+        put("grade", grade.map(|v| v.into_pyarray(py).into_any()))?;
+        put("decision", decision.map(|v| v.into_pyarray(py).into_any()))?;
+        put("limit", limit.map(|v| v.into_pyarray(py).into_any()))?;
+        put("annual_rate", rate.map(|v| v.into_pyarray(py).into_any()))?;
+        put("expected_loss", el.map(|v| v.into_pyarray(py).into_any()))?;
+        put("flags", flags.map(|v| v.into_pyarray(py).into_any()))?;
+        if let Some(v) = reason_idx {
+            put(
+                "reasons",
+                Some(v.into_pyarray(py).reshape([n, k])?.into_any()),
+            )?;
+        }
+        if let Some(v) = points {
+            put("points", Some(reshape(v.into_pyarray(py), nf)?))?;
+        }
+        if let Some(v) = bins {
+            put(
+                "bins",
+                Some(v.into_pyarray(py).reshape([n, nf])?.into_any()),
+            )?;
+        }
+        Ok(out)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<microscore.Model: {} features, scores {:.1} to {:.1}, checksum {}>",
+            self.model().features().len(),
+            self.model().min_score(),
+            self.model().max_score(),
+            &self.model().checksum()[..12.min(self.model().checksum().len())]
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// Train a model on named columns; `config` is a JSON object of training settings.
+#[pyfunction]
+#[pyo3(signature = (columns, target, config="{}"))]
+fn train(
+    py: Python<'_>,
+    columns: &Bound<'_, PyList>,
+    target: String,
+    config: &str,
+) -> PyResult<PyModel> {
+    let params = TrainConfig::from_json(config)
+        .and_then(|c| c.into_params(target))
+        .map_err(|e| e.to_py(py))?;
+    let held = hold_columns(py, columns)?;
+    let refs = column_refs(py, &held)?;
+    let n = refs.first().map_or(0, |c| c.data.len());
+    if let Some(c) = refs.iter().find(|c| c.data.len() != n) {
+        return Err(input_error(
+            py,
+            format!(
+                "column '{}' has {} values, but column '{}' has {n}: all columns must have the same length",
+                c.name,
+                c.data.len(),
+                refs[0].name
+            ),
+        ));
+    }
+    for c in &refs {
+        if let ColumnRef::Categorical { codes, levels } = c.data {
+            if let Some(&bad) = codes
+                .iter()
+                .find(|&&x| x != MISSING_CODE && x as usize >= levels.len())
+            {
+                return Err(input_error(
+                    py,
+                    format!(
+                        "column '{}': category code {bad} is out of range ({} levels)",
+                        c.name,
+                        levels.len()
+                    ),
+                ));
+            }
+        }
+    }
+    let model = py.detach(|| {
+        let table = Table::new(
+            refs.iter()
+                .map(|c| Column {
+                    name: c.name.to_string(),
+                    data: match c.data {
+                        ColumnRef::Numeric(v) => ColumnData::Numeric(v.to_vec()),
+                        ColumnRef::Categorical { codes, levels } => ColumnData::Categorical {
+                            codes: codes.to_vec(),
+                            levels: levels.to_vec(),
+                        },
+                    },
+                })
+                .collect(),
+        );
+        parallel(None, || core_train(&table, &params))
+    })?;
+    model.map(PyModel::new).map_err(|e| e.to_py(py))
+}
+
+/// Numbers as categories, the way a file reader sees them: returns (codes, levels).
+#[pyfunction]
+fn categories_from_numbers<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let values = contiguous(py, "values", &values)?;
+    match ColumnData::categorical_from_numbers(values) {
+        ColumnData::Categorical { codes, levels } => {
+            (codes.into_pyarray(py), levels).into_pyobject(py)
+        }
+        ColumnData::Numeric(_) => Err(PyRuntimeError::new_err("unreachable: numeric")),
+    }
+}
+
+/// Read a CSV or JSON Lines file with the same reader and type inference as `microscore train`.
+#[pyfunction]
+#[pyo3(signature = (path, categorical=Vec::new(), numeric=Vec::new()))]
+fn read_table<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    categorical: Vec<String>,
+    numeric: Vec<String>,
+) -> PyResult<Bound<'py, PyList>> {
+    let options = ReadOptions {
+        categorical,
+        numeric,
+        ..ReadOptions::default()
+    };
+    let table = py
+        .detach(|| parallel(None, || core_read_table(&path, &options)))?
+        .map_err(|e| e.to_py(py))?;
+    let list = PyList::empty(py);
+    for c in table.into_columns() {
+        list.append(column_to_py(py, c)?)?;
+    }
+    Ok(list)
+}
+
+/// Score a file into another with the streaming batch scorer; returns the summary as JSON.
+#[pyfunction]
+#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn score_file(
+    py: Python<'_>,
+    model: &PyModel,
+    input: PathBuf,
+    output: PathBuf,
+    rejects: Option<PathBuf>,
+    reasons: usize,
+    keep: Vec<String>,
+    strict: bool,
+    force: bool,
+    input_format: Option<String>,
+    output_format: Option<String>,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    let format = |f: Option<String>| -> PyResult<Option<FileFormat>> {
+        f.map(|f| {
+            f.parse::<FileFormat>()
+                .map_err(|e| raise(py, "ParameterError", e.to_string()))
+        })
+        .transpose()
+    };
+    let options = BatchOptions {
+        reasons,
+        keep,
+        strict,
+        force,
+        input_format: format(input_format)?,
+        output_format: format(output_format)?,
+        ..BatchOptions::default()
+    };
+    let scorer = &model.scorer;
+    let summary = py
+        .detach(|| {
+            parallel(threads, || {
+                batch::score_file(
+                    scorer,
+                    &input,
+                    &output,
+                    rejects.as_deref(),
+                    &options,
+                    |_, _| {},
+                )
+            })
+        })?
+        .map_err(|e| e.to_py(py))?;
+    serde_json::to_string(&summary).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The native module.
+#[pymodule]
+fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    #[cfg(unix)]
+    // SAFETY: registers a plain function that only stores to an atomic.
+    unsafe {
+        libc::pthread_atfork(None, None, Some(after_fork_in_child));
+    }
+    m.add_class::<PyModel>()?;
+    m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_function(wrap_pyfunction!(read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(score_file, m)?)?;
+    m.add_function(wrap_pyfunction!(categories_from_numbers, m)?)?;
+    m.add("MAX_REASONS", microscore::scoring::MAX_REASONS)?;
+    m.add("MISSING_CODE", MISSING_CODE)?;
+    m.add("FLAG_NAMES", microscore::scoring::flags::NAMES.to_vec())?;
+    m.add(
+        "DECISIONS",
+        [Decision::Approve, Decision::Refer, Decision::Decline]
+            .map(Decision::as_str)
+            .to_vec(),
+    )?;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

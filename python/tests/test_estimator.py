@@ -1,0 +1,162 @@
+"""The scikit-learn estimator contract, pickling, the scorecard table and the model file."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import microscore
+
+
+@pytest.fixture(scope="module")
+def data(labelled_csv: Path) -> tuple[pd.DataFrame, pd.Series]:
+    df = microscore.read_table(labelled_csv)
+    y = df.pop("default_12m")
+    return df, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data: tuple[pd.DataFrame, pd.Series]) -> microscore.Scorecard:
+    X, y = data
+    return microscore.Scorecard(solver="newton").fit(X, y)
+
+
+def test_fit_predict_shapes(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = data
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert ((proba[:, 1] > 0) & (proba[:, 1] < 1)).all()
+    assert set(np.unique(fitted.predict(X))) <= {0, 1}
+    logit = fitted.decision_function(X)
+    assert np.allclose(1 / (1 + np.exp(-logit)), proba[:, 1])
+    points = fitted.score_points(X)
+    # A higher score is safer: the PD falls strictly as the score rises.
+    order = np.argsort(points)
+    assert (np.diff(proba[order, 1]) <= 0).all()
+    assert 0.72 < fitted.score(X, y) < 0.9
+    assert list(fitted.classes_) == [0, 1]
+    assert fitted.n_features_in_ == X.shape[1]
+    summary = fitted.training_summary
+    assert summary["rows"] == len(X) and abs(summary["auc"] - fitted.score(X, y)) < 1e-12
+
+
+def test_get_set_params_roundtrip() -> None:
+    card = microscore.Scorecard(max_bins=7, trends={"applicant_age": "peak"})
+    params = card.get_params()
+    assert params["max_bins"] == 7 and params["trends"] == {"applicant_age": "peak"}
+    again = microscore.Scorecard(**params)
+    assert again.get_params() == params
+    assert card.set_params(min_iv=0.05) is card and card.min_iv == 0.05
+    with pytest.raises(microscore.ParameterError, match="unknown parameter 'max_bin'"):
+        card.set_params(max_bin=3)
+    assert "max_bins=7" in repr(card)
+
+
+def test_sklearn_clone_pipeline_cross_val(data: tuple[pd.DataFrame, pd.Series]) -> None:
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = data
+    card = microscore.Scorecard(solver="newton", max_bins=6)
+    assert is_classifier(card)
+    copy = clone(card)
+    assert copy is not card and copy.get_params() == card.get_params()
+    pipe = Pipeline([("identity", FunctionTransformer(validate=False)), ("card", card)])
+    pipe.fit(X, y)
+    assert np.array_equal(pipe.predict_proba(X), card.predict_proba(X))
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=1)
+    auc = cross_val_score(microscore.Scorecard(solver="newton"), X, y, cv=folds, scoring="roc_auc")
+    assert auc.shape == (3,) and (auc > 0.7).all(), auc
+    # Our own AUC hook agrees with scikit-learn's.
+    from sklearn.metrics import roc_auc_score
+
+    card.fit(X, y)
+    assert abs(card.score(X, y) - roc_auc_score(y, card.predict_proba(X)[:, 1])) < 1e-12
+    assert sklearn.__version__
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(Exception, match="not fitted"):
+        microscore.Scorecard().predict_proba({"a": np.zeros(2)})
+
+
+def test_pickle_roundtrip(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, _ = data
+    blob = pickle.dumps(fitted)
+    again = pickle.loads(blob)
+    assert again.model_.checksum == fitted.model_.checksum
+    assert again.get_params() == fitted.get_params()
+    assert again.score_points(X).tobytes() == fitted.score_points(X).tobytes()
+    # Unfitted estimators pickle too.
+    assert pickle.loads(pickle.dumps(microscore.Scorecard(max_bins=3))).max_bins == 3
+
+
+def test_save_load(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series], tmp_path: Path) -> None:
+    X, _ = data
+    path = tmp_path / "model.json"
+    fitted.save(path)
+    loaded = microscore.Scorecard.load(path)
+    assert loaded.model_.checksum == fitted.model_.checksum
+    assert np.array_equal(loaded.score_points(X), fitted.score_points(X))
+    assert microscore.load(str(path)).model_.to_json() == fitted.model_.to_json()
+
+
+def test_table(fitted: microscore.Scorecard) -> None:
+    table = fitted.table()
+    assert list(table.columns) == ["feature", "bin", "count", "share", "bad_rate", "woe", "iv", "points"]
+    assert set(table["feature"]) == set(fitted.model_.features)
+    # Bin counts of each feature cover every training row.
+    rows = fitted.training_summary["rows"]
+    regular = table[~table["bin"].str.contains("scored in", regex=False)]
+    for _, group in regular.groupby("feature"):
+        assert abs(group["count"].sum() - rows) < 1e-6
+    as_dict = fitted.table(as_frame=False)
+    assert isinstance(as_dict, dict) and len(as_dict["points"]) == len(table)
+
+
+def test_explain_reasons_are_largest_shortfalls(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, _ = data
+    ex = fitted.explain(X.head(500), top_k=3)
+    model = fitted.model_
+    table = fitted.table()
+    best = table.groupby("feature")["points"].max()
+    points = np.column_stack([ex[f"points:{f}"] for f in model.features])
+    assert np.allclose(points.sum(axis=1), ex["score"], rtol=0, atol=1e-9)
+    shortfall = np.array([best[f] for f in model.features]) - points
+    codes = dict(zip(model.reason_codes, range(len(model.features))))
+    for i in range(len(ex)):
+        got = [ex[f"reason_{j}"].iloc[i] for j in range(1, 4)]
+        expected = [j for j in np.argsort(-shortfall[i], kind="stable") if shortfall[i, j] > 0][:3]
+        assert [codes[c] for c in got if c is not None] == expected
+    with pytest.raises(microscore.ParameterError):
+        fitted.explain(X.head(2), top_k=99)
+
+
+def test_decide(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, _ = data
+    d = fitted.decide(X)
+    assert set(d["decision"]) <= set(microscore.DECISIONS)
+    assert (d.loc[d["decision"] == "decline", "limit"] == 0).all()
+    assert (d["expected_loss"] >= 0).all()
+    assert set(d["grade"]) <= set(fitted.model_.grades)
+
+
+def test_sample_weight_doubling_equals_repeating_rows(data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = data
+    X, y = X.head(2000).reset_index(drop=True), y.head(2000).reset_index(drop=True)
+    w = np.where(np.arange(len(X)) % 2 == 0, 2.0, 1.0)
+    weighted = microscore.Scorecard(solver="newton", min_bin_goods=0, min_bin_bads=0).fit(X, y, sample_weight=w)
+    rep = np.repeat(np.arange(len(X)), w.astype(int))
+    repeated = microscore.Scorecard(solver="newton", min_bin_goods=0, min_bin_bads=0).fit(
+        X.iloc[rep].reset_index(drop=True), y.iloc[rep].reset_index(drop=True)
+    )
+    a, b = weighted.score_points(X), repeated.score_points(X)
+    assert np.allclose(a, b, rtol=0, atol=1e-6)
