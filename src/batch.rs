@@ -9,7 +9,7 @@
 //! Every non-blank data line is one application and ends up either in the output or in the
 //! rejects file (with its line number, column, raw value and reason): rows read = rows scored +
 //! rows rejected, reported in the [`Summary`]. A record is one line: a quoted field containing a
-//! line break is not supported (its lines are rejected as broken quoting). Output and rejects
+//! line break is not supported (each of its lines is rejected, the reason saying so). Output and rejects
 //! are written to temporary files renamed at the end ([`crate::format::AtomicFile`]).
 
 use std::borrow::Cow;
@@ -328,6 +328,18 @@ pub fn score_file(
                 let mut line = Vec::new();
                 reader.read_until(b'\n', &mut line).map_err(io_err(input))?;
                 line_no = 2;
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    return Err(BatchError::BadHeader {
+                        path: input.to_path_buf(),
+                        message: if line.is_empty() {
+                            "the file is empty: a CSV file needs a header line naming its columns"
+                                .into()
+                        } else {
+                            "the first line is blank: a CSV file needs a header line naming its columns"
+                                .into()
+                        },
+                    });
+                }
                 let text = std::str::from_utf8(&line).map_err(|_| BatchError::BadHeader {
                     path: input.to_path_buf(),
                     message: "the header line is not valid UTF-8".into(),
@@ -652,16 +664,19 @@ fn make_plan(
 /// Split one CSV line into fields (RFC 4180 quoting); `None` on broken quoting.
 fn split_line(line: &[u8]) -> Option<Vec<Cow<'_, [u8]>>> {
     let mut fields = Vec::new();
-    split_line_into(line, &mut fields).then_some(fields)
+    split_line_into(line, &mut fields).ok().map(|()| fields)
 }
 
-/// Split one CSV line into `fields` (cleared first); `false` on broken quoting. Unquoted
+/// Split one CSV line into `fields` (cleared first); on broken quoting, what is wrong. Unquoted
 /// fields borrow from the line: no allocation for a line without quotes.
-fn split_line_into<'a>(line: &'a [u8], fields: &mut Vec<Cow<'a, [u8]>>) -> bool {
+fn split_line_into<'a>(
+    line: &'a [u8],
+    fields: &mut Vec<Cow<'a, [u8]>>,
+) -> Result<(), &'static str> {
     fields.clear();
     if !line.contains(&b'"') {
         fields.extend(line.split(|&b| b == b',').map(Cow::Borrowed));
-        return true;
+        return Ok(());
     }
     let mut i = 0;
     loop {
@@ -670,7 +685,10 @@ fn split_line_into<'a>(line: &'a [u8], fields: &mut Vec<Cow<'a, [u8]>>) -> bool 
             i += 1;
             loop {
                 match line.get(i) {
-                    None => return false, // unterminated quote
+                    None => {
+                        return Err("broken quoting: a quote is not closed on its line \
+                                    (a quoted field cannot span lines; multi-line records are not supported)")
+                    }
                     Some(b'"') if line.get(i + 1) == Some(&b'"') => {
                         value.push(b'"');
                         i += 2;
@@ -688,13 +706,13 @@ fn split_line_into<'a>(line: &'a [u8], fields: &mut Vec<Cow<'a, [u8]>>) -> bool 
             match line.get(i) {
                 None => {
                     fields.push(Cow::Owned(value));
-                    return true;
+                    return Ok(());
                 }
                 Some(b',') => {
                     fields.push(Cow::Owned(value));
                     i += 1;
                 }
-                Some(_) => return false, // text after a closing quote
+                Some(_) => return Err("broken quoting: text after a closing quote"),
             }
         } else {
             let end = line[i..]
@@ -702,11 +720,11 @@ fn split_line_into<'a>(line: &'a [u8], fields: &mut Vec<Cow<'a, [u8]>>) -> bool 
                 .position(|&b| b == b',')
                 .map_or(line.len(), |p| i + p);
             if line[i..end].contains(&b'"') {
-                return false; // a quote inside an unquoted field
+                return Err("broken quoting: a quote inside an unquoted field");
             }
             fields.push(Cow::Borrowed(&line[i..end]));
             if end == line.len() {
-                return true;
+                return Ok(());
             }
             i = end + 1;
         }
@@ -870,12 +888,8 @@ fn parse_csv_row<'a>(
     fields: &mut Vec<Cow<'a, [u8]>>,
     values: &mut [f64],
 ) -> Result<RowMeta<'a>, RowError> {
-    if !split_line_into(line, fields) {
-        return Err((
-            String::new(),
-            String::new(),
-            "broken quoting (an unterminated or misplaced quote)".to_string(),
-        ));
+    if let Err(why) = split_line_into(line, fields) {
+        return Err((String::new(), String::new(), why.to_string()));
     }
     if fields.len() != plan.header.len() {
         return Err((

@@ -52,6 +52,14 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// An error in the content of a named model file.
+    #[error("{path}: {source}")]
+    InFile {
+        /// File.
+        path: String,
+        /// What is wrong with its content.
+        source: Box<ModelError>,
+    },
     /// The content does not match its checksum.
     #[error("model file checksum mismatch: the file was modified after training (expected {expected}, content hashes to {actual})")]
     Checksum {
@@ -266,7 +274,10 @@ impl Model {
             path: path.display().to_string(),
             source,
         })?;
-        Model::from_json(&text)
+        Model::from_json(&text).map_err(|e| ModelError::InFile {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        })
     }
 
     /// The model as pretty-printed JSON (the model file's content), with a final newline.

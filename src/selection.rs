@@ -1,6 +1,8 @@
 //! Feature selection before the fit: information value and correlation filters.
 //!
-//! Features with an IV below the threshold are dropped; of each pair of WoE features whose
+//! Features whose WoE is the same for every row (one bin) are dropped first, forced or not: a
+//! constant column duplicates the intercept, and its fitted coefficient would be rounding
+//! noise whose sign decides its fate. Features with an IV below the threshold are dropped; of each pair of WoE features whose
 //! absolute correlation exceeds the limit, the one with the lower IV is dropped (forced features
 //! are considered first and never dropped by these filters). The coefficient-sign check after
 //! the fit lives in [`crate::train`].
@@ -66,7 +68,9 @@ pub fn select(
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| {
-            if c.forced || c.iv >= min_iv {
+            if c.woe.windows(2).all(|w| w[0] == w[1]) {
+                Verdict::Drop("one bin for every row: the feature separates no one".to_string())
+            } else if c.forced || c.iv >= min_iv {
                 Verdict::Keep
             } else {
                 Verdict::Drop(format!("IV {:.4} below the minimum {min_iv}", c.iv))
@@ -117,6 +121,26 @@ mod tests {
         assert!((correlation(&a, &b, None) - 1.0).abs() < 1e-12);
         assert!((correlation(&a, &c, None) + 1.0).abs() < 1e-12);
         assert_eq!(correlation(&a, &[1.0; 4], None), 0.0);
+    }
+
+    #[test]
+    fn constant_woe_is_dropped_even_when_forced() {
+        let flat = [0.01; 5];
+        let varied = [0.1, -0.2, 0.1, 0.3, -0.2];
+        let c = |name, woe, forced| Candidate {
+            name,
+            iv: 0.5,
+            woe,
+            forced,
+        };
+        let v = select(
+            &[c("flat", &flat, true), c("varied", &varied, false)],
+            0.02,
+            0.7,
+            None,
+        );
+        assert!(matches!(&v[0], Verdict::Drop(r) if r.contains("one bin")));
+        assert_eq!(v[1], Verdict::Keep);
     }
 
     #[test]

@@ -84,9 +84,12 @@ impl WoeScale {
         ((c.goods + a) / self.total.goods).ln() - ((c.bads + a) / self.total.bads).ln()
     }
 
-    /// Information value of a bin.
+    /// Information value of a bin, from the same smoothed shares as its WoE:
+    /// `(g - b) * ln(g / b)` with `g = (goods + s) / total goods`, `b = (bads + s) / total bads`,
+    /// so it is never negative (an unsmoothed difference times a smoothed WoE can be).
     pub fn iv(&self, c: Counts) -> f64 {
-        (c.goods / self.total.goods - c.bads / self.total.bads) * self.woe(c)
+        let a = self.smoothing;
+        ((c.goods + a) / self.total.goods - (c.bads + a) / self.total.bads) * self.woe(c)
     }
 }
 
@@ -108,6 +111,10 @@ mod tests {
         assert!(s.woe(Counts::new(10.0, 0.0)).is_finite());
         assert!(s.woe(Counts::new(0.0, 10.0)).is_finite());
         assert!(s.iv(Counts::new(100.0, 50.0)) > 0.0);
+        // The whole population in one bin: the smoothed WoE is not exactly 0, but the IV of the
+        // same smoothed shares is still >= 0 (it was -5.8e-7 before, found by prop_binning).
+        let all = WoeScale::new(Counts::new(300.0, 113.0), 0.5);
+        assert!(all.iv(Counts::new(300.0, 113.0)) >= 0.0);
         let exact = WoeScale::new(Counts::new(900.0, 100.0), 0.0);
         assert!((exact.woe(Counts::new(90.0, 10.0))).abs() < 1e-12);
     }

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fuzz_checks;
+pub mod strategies;
+
 use std::path::{Path, PathBuf};
 
 use microscore::table::{read_table, Column, ColumnData, ReadOptions, Table};

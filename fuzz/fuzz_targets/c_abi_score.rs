@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target: see `c_abi_score` in tests/common/fuzz_checks.rs.
+
+#[path = "../../tests/common/fuzz_checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::c_abi_score(data));

@@ -1,0 +1,19 @@
+#![no_main]
+//! Fuzz target: see `rows` in tests/common/fuzz_checks.rs.
+
+#[path = "../../tests/common/fuzz_checks.rs"]
+mod checks;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = std::env::temp_dir().join(format!("microscore-fuzz-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    })
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::rows(data, dir()));
