@@ -1094,19 +1094,7 @@ fn write_output_header(
     let id = scorer.model().id_column().filter(|_| plan.id.is_some());
     let mut names: Vec<String> = id.map(str::to_string).into_iter().collect();
     names.extend(plan.keep.iter().map(|&i| plan.header[i].clone()));
-    names.extend(
-        [
-            "score",
-            "pd",
-            "grade",
-            "decision",
-            "limit",
-            "annual_rate",
-            "expected_loss",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
+    names.extend(crate::scoring::RESULT_COLUMNS.iter().map(|s| s.to_string()));
     names.extend((1..=k).map(|r| format!("reason_{r}")));
     names.push("flags".into());
     for (i, n) in names.iter().enumerate() {

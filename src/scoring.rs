@@ -74,6 +74,18 @@ pub enum ScoreError {
 /// Largest number of reason codes per application.
 pub const MAX_REASONS: usize = 32;
 
+/// Names of the per-application results, in the order the batch output and the bindings use:
+/// score, PD, grade, decision, recommended limit, annual rate and expected loss.
+pub const RESULT_COLUMNS: [&str; 7] = [
+    "score",
+    "pd",
+    "grade",
+    "decision",
+    "limit",
+    "annual_rate",
+    "expected_loss",
+];
+
 /// Flags raised by unusual inputs (bits of a `u32`).
 pub mod flags {
     /// A feature value was missing.

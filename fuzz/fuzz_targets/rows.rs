@@ -1,6 +1,7 @@
 #![no_main]
 //! Fuzz target: see `rows` in tests/common/fuzz_checks.rs.
 
+#[allow(dead_code)]
 #[path = "../../tests/common/fuzz_checks.rs"]
 mod checks;
 

@@ -243,20 +243,13 @@ impl PyModel {
     }
 }
 
-/// Every output `score` can return, and its kind.
-const OUTPUTS: [&str; 11] = [
-    "score",
-    "pd",
-    "grade",
-    "decision",
-    "limit",
-    "annual_rate",
-    "expected_loss",
-    "flags",
-    "reasons",
-    "points",
-    "bins",
-];
+/// Every output `score` can return: the per-application results, then flags, reason codes,
+/// and the points and bin of every feature.
+fn outputs() -> impl Iterator<Item = &'static str> {
+    microscore::scoring::RESULT_COLUMNS
+        .into_iter()
+        .chain(["flags", "reasons", "points", "bins"])
+}
 
 #[pymethods]
 impl PyModel {
@@ -400,11 +393,17 @@ impl PyModel {
         outputs: Vec<String>,
         reasons: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
-        if let Some(bad) = outputs.iter().find(|o| !OUTPUTS.contains(&o.as_str())) {
+        if let Some(bad) = outputs
+            .iter()
+            .find(|o| !self::outputs().any(|k| k == o.as_str()))
+        {
             return Err(raise(
                 py,
                 "ParameterError",
-                format!("unknown output '{bad}' (one of {})", OUTPUTS.join(", ")),
+                format!(
+                    "unknown output '{bad}' (one of {})",
+                    self::outputs().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
         let want = |name: &str| outputs.iter().any(|o| o == name);
