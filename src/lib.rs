@@ -14,6 +14,8 @@
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
 //! - [`format`]: file formats and atomic output files; [`batch`]: streaming file scoring;
+//! - [`validation`], [`report`]: calibration and stability statistics; the evaluate and monitor
+//!   reports (JSON, HTML, Markdown);
 //! - [`ffi`]: the C ABI (`include/microscore.h`).
 #![warn(missing_docs)]
 
@@ -26,12 +28,14 @@ pub mod format;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod report;
 pub mod scaling;
 pub mod scoring;
 pub mod selection;
 pub mod synth;
 pub mod table;
 pub mod train;
+pub mod validation;
 pub mod woe;
 
 pub use format::FileFormat;

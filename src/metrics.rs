@@ -9,15 +9,20 @@
 /// Returns `None` when there are no goods or no bads (of positive weight), or when a risk value is
 /// NaN or a weight is negative or not finite.
 pub fn auc(risk: &[f64], bad: &[bool], weights: Option<&[f64]>) -> Option<f64> {
-    let groups = sorted_groups(risk, bad, weights)?;
-    let (total_good, total_bad) = totals(&groups);
+    auc_of(&sorted_groups(risk, bad, weights)?)
+}
+
+/// AUC from risk groups sorted by increasing `value` (distinct values with the weight of goods
+/// and bads at each): what a streaming pass accumulates instead of keeping every row.
+pub fn auc_of(groups: &[RiskGroup]) -> Option<f64> {
+    let (total_good, total_bad) = totals(groups);
     if total_good <= 0.0 || total_bad <= 0.0 {
         return None;
     }
     // Walk from the lowest risk up: each bad beats every good below it, and half the ties.
     let mut goods_below = 0.0;
     let mut concordant = 0.0;
-    for g in &groups {
+    for g in groups {
         concordant += g.bad * (goods_below + 0.5 * g.good);
         goods_below += g.good;
     }
@@ -41,8 +46,12 @@ pub struct Ks {
 
 /// Kolmogorov-Smirnov statistic of `risk` between bads and goods (see [`auc`] for the inputs).
 pub fn ks(risk: &[f64], bad: &[bool], weights: Option<&[f64]>) -> Option<Ks> {
-    let groups = sorted_groups(risk, bad, weights)?;
-    let (total_good, total_bad) = totals(&groups);
+    ks_of(&sorted_groups(risk, bad, weights)?)
+}
+
+/// KS from risk groups sorted by increasing `value` (see [`auc_of`]).
+pub fn ks_of(groups: &[RiskGroup]) -> Option<Ks> {
+    let (total_good, total_bad) = totals(groups);
     if total_good <= 0.0 || total_bad <= 0.0 {
         return None;
     }
@@ -65,12 +74,43 @@ pub fn ks(risk: &[f64], bad: &[bool], weights: Option<&[f64]>) -> Option<Ks> {
     Some(best)
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Group {
-    value: f64,
-    good: f64,
-    bad: f64,
+/// Variance of the AUC by DeLong's method (DeLong, DeLong and Clarke-Pearson, 1988), from risk
+/// groups sorted by increasing `value` with unit case weights: tied cases share their structural
+/// components, so the grouped form is exact. `None` with fewer than two goods or two bads.
+pub fn auc_variance_delong(groups: &[RiskGroup]) -> Option<f64> {
+    let (n_good, n_bad) = totals(groups);
+    if n_good < 2.0 || n_bad < 2.0 {
+        return None;
+    }
+    let a = auc_of(groups)?;
+    // V10 of a bad with risk v: share of goods below v plus half the ties; V01 of a good with
+    // risk v: share of bads above v plus half the ties.
+    let mut goods_below = 0.0;
+    let mut bads_below = 0.0;
+    let (mut s10, mut s01) = (0.0, 0.0);
+    for g in groups {
+        let v10 = (goods_below + 0.5 * g.good) / n_good;
+        let v01 = (n_bad - bads_below - g.bad + 0.5 * g.bad) / n_bad;
+        s10 += g.bad * (v10 - a) * (v10 - a);
+        s01 += g.good * (v01 - a) * (v01 - a);
+        goods_below += g.good;
+        bads_below += g.bad;
+    }
+    Some(s10 / ((n_bad - 1.0) * n_bad) + s01 / ((n_good - 1.0) * n_good))
 }
+
+/// Cases sharing one risk value: the weight of goods and bads there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RiskGroup {
+    /// The risk value (higher = more likely to default).
+    pub value: f64,
+    /// Weight of goods.
+    pub good: f64,
+    /// Weight of bads.
+    pub bad: f64,
+}
+
+type Group = RiskGroup;
 
 fn totals(groups: &[Group]) -> (f64, f64) {
     groups
@@ -79,7 +119,7 @@ fn totals(groups: &[Group]) -> (f64, f64) {
 }
 
 /// Distinct risk values in increasing order with the weight of goods and bads at each.
-fn sorted_groups(risk: &[f64], bad: &[bool], weights: Option<&[f64]>) -> Option<Vec<Group>> {
+pub fn sorted_groups(risk: &[f64], bad: &[bool], weights: Option<&[f64]>) -> Option<Vec<Group>> {
     if risk.len() != bad.len() || weights.is_some_and(|w| w.len() != risk.len()) {
         return None;
     }
@@ -168,6 +208,54 @@ mod tests {
         let k1 = ks(&risk, &bad, Some(&w)).unwrap();
         let k2 = ks(&rep_risk, &rep_bad, None).unwrap();
         assert!((k1.statistic - k2.statistic).abs() < 1e-12);
+    }
+
+    /// DeLong's variance by its O(m n) definition.
+    fn brute_delong(risk: &[f64], bad: &[bool]) -> f64 {
+        let psi = |x: f64, y: f64| {
+            if x > y {
+                1.0
+            } else if x == y {
+                0.5
+            } else {
+                0.0
+            }
+        };
+        let bads: Vec<f64> = (0..risk.len())
+            .filter(|&i| bad[i])
+            .map(|i| risk[i])
+            .collect();
+        let goods: Vec<f64> = (0..risk.len())
+            .filter(|&i| !bad[i])
+            .map(|i| risk[i])
+            .collect();
+        let (m, n) = (bads.len() as f64, goods.len() as f64);
+        let a = brute_auc(risk, bad);
+        let v10: Vec<f64> = bads
+            .iter()
+            .map(|&x| goods.iter().map(|&y| psi(x, y)).sum::<f64>() / n)
+            .collect();
+        let v01: Vec<f64> = goods
+            .iter()
+            .map(|&y| bads.iter().map(|&x| psi(x, y)).sum::<f64>() / m)
+            .collect();
+        let s10 = v10.iter().map(|v| (v - a).powi(2)).sum::<f64>() / (m - 1.0);
+        let s01 = v01.iter().map(|v| (v - a).powi(2)).sum::<f64>() / (n - 1.0);
+        s10 / m + s01 / n
+    }
+
+    #[test]
+    fn delong_variance_matches_its_definition_with_ties() {
+        let risk = [
+            0.1, 0.4, 0.35, 0.8, 0.4, 0.1, 0.9, 0.35, 0.2, 0.4, 0.8, 0.05,
+        ];
+        let bad = [
+            false, true, false, true, false, true, true, false, false, true, false, false,
+        ];
+        let groups = sorted_groups(&risk, &bad, None).unwrap();
+        let v = auc_variance_delong(&groups).unwrap();
+        assert!((v - brute_delong(&risk, &bad)).abs() < 1e-14, "{v}");
+        assert_eq!(auc_of(&groups), auc(&risk, &bad, None));
     }
 
     #[test]

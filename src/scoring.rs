@@ -363,6 +363,8 @@ pub struct Scored<'m> {
     pub reasons: Vec<Reason<'m>>,
     /// All flags raised.
     pub flags: u32,
+    /// Whether the policy's thin-file rule applies (no credit history).
+    pub thin_file: bool,
 }
 
 /// Caller-provided output buffers for batch scoring; each has one entry per row (`reasons` has
@@ -423,6 +425,7 @@ struct RowResult {
     grade: u8,
     outcome: Outcome,
     flags: u32,
+    thin_file: bool,
 }
 
 impl Scorer {
@@ -600,6 +603,7 @@ impl Scorer {
             grade: grade as u8,
             outcome,
             flags: row_flags,
+            thin_file,
         }
     }
 
@@ -701,6 +705,7 @@ impl Scorer {
             features,
             reasons,
             flags: r.flags,
+            thin_file: r.thin_file,
         })
     }
 

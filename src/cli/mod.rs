@@ -2,6 +2,7 @@
 
 mod explain;
 mod inspect;
+mod report;
 mod score;
 mod synth;
 mod train;
@@ -33,6 +34,8 @@ enum Command {
     Score(score::ScoreArgs),
     Explain(explain::ExplainArgs),
     Inspect(inspect::InspectArgs),
+    Evaluate(Box<report::EvaluateArgs>),
+    Monitor(Box<report::MonitorArgs>),
 }
 
 /// An error to report on one line, then exit non-zero.
@@ -72,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Explain(args) => explain::run(args).map(|()| 0),
         Command::Inspect(args) => inspect::run(args).map(|()| 0),
+        Command::Evaluate(args) => report::run_evaluate(*args).map(|()| 0),
+        Command::Monitor(args) => report::run_monitor(*args).map(|()| 0),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
