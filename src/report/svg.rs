@@ -72,7 +72,8 @@ impl Frame {
     }
 }
 
-fn open(out: &mut String, title: &str, f: &Frame, x_label: &str, y_label: &str) {
+/// The `<svg>` element with its accessible title, a white background and the visible title.
+fn start(out: &mut String, title: &str) {
     let _ = write!(
         out,
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##,
@@ -80,10 +81,13 @@ fn open(out: &mut String, title: &str, f: &Frame, x_label: &str, y_label: &str) 
     );
     let _ = write!(
         out,
-        r##"<text x="{}" y="18" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
-        L,
+        r##"<text x="{L}" y="18" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
         esc(title)
     );
+}
+
+fn open(out: &mut String, title: &str, f: &Frame, x_label: &str, y_label: &str) {
+    start(out, title);
     for t in ticks(f.x.0, f.x.1) {
         let x = f.px(t);
         let _ = write!(
@@ -236,16 +240,7 @@ pub fn bar_chart(
         y: (0.0, y1 * 1.1),
     };
     let mut out = String::new();
-    let _ = write!(
-        out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##,
-        t = esc(title)
-    );
-    let _ = write!(
-        out,
-        r##"<text x="{L}" y="18" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
-        esc(title)
-    );
+    start(&mut out, title);
     for t in ticks(0.0, y1 * 1.1) {
         let y = f.py(t);
         let _ = write!(
