@@ -170,6 +170,9 @@ pub struct ReportInput {
 
 const CHUNK_ROWS: usize = 16_384;
 
+/// Rows folded sequentially into one accumulator (a unit of parallel work).
+const RUN_ROWS: usize = 1_024;
+
 /// Width of the score buckets the statistics are accumulated in: scores closer than this count
 /// as ties, which keeps memory bounded by the card's score range, not the number of rows (a
 /// scorecard's score is a sum of many features' points, so nearly every row's score is distinct).
@@ -267,136 +270,136 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
         if chunk.is_empty() {
             break;
         }
-        let acc = chunk
-            .par_iter()
-            .fold(
-                || Acc::new(scorer),
-                |mut acc, (line, rec)| {
-                    acc.read += 1;
-                    let reject = |acc: &mut Acc, why: String| {
-                        acc.rejected += 1;
-                        if acc.rejects.len() < 20 {
-                            acc.rejects.push((*line, why));
-                        }
-                    };
-                    let rec = match rec {
-                        Ok(r) => r,
-                        Err(e) => {
-                            reject(&mut acc, e.clone());
-                            return acc;
-                        }
-                    };
-                    if rec.len() != header.len() {
+        // Fixed runs of rows folded in order, then merged in order: sums do not depend on the
+        // number of threads or on how rayon splits the work.
+        let row = |mut acc: Acc, (line, rec): &(u64, Result<csv::ByteRecord, String>)| -> Acc {
+            acc.read += 1;
+            let reject = |acc: &mut Acc, why: String| {
+                acc.rejected += 1;
+                if acc.rejects.len() < 20 {
+                    acc.rejects.push((*line, why));
+                }
+            };
+            let rec = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    reject(&mut acc, e.clone());
+                    return acc;
+                }
+            };
+            if rec.len() != header.len() {
+                reject(
+                    &mut acc,
+                    format!("{} fields where the header has {}", rec.len(), header.len()),
+                );
+                return acc;
+            }
+            let field = |i: usize| std::str::from_utf8(&rec[i]);
+            let mut values = Vec::with_capacity(inputs.len());
+            for (j, i) in inputs.iter().enumerate() {
+                match i.map(field) {
+                    None => values.push(Value::Missing),
+                    Some(Ok(t)) => values.push(Value::Text(t)),
+                    Some(Err(_)) => {
+                        let col = &scorer.input_columns()[j].name;
+                        reject(&mut acc, format!("column '{col}': invalid UTF-8"));
+                        return acc;
+                    }
+                }
+            }
+            let label = match target.map(field) {
+                None => None,
+                Some(Ok(t)) => match t.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" => Some(true),
+                    "0" | "false" => Some(false),
+                    other if input.require_target || !is_missing_token(other) => {
                         reject(
                             &mut acc,
-                            format!("{} fields where the header has {}", rec.len(), header.len()),
+                            format!("outcome '{target_name}' is {t:?}, not 0 or 1"),
                         );
                         return acc;
                     }
-                    let field = |i: usize| std::str::from_utf8(&rec[i]);
-                    let mut values = Vec::with_capacity(inputs.len());
-                    for (j, i) in inputs.iter().enumerate() {
-                        match i.map(field) {
-                            None => values.push(Value::Missing),
-                            Some(Ok(t)) => values.push(Value::Text(t)),
-                            Some(Err(_)) => {
-                                let col = &scorer.input_columns()[j].name;
-                                reject(&mut acc, format!("column '{col}': invalid UTF-8"));
-                                return acc;
-                            }
-                        }
-                    }
-                    let label = match target.map(field) {
-                        None => None,
-                        Some(Ok(t)) => match t.trim().to_ascii_lowercase().as_str() {
-                            "1" | "true" => Some(true),
-                            "0" | "false" => Some(false),
-                            other if input.require_target || !is_missing_token(other) => {
-                                reject(
-                                    &mut acc,
-                                    format!("outcome '{target_name}' is {t:?}, not 0 or 1"),
-                                );
-                                return acc;
-                            }
-                            _ => None,
-                        },
-                        Some(Err(_)) => {
-                            reject(&mut acc, format!("outcome '{target_name}': invalid UTF-8"));
-                            return acc;
-                        }
-                    };
-                    let Ok(r) = scorer.score_values(&values, 0) else {
-                        reject(&mut acc, "could not be scored".into());
-                        return acc;
-                    };
-                    acc.scored += 1;
-                    let grade = scorer
-                        .model()
-                        .grades()
-                        .iter()
-                        .position(|g| g.grade == r.grade)
-                        .unwrap_or(0);
-                    let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
-                    let e = acc.scores.entry(bucket).or_insert([0.0; 4]);
-                    e[0] += 1.0;
-                    let approved = r.outcome.decision == crate::policy::Decision::Approve;
-                    acc.decisions[match r.outcome.decision {
-                        crate::policy::Decision::Approve => 0,
-                        crate::policy::Decision::Refer => 1,
-                        crate::policy::Decision::Decline => 2,
-                    }] += 1;
-                    acc.grades[grade][0] += 1.0;
-                    if let Some(bad) = label {
-                        e[1 + usize::from(bad)] += 1.0;
-                        e[3] += r.pd;
-                        acc.labelled += 1;
-                        let y = f64::from(u8::from(bad));
-                        acc.brier += (r.pd - y).powi(2);
-                        acc.log_loss -= if bad { r.pd.ln() } else { (1.0 - r.pd).ln() };
-                        acc.grades[grade][1] += 1.0;
-                        acc.grades[grade][2] += y;
-                        acc.grades[grade][3] += r.pd;
-                    }
-                    for (fi, f) in r.features.iter().enumerate() {
-                        let b = &mut acc.bins[fi][f.bin];
-                        b[0] += 1.0;
-                        if let Some(bad) = label {
-                            b[1] += 1.0;
-                            b[2] += f64::from(u8::from(bad));
-                        }
-                    }
-                    let mut group = |attr: &str, value: String| {
-                        let g = acc.groups.entry((attr.to_string(), value)).or_default();
-                        g.n += 1.0;
-                        g.approved += f64::from(u8::from(approved));
-                        g.score_sum += r.score;
-                        g.pd_sum += r.pd;
-                        if let Some(bad) = label {
-                            g.labelled += 1.0;
-                            g.bads += f64::from(u8::from(bad));
-                        }
-                    };
-                    for (attr, i) in &protected {
-                        let v = field(*i).unwrap_or("").trim();
-                        let v = if is_missing_token(v) { "(missing)" } else { v };
-                        group(attr, v.to_string());
-                    }
-                    if has_thin {
-                        group(
-                            "thin_file",
-                            if r.thin_file {
-                                "thin file"
-                            } else {
-                                "with history"
-                            }
-                            .to_string(),
-                        );
-                    }
-                    acc
+                    _ => None,
                 },
-            )
-            .reduce(|| Acc::new(scorer), Acc::merge);
-        total = total.merge(acc);
+                Some(Err(_)) => {
+                    reject(&mut acc, format!("outcome '{target_name}': invalid UTF-8"));
+                    return acc;
+                }
+            };
+            let Ok(r) = scorer.score_values(&values, 0) else {
+                reject(&mut acc, "could not be scored".into());
+                return acc;
+            };
+            acc.scored += 1;
+            let grade = scorer
+                .model()
+                .grades()
+                .iter()
+                .position(|g| g.grade == r.grade)
+                .unwrap_or(0);
+            let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
+            let e = acc.scores.entry(bucket).or_insert([0.0; 4]);
+            e[0] += 1.0;
+            let approved = r.outcome.decision == crate::policy::Decision::Approve;
+            acc.decisions[match r.outcome.decision {
+                crate::policy::Decision::Approve => 0,
+                crate::policy::Decision::Refer => 1,
+                crate::policy::Decision::Decline => 2,
+            }] += 1;
+            acc.grades[grade][0] += 1.0;
+            if let Some(bad) = label {
+                e[1 + usize::from(bad)] += 1.0;
+                e[3] += r.pd;
+                acc.labelled += 1;
+                let y = f64::from(u8::from(bad));
+                acc.brier += (r.pd - y).powi(2);
+                acc.log_loss -= if bad { r.pd.ln() } else { (1.0 - r.pd).ln() };
+                acc.grades[grade][1] += 1.0;
+                acc.grades[grade][2] += y;
+                acc.grades[grade][3] += r.pd;
+            }
+            for (fi, f) in r.features.iter().enumerate() {
+                let b = &mut acc.bins[fi][f.bin];
+                b[0] += 1.0;
+                if let Some(bad) = label {
+                    b[1] += 1.0;
+                    b[2] += f64::from(u8::from(bad));
+                }
+            }
+            let mut group = |attr: &str, value: String| {
+                let g = acc.groups.entry((attr.to_string(), value)).or_default();
+                g.n += 1.0;
+                g.approved += f64::from(u8::from(approved));
+                g.score_sum += r.score;
+                g.pd_sum += r.pd;
+                if let Some(bad) = label {
+                    g.labelled += 1.0;
+                    g.bads += f64::from(u8::from(bad));
+                }
+            };
+            for (attr, i) in &protected {
+                let v = field(*i).unwrap_or("").trim();
+                let v = if is_missing_token(v) { "(missing)" } else { v };
+                group(attr, v.to_string());
+            }
+            if has_thin {
+                group(
+                    "thin_file",
+                    if r.thin_file {
+                        "thin file"
+                    } else {
+                        "with history"
+                    }
+                    .to_string(),
+                );
+            }
+            acc
+        };
+        let parts: Vec<Acc> = chunk
+            .par_chunks(RUN_ROWS)
+            .map(|part| part.iter().fold(Acc::new(scorer), &row))
+            .collect();
+        total = parts.into_iter().fold(total, Acc::merge);
     }
     let summary = DataSummary {
         file: path.display().to_string(),

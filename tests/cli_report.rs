@@ -388,3 +388,30 @@ fn the_html_report_renders_in_headless_chromium() {
         bytes.len()
     );
 }
+
+#[test]
+fn reports_do_not_depend_on_the_thread_count() {
+    let dir = scratch("report-threads");
+    let data = synth(&dir, "labelled.csv", 40_000, 71);
+    let run = |threads: &str| -> Value {
+        let path = dir.join(format!("r{threads}.json"));
+        let out = microscore(&[
+            "evaluate",
+            "--data",
+            data.to_str().unwrap(),
+            "--protected",
+            "gender",
+            "--threads",
+            threads,
+            "--json",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut v = json(&path);
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+}

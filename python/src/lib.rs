@@ -651,6 +651,93 @@ fn score_file(
     serde_json::to_string(&summary).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+impl ToPyErr for microscore::report::ReportError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            microscore::report::ReportError::Io { source, .. } => io_class(source),
+            _ => "InputError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+/// Write `text` to `path` atomically.
+fn write_report(py: Python<'_>, path: &std::path::Path, text: &str) -> PyResult<()> {
+    use std::io::Write;
+    let result = microscore::format::AtomicFile::create(path).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.commit()
+    });
+    result.map_err(|e| raise(py, io_class(&e), format!("{}: {e}", path.display())))
+}
+
+/// The validation report of a model on a labelled CSV file, as JSON; also written as HTML or
+/// Markdown when paths are given.
+#[pyfunction]
+#[pyo3(signature = (model, data, target=None, protected=None, html=None, markdown=None))]
+fn evaluate(
+    py: Python<'_>,
+    model: &PyModel,
+    data: PathBuf,
+    target: Option<String>,
+    protected: Option<Vec<String>>,
+    html: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+) -> PyResult<String> {
+    use microscore::report::{self, render, ReportInput};
+    let input = ReportInput {
+        path: data,
+        target,
+        require_target: true,
+        protected: protected.unwrap_or_else(|| model.model().protected().to_vec()),
+    };
+    let scorer = &model.scorer;
+    let e = py
+        .detach(|| parallel(None, || report::evaluate(scorer, &input)))?
+        .map_err(|e| e.to_py(py))?;
+    if let Some(path) = html {
+        write_report(py, &path, &render::evaluation_html(&e))?;
+    }
+    if let Some(path) = markdown {
+        write_report(py, &path, &render::evaluation_markdown(&e))?;
+    }
+    serde_json::to_string(&e).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The monitoring report (current against baseline CSV files) as JSON; also written as HTML or
+/// Markdown when paths are given.
+#[pyfunction]
+#[pyo3(signature = (model, baseline, current, target=None, html=None, markdown=None))]
+fn monitor(
+    py: Python<'_>,
+    model: &PyModel,
+    baseline: PathBuf,
+    current: PathBuf,
+    target: Option<String>,
+    html: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+) -> PyResult<String> {
+    use microscore::report::{self, render, ReportInput};
+    let input = |path: PathBuf| ReportInput {
+        path,
+        target: target.clone(),
+        require_target: false,
+        protected: Vec::new(),
+    };
+    let (b, c) = (input(baseline), input(current));
+    let scorer = &model.scorer;
+    let m = py
+        .detach(|| parallel(None, || report::monitor(scorer, &b, &c)))?
+        .map_err(|e| e.to_py(py))?;
+    if let Some(path) = html {
+        write_report(py, &path, &render::monitoring_html(&m))?;
+    }
+    if let Some(path) = markdown {
+        write_report(py, &path, &render::monitoring_markdown(&m))?;
+    }
+    serde_json::to_string(&m).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
 /// The native module.
 #[pymodule]
 fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -664,6 +751,8 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
     m.add_function(wrap_pyfunction!(score_file, m)?)?;
     m.add_function(wrap_pyfunction!(categories_from_numbers, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(monitor, m)?)?;
     m.add("MAX_REASONS", microscore::scoring::MAX_REASONS)?;
     m.add("MISSING_CODE", MISSING_CODE)?;
     m.add("FLAG_NAMES", microscore::scoring::flags::NAMES.to_vec())?;

@@ -54,6 +54,8 @@ __all__ = [
     "load",
     "score_file",
     "read_table",
+    "evaluate",
+    "monitor",
     "MicroscoreError",
     "InputError",
     "ParameterError",
@@ -513,14 +515,8 @@ def score_file(
     (the engine of ``microscore score``): bounded memory, every core, rows that cannot be scored
     written to ``rejects`` with their line, column, value and reason. Returns the summary
     (``rows_read == rows_scored + rows_rejected``)."""
-    if isinstance(model, Scorecard):
-        m = model._model()
-    elif isinstance(model, Model):
-        m = model
-    else:
-        m = Model.load(os.fspath(model))
     text = _microscore.score_file(
-        m,
+        _native_model(model),
         os.fspath(input),
         os.fspath(output),
         None if rejects is None else os.fspath(rejects),
@@ -534,6 +530,64 @@ def score_file(
     )
     summary: dict[str, Any] = json.loads(text)
     return summary
+
+
+def _native_model(model: Scorecard | Model | str | os.PathLike[str]) -> Model:
+    if isinstance(model, Scorecard):
+        return model._model()
+    if isinstance(model, Model):
+        return model
+    return Model.load(os.fspath(model))
+
+
+def evaluate(
+    model: Scorecard | Model | str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    *,
+    target: str | None = None,
+    protected: Sequence[str] | None = None,
+    html: str | os.PathLike[str] | None = None,
+    markdown: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """The validation pack of ``microscore evaluate`` on a labelled CSV file: discrimination
+    (AUC with a DeLong interval, Gini, KS), calibration (Brier, log loss, Jeffreys test per grade,
+    Hosmer-Lemeshow), gains, cut-offs, characteristics and fairness by ``protected`` attribute
+    (default: the model's) and thin file. Returns the figures as a dict; writes the HTML page
+    and/or Markdown summary when paths are given."""
+    text = _microscore.evaluate(
+        _native_model(model),
+        os.fspath(data),
+        target,
+        None if protected is None else list(protected),
+        None if html is None else os.fspath(html),
+        None if markdown is None else os.fspath(markdown),
+    )
+    report: dict[str, Any] = json.loads(text)
+    return report
+
+
+def monitor(
+    model: Scorecard | Model | str | os.PathLike[str],
+    baseline: str | os.PathLike[str],
+    current: str | os.PathLike[str],
+    *,
+    target: str | None = None,
+    html: str | os.PathLike[str] | None = None,
+    markdown: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """The stability report of ``microscore monitor``: score PSI over the baseline's deciles and
+    each feature's PSI over the model's bins (smoothed, so empty bins count). Returns the figures
+    as a dict; writes HTML and/or Markdown when paths are given."""
+    text = _microscore.monitor(
+        _native_model(model),
+        os.fspath(baseline),
+        os.fspath(current),
+        target,
+        None if html is None else os.fspath(html),
+        None if markdown is None else os.fspath(markdown),
+    )
+    report: dict[str, Any] = json.loads(text)
+    return report
 
 
 def read_table(

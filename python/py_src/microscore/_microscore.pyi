@@ -16,6 +16,8 @@ __all__ = [
     "read_table",
     "score_file",
     "categories_from_numbers",
+    "evaluate",
+    "monitor",
     "MAX_REASONS",
     "MISSING_CODE",
     "FLAG_NAMES",
@@ -90,4 +92,20 @@ def score_file(
     input_format: str | None = None,
     output_format: str | None = None,
     threads: int | None = None,
+) -> str: ...
+def evaluate(
+    model: Model,
+    data: _Path,
+    target: str | None = None,
+    protected: Sequence[str] | None = None,
+    html: _Path | None = None,
+    markdown: _Path | None = None,
+) -> str: ...
+def monitor(
+    model: Model,
+    baseline: _Path,
+    current: _Path,
+    target: str | None = None,
+    html: _Path | None = None,
+    markdown: _Path | None = None,
 ) -> str: ...
