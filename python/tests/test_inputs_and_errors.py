@@ -109,6 +109,14 @@ def test_nan_target_names_the_row() -> None:
         microscore.Scorecard().fit(X, [0, 1])
 
 
+def test_unknown_columns_in_settings_are_named() -> None:
+    X = {"a": np.arange(4.0)}
+    with pytest.raises(microscore.InputError, match="categorical column\\(s\\) not in the data: region"):
+        microscore.Scorecard(categorical=["region"]).fit(X, [0, 1, 0, 1])
+    with pytest.raises(microscore.InputError, match="'sample_weight'"):
+        microscore.Scorecard().fit({"sample_weight": np.ones(4)}, [0, 1, 0, 1], sample_weight=np.ones(4))
+
+
 def test_bad_weight() -> None:
     X = {"a": np.arange(4.0)}
     with pytest.raises(microscore.InputError, match="weight column 'sample_weight', data row 2"):
