@@ -4,7 +4,7 @@
 //! are then merged into the partition that maximises information value subject to a WoE trend
 //! (ascending, descending, peak or valley), a minimum bin share, minimum goods and bads per bin and
 //! a maximum number of bins. The merge is solved exactly by dynamic programming over the
-//! pre-bins ([`optimal_partition`]): no MIP/CP solver, no randomness, so the same data always
+//! pre-bins (`optimal_partition`): no MIP/CP solver, no randomness, so the same data always
 //! gives bit-identical bins.
 //!
 //! Categorical features are ordered by WoE, rare categories are pooled into an "other" group,

@@ -13,7 +13,7 @@
 //! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
-//! - [`format`]: file formats and atomic output files; [`batch`]: streaming file scoring;
+//! - [`format`](mod@format): file formats and atomic output files; [`batch`]: streaming file scoring;
 //! - [`validation`], [`report`]: calibration and stability statistics; the evaluate and monitor
 //!   reports (JSON, HTML, Markdown);
 //! - [`ffi`]: the C ABI (`include/microscore.h`).

@@ -3,7 +3,7 @@
 //!
 //! The policy is part of the model file (`policy`), with defaults for unsecured rural
 //! microloans ([`Policy::default`]), and can be replaced by a JSON policy file
-//! (`microscore train --policy`, `microscore score --policy`). It is applied by [`decide`] to a
+//! (`microscore train --policy`, `microscore score --policy`). It is applied by [`CompiledPolicy::decide`] to a
 //! scored application; it never changes the score, PD or reasons.
 
 use std::collections::BTreeMap;
@@ -23,6 +23,11 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The decision's number in batch outputs and the C ABI: 0 approve, 1 refer, 2 decline.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
     /// `approve`, `refer` or `decline`.
     pub const fn as_str(self) -> &'static str {
         match self {

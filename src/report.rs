@@ -331,21 +331,12 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
                 return acc;
             };
             acc.scored += 1;
-            let grade = scorer
-                .model()
-                .grades()
-                .iter()
-                .position(|g| g.grade == r.grade)
-                .unwrap_or(0);
+            let grade = r.grade_index;
             let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
             let e = acc.scores.entry(bucket).or_insert([0.0; 4]);
             e[0] += 1.0;
             let approved = r.outcome.decision == crate::policy::Decision::Approve;
-            acc.decisions[match r.outcome.decision {
-                crate::policy::Decision::Approve => 0,
-                crate::policy::Decision::Refer => 1,
-                crate::policy::Decision::Decline => 2,
-            }] += 1;
+            acc.decisions[usize::from(r.outcome.decision.code())] += 1;
             acc.grades[grade][0] += 1.0;
             if let Some(bad) = label {
                 e[1 + usize::from(bad)] += 1.0;
@@ -806,8 +797,11 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
     let labelled_scores: Vec<&(f64, [f64; 4])> =
         scores.iter().filter(|(_, c)| c[1] + c[2] > 0.0).collect();
     let weights: Vec<f64> = labelled_scores.iter().map(|(_, c)| c[1] + c[2]).collect();
-    let deciles: Vec<HlGroup> = quantile_groups(&weights, 10)
-        .into_iter()
+    // Score deciles of the labelled rows: the PD deciles of Hosmer-Lemeshow and the gains table.
+    let decile_ranges = quantile_groups(&weights, 10);
+    let deciles: Vec<HlGroup> = decile_ranges
+        .iter()
+        .cloned()
         .map(|r| {
             labelled_scores[r].iter().fold(
                 HlGroup {
@@ -838,7 +832,7 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
     // Gains by score decile, riskiest first.
     let gains: Vec<GainsRow> = {
         let (mut cum_b, mut cum_g) = (0.0, 0.0);
-        quantile_groups(&weights, 10)
+        decile_ranges
             .into_iter()
             .enumerate()
             .map(|(i, r)| {

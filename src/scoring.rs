@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::binning::BinRule;
 use crate::format::number_text;
 use crate::model::Model;
-use crate::policy::{CompiledPolicy, Decision, Outcome, PolicyInput};
+use crate::policy::{CompiledPolicy, Outcome, PolicyInput};
 use crate::table::{ColumnData, Table, MISSING_CODE};
 
 /// Errors raised while scoring.
@@ -314,6 +314,33 @@ pub struct NamedColumn<'a> {
     pub data: ColumnRef<'a>,
 }
 
+impl NamedColumn<'_> {
+    /// Check that the column has `n` rows and that every category code points at a level.
+    pub fn check(&self, n: usize) -> Result<(), ScoreError> {
+        let len = self.data.len();
+        if len != n {
+            return Err(ScoreError::ColumnLength {
+                name: self.name.to_string(),
+                len,
+                needed: n,
+            });
+        }
+        if let ColumnRef::Categorical { codes, levels } = self.data {
+            if let Some(&bad) = codes
+                .iter()
+                .find(|&&code| code != MISSING_CODE && code as usize >= levels.len())
+            {
+                return Err(ScoreError::BadCode {
+                    name: self.name.to_string(),
+                    code: bad,
+                    levels: levels.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The reason for points lost on one feature.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reason<'m> {
@@ -355,6 +382,8 @@ pub struct Scored<'m> {
     pub pd: f64,
     /// Risk grade.
     pub grade: &'m str,
+    /// Index of the grade in [`Model::grades`] (0 = best).
+    pub grade_index: usize,
     /// Policy outcome.
     pub outcome: Outcome,
     /// Per-feature breakdown, in model order.
@@ -701,6 +730,7 @@ impl Scorer {
             score: r.score,
             pd: r.pd,
             grade: &self.model.grades()[r.grade as usize].grade,
+            grade_index: usize::from(r.grade),
             outcome: r.outcome,
             features,
             reasons,
@@ -877,26 +907,7 @@ impl Scorer {
     ) -> Result<(), ScoreError> {
         self.check_outputs(n, k, &out)?;
         for c in columns {
-            let len = c.data.len();
-            if len != n {
-                return Err(ScoreError::ColumnLength {
-                    name: c.name.to_string(),
-                    len,
-                    needed: n,
-                });
-            }
-            if let ColumnRef::Categorical { codes, levels } = c.data {
-                if let Some(&bad) = codes
-                    .iter()
-                    .find(|&&code| code != MISSING_CODE && code as usize >= levels.len())
-                {
-                    return Err(ScoreError::BadCode {
-                        name: c.name.to_string(),
-                        code: bad,
-                        levels: levels.len(),
-                    });
-                }
-            }
+            c.check(n)?;
         }
         let find = |name: &str| columns.iter().find(|c| c.name == name);
         // Per feature: bin and flags of every row, column by column.
@@ -1035,11 +1046,7 @@ impl Scorer {
                         b[j] = r.grade;
                     }
                     if let Some(b) = decision.as_deref_mut() {
-                        b[j] = match r.outcome.decision {
-                            Decision::Approve => 0,
-                            Decision::Refer => 1,
-                            Decision::Decline => 2,
-                        };
+                        b[j] = r.outcome.decision.code();
                     }
                     if let Some(b) = limit.as_deref_mut() {
                         b[j] = r.outcome.limit;

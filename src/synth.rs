@@ -41,7 +41,7 @@ pub enum SynthError {
     Format(FileFormat),
 }
 
-/// Provinces, in the order of [`PROVINCE_WEIGHTS`].
+/// Provinces, in the order of `PROVINCE_WEIGHTS`.
 pub const PROVINCES: [&str; 12] = [
     "Henan", "Shandong", "Sichuan", "Hebei", "Hunan", "Anhui", "Yunnan", "Guizhou", "Guangxi",
     "Gansu", "Jiangxi", "Zhejiang",

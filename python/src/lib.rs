@@ -524,21 +524,7 @@ fn train(
         ));
     }
     for c in &refs {
-        if let ColumnRef::Categorical { codes, levels } = c.data {
-            if let Some(&bad) = codes
-                .iter()
-                .find(|&&x| x != MISSING_CODE && x as usize >= levels.len())
-            {
-                return Err(input_error(
-                    py,
-                    format!(
-                        "column '{}': category code {bad} is out of range ({} levels)",
-                        c.name,
-                        levels.len()
-                    ),
-                ));
-            }
-        }
+        c.check(n).map_err(|e| e.to_py(py))?;
     }
     let model = py.detach(|| {
         let table = Table::new(

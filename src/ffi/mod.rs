@@ -112,6 +112,29 @@ fn boundary(
     }
 }
 
+/// An out-of-range argument, with what is wrong.
+fn invalid(message: impl Into<String>) -> (microscore_status, String) {
+    (MICROSCORE_INVALID_ARGUMENT, message.into())
+}
+
+/// At most [`MAX_REASONS`] reasons per application.
+fn check_k(k: usize) -> Result<(), (microscore_status, String)> {
+    if k > MAX_REASONS {
+        return Err(invalid(format!("k = {k}: at most {MAX_REASONS} reasons")));
+    }
+    Ok(())
+}
+
+/// A batch has exactly one column per model input.
+fn check_n_cols(inputs: usize, n_cols: usize) -> Result<(), (microscore_status, String)> {
+    if n_cols != inputs {
+        return Err(invalid(format!(
+            "n_cols = {n_cols}, the model has {inputs} inputs"
+        )));
+    }
+    Ok(())
+}
+
 fn null(name: &str) -> (microscore_status, String) {
     (
         MICROSCORE_NULL_ARGUMENT,
@@ -312,13 +335,10 @@ pub unsafe extern "C" fn microscore_model_input_name(
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
         let c = m.scorer.input_columns().get(i).ok_or_else(|| {
-            (
-                MICROSCORE_INVALID_ARGUMENT,
-                format!(
-                    "input {i} does not exist ({} inputs)",
-                    m.scorer.input_columns().len()
-                ),
-            )
+            invalid(format!(
+                "input {i} does not exist ({} inputs)",
+                m.scorer.input_columns().len()
+            ))
         })?;
         copy_out(&c.name, buf, len, out_n)
     })
@@ -358,10 +378,7 @@ pub unsafe extern "C" fn microscore_model_category_index(
             .get(i)
             .is_some_and(|c| c.categorical)
         {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("input {i} is not categorical"),
-            ));
+            return Err(invalid(format!("input {i} is not categorical")));
         }
         *out = m.scorer.category_index(i, category).map_or(-1, i64::from);
         Ok(())
@@ -380,12 +397,12 @@ pub unsafe extern "C" fn microscore_model_reason_code(
 ) -> microscore_status {
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
-        let f = m.scorer.model().features().get(feature).ok_or_else(|| {
-            (
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("feature {feature} does not exist"),
-            )
-        })?;
+        let f = m
+            .scorer
+            .model()
+            .features()
+            .get(feature)
+            .ok_or_else(|| invalid(format!("feature {feature} does not exist")))?;
         copy_out(&f.reason_code, buf, len, out_n)
     })
 }
@@ -402,12 +419,12 @@ pub unsafe extern "C" fn microscore_model_grade_name(
 ) -> microscore_status {
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
-        let g = m.scorer.model().grades().get(grade).ok_or_else(|| {
-            (
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("grade {grade} does not exist"),
-            )
-        })?;
+        let g = m
+            .scorer
+            .model()
+            .grades()
+            .get(grade)
+            .ok_or_else(|| invalid(format!("grade {grade} does not exist")))?;
         copy_out(&g.grade, buf, len, out_n)
     })
 }
@@ -438,12 +455,7 @@ pub unsafe extern "C" fn microscore_score_one(
         if n_fields > 0 && numbers.is_null() && texts.is_null() {
             return Err(null("numbers and texts"));
         }
-        if k > MAX_REASONS {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("k = {k}: at most {MAX_REASONS} reasons"),
-            ));
-        }
+        check_k(k)?;
         let mut fields: Vec<(&str, Value<'_>)> = Vec::with_capacity(n_fields);
         for i in 0..n_fields {
             let name = str_arg(*names.add(i), "names[i]")?;
@@ -464,18 +476,12 @@ pub unsafe extern "C" fn microscore_score_one(
         let s = m
             .scorer
             .score_fields(&fields, k)
-            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))?;
+            .map_err(|e| invalid(e.to_string()))?;
         let mut r = microscore_result {
             score: s.score,
             pd: s.pd,
-            grade: m
-                .scorer
-                .model()
-                .grades()
-                .iter()
-                .position(|g| g.grade == s.grade)
-                .unwrap_or(0) as u32,
-            decision: s.outcome.decision as u32,
+            grade: s.grade_index as u32,
+            decision: u32::from(s.outcome.decision.code()),
             limit: s.outcome.limit,
             expected_loss: s.outcome.expected_loss,
             flags: s.flags,
@@ -537,12 +543,7 @@ pub unsafe extern "C" fn microscore_model_category_name(
                 crate::binning::BinRule::Categorical { categories, .. } => categories.get(c),
                 crate::binning::BinRule::Numeric { .. } => None,
             })
-            .ok_or_else(|| {
-                (
-                    MICROSCORE_INVALID_ARGUMENT,
-                    format!("input {i} has no category {c}"),
-                )
-            })?;
+            .ok_or_else(|| invalid(format!("input {i} has no category {c}")))?;
         copy_out(&name.category, buf, len, out_n)
     })
 }
@@ -572,12 +573,7 @@ pub unsafe extern "C" fn microscore_score_columns(
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
         let inputs = m.scorer.input_columns().len();
-        if n_cols != inputs {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("n_cols = {n_cols}, the model has {inputs} inputs"),
-            ));
-        }
+        check_n_cols(inputs, n_cols)?;
         if columns.is_null() && texts.is_null() {
             return Err(null("columns and texts"));
         }
@@ -604,10 +600,9 @@ pub unsafe extern "C" fn microscore_score_columns(
                 continue;
             }
             if !m.scorer.input_columns()[j].categorical {
-                return Err((
-                    MICROSCORE_INVALID_ARGUMENT,
-                    format!("input {j} is numeric: give it in columns, not texts"),
-                ));
+                return Err(invalid(format!(
+                    "input {j} is numeric: give it in columns, not texts"
+                )));
             }
             let mut v = Vec::with_capacity(n_rows);
             for r in 0..n_rows {
@@ -643,7 +638,7 @@ pub unsafe extern "C" fn microscore_score_columns(
         }
         m.scorer
             .score_columns(&cols, n_rows, o.k, o.out)
-            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
+            .map_err(|e| invalid(e.to_string()))
     })
 }
 
@@ -666,18 +661,10 @@ unsafe fn outputs<'a>(
     reasons: *mut i32,
     reasons_len: usize,
 ) -> Result<Outputs<'a>, (microscore_status, String)> {
-    if k > MAX_REASONS {
-        return Err((
-            MICROSCORE_INVALID_ARGUMENT,
-            format!("k = {k}: at most {MAX_REASONS} reasons"),
-        ));
-    }
-    let needed_reasons = n_rows.checked_mul(k).ok_or_else(|| {
-        (
-            MICROSCORE_INVALID_ARGUMENT,
-            "n_rows * k overflows".to_string(),
-        )
-    })?;
+    check_k(k)?;
+    let needed_reasons = n_rows
+        .checked_mul(k)
+        .ok_or_else(|| invalid("n_rows * k overflows"))?;
     if buf_len < n_rows || (!reasons.is_null() && reasons_len < needed_reasons) {
         return Err((
             MICROSCORE_BUFFER_TOO_SMALL,
@@ -741,12 +728,7 @@ pub unsafe extern "C" fn microscore_score_matrix(
             return Err(null("x"));
         }
         let inputs = m.scorer.input_columns().len();
-        if n_cols != inputs {
-            return Err((
-                MICROSCORE_INVALID_ARGUMENT,
-                format!("n_cols = {n_cols}, the model has {inputs} inputs"),
-            ));
-        }
+        check_n_cols(inputs, n_cols)?;
         let o = outputs(
             n_rows,
             k,
@@ -761,16 +743,13 @@ pub unsafe extern "C" fn microscore_score_matrix(
         if n_rows == 0 {
             return Ok(());
         }
-        let len = n_rows.checked_mul(n_cols).ok_or_else(|| {
-            (
-                MICROSCORE_INVALID_ARGUMENT,
-                "n_rows * n_cols overflows".to_string(),
-            )
-        })?;
+        let len = n_rows
+            .checked_mul(n_cols)
+            .ok_or_else(|| invalid("n_rows * n_cols overflows"))?;
         let xs = std::slice::from_raw_parts(x, len);
         m.scorer
             .score_matrix(xs, o.k, o.out)
-            .map_err(|e| (MICROSCORE_INVALID_ARGUMENT, e.to_string()))
+            .map_err(|e| invalid(e.to_string()))
     })
 }
 

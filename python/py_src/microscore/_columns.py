@@ -153,20 +153,16 @@ def _from_arrow_column(name: str, col: Any) -> Payload:
     if pa.types.is_dictionary(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
         if not pa.types.is_dictionary(t):
             col = pc.dictionary_encode(col)
+        # One dictionary array (combining chunks unifies their dictionaries).
         arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-        if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - combine_chunks of dictionaries
-            arr = arr.chunk(0)
         if arr.dictionary.type.id in (pa.float64().id, pa.int64().id, pa.int32().id):
             levels = _number_levels(arr.dictionary.to_numpy(zero_copy_only=False).astype(np.float64))
         else:
             levels = [str(v) for v in arr.dictionary.to_pylist()]
-        indices = arr.indices.to_numpy(zero_copy_only=False)
-        codes = np.where(np.isnan(indices.astype(np.float64)), -1, indices) if indices.dtype.kind == "f" else indices
+        codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False)
         return _codes(np.asarray(codes, dtype=np.int64)), levels
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_decimal(t):
         as_float = pc.cast(col, pa.float64())
-        if isinstance(as_float, pa.ChunkedArray) and as_float.num_chunks == 1:
-            as_float = as_float.chunk(0)
         return np.ascontiguousarray(as_float.to_numpy(zero_copy_only=False), dtype=np.float64)
     if pa.types.is_null(t):
         return np.full(len(col), np.nan)
@@ -255,8 +251,10 @@ def target_array(y: Any, n: int, what: str = "y") -> np.ndarray:
     """The target (or weights) as float64: booleans and 0/1 numbers; NaN is left for the core to
     reject with the row number."""
     if type(y).__module__.startswith("pandas"):
-        y = y.to_numpy(dtype=np.float64, na_value=np.nan) if y.dtype.kind in "fiub" or str(y.dtype) in (
-            "Int64", "Int32", "Float64", "boolean") else y.to_numpy()
+        import pandas as pd
+
+        numeric = pd.api.types.is_numeric_dtype(y.dtype) or pd.api.types.is_bool_dtype(y.dtype)
+        y = y.to_numpy(dtype=np.float64, na_value=np.nan) if numeric else y.to_numpy()
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise InputError(f"{what} must be 1-D, got shape {arr.shape}")
