@@ -257,6 +257,9 @@ pub enum BinningError {
     /// No goods or no bads at all.
     #[error("the target has no {0}")]
     OneClass(&'static str),
+    /// Pre-bin edges or counts that cannot be used.
+    #[error("{0}")]
+    Edges(String),
 }
 
 /// Optimal partition of `prebins` into contiguous segments, maximising the total IV under the
@@ -555,8 +558,171 @@ fn check_classes(total: Counts) -> Result<(), BinningError> {
     Ok(())
 }
 
+/// Mergeable statistics of one numeric feature over pre-bins: what one partition of the data
+/// contributes, and what the optimal binning is solved from ([`bin_numeric_counts`]).
+///
+/// Pre-bin `k` holds the regular values `x` with `edges[k-1] <= x < edges[k]` (open at the
+/// ends). Counts from different partitions with the same edges and specials add up exactly
+/// ([`NumericCounts::merge`]), so the binning of the whole does not depend on how the rows were
+/// split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericCounts {
+    /// Pre-bin cut points: finite and strictly increasing.
+    pub edges: Vec<f64>,
+    /// Special values, each counted on its own.
+    pub specials: Vec<f64>,
+    /// Counts of every row (missing and special included).
+    pub total: Counts,
+    /// Counts of the missing (NaN) values.
+    pub missing: Counts,
+    /// Counts of each special value.
+    pub special_counts: Vec<Counts>,
+    /// Counts of each pre-bin (`edges.len() + 1` of them).
+    pub prebins: Vec<Counts>,
+    /// Smallest regular value.
+    pub min: Option<f64>,
+    /// Largest regular value.
+    pub max: Option<f64>,
+}
+
+/// Pre-bin edges that are not finite and increasing, or counts that cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct CountsError(pub String);
+
+impl NumericCounts {
+    /// Empty counts over `edges` (sorted and deduplicated here; each must be finite).
+    pub fn new(mut edges: Vec<f64>, specials: &[f64]) -> Result<NumericCounts, CountsError> {
+        if let Some(e) = edges.iter().find(|e| !e.is_finite()) {
+            return Err(CountsError(format!("pre-bin edge {e} is not finite")));
+        }
+        edges.sort_by(f64::total_cmp);
+        edges.dedup();
+        Ok(NumericCounts {
+            prebins: vec![Counts::default(); edges.len() + 1],
+            edges,
+            specials: specials.to_vec(),
+            total: Counts::default(),
+            missing: Counts::default(),
+            special_counts: vec![Counts::default(); specials.len()],
+            min: None,
+            max: None,
+        })
+    }
+
+    /// Count one row. An infinite value is an error (it has no place in a pre-bin).
+    pub fn add(&mut self, x: f64, bad: bool, w: f64) -> Result<(), f64> {
+        self.total.add(bad, w);
+        if x.is_nan() {
+            self.missing.add(bad, w);
+        } else if let Some(s) = self.specials.iter().position(|&s| s == x) {
+            self.special_counts[s].add(bad, w);
+        } else if x.is_infinite() {
+            return Err(x);
+        } else {
+            let k = self.edges.partition_point(|&e| e <= x);
+            self.prebins[k].add(bad, w);
+            self.min = Some(self.min.map_or(x, |m| m.min(x)));
+            self.max = Some(self.max.map_or(x, |m| m.max(x)));
+        }
+        Ok(())
+    }
+
+    /// Add the counts of another part of the data, counted over the same edges and specials.
+    pub fn merge(&mut self, other: &NumericCounts) -> Result<(), CountsError> {
+        if self.edges != other.edges || self.specials != other.specials {
+            return Err(CountsError(
+                "numeric counts over different pre-bin edges or specials cannot be merged".into(),
+            ));
+        }
+        self.total += other.total;
+        self.missing += other.missing;
+        for (a, b) in self.special_counts.iter_mut().zip(&other.special_counts) {
+            *a += *b;
+        }
+        for (a, b) in self.prebins.iter_mut().zip(&other.prebins) {
+            *a += *b;
+        }
+        let pick = |a: Option<f64>, b: Option<f64>, f: fn(f64, f64) -> f64| match (a, b) {
+            (Some(a), Some(b)) => Some(f(a, b)),
+            (a, b) => a.or(b),
+        };
+        self.min = pick(self.min, other.min, f64::min);
+        self.max = pick(self.max, other.max, f64::max);
+        Ok(())
+    }
+
+    /// Count a column with edges at its own weighted quantiles: the single-machine pre-binning.
+    /// Each pre-bin holds about `1 / max_prebins` of the weight; a distinct value is never split.
+    pub fn quantiles(
+        values: &[f64],
+        bad: &[bool],
+        weights: Option<&[f64]>,
+        specials: &[f64],
+        max_prebins: usize,
+    ) -> Result<NumericCounts, BinningError> {
+        let mut total = Counts::default();
+        let mut missing = Counts::default();
+        let mut special_counts = vec![Counts::default(); specials.len()];
+        let mut regular: Vec<(f64, bool, f64)> = Vec::with_capacity(values.len());
+        for (i, &x) in values.iter().enumerate() {
+            let w = weight(weights, i);
+            total.add(bad[i], w);
+            if x.is_nan() {
+                missing.add(bad[i], w);
+            } else if let Some(s) = specials.iter().position(|&s| s == x) {
+                special_counts[s].add(bad[i], w);
+            } else if x.is_infinite() {
+                return Err(BinningError::NotFinite { row: i, value: x });
+            } else {
+                regular.push((x, bad[i], w));
+            }
+        }
+        regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        // Distinct values with counts.
+        let mut distinct: Vec<f64> = Vec::new();
+        let mut counts: Vec<Counts> = Vec::new();
+        for &(x, b, w) in &regular {
+            if distinct.last() != Some(&x) {
+                distinct.push(x);
+                counts.push(Counts::default());
+            }
+            if let Some(c) = counts.last_mut() {
+                c.add(b, w);
+            }
+        }
+        let dist_weights: Vec<f64> = counts.iter().map(Counts::total).collect();
+        let pre_starts = quantile_prebins(&dist_weights, max_prebins);
+        let prebins: Vec<Counts> = pre_starts
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let e = pre_starts.get(k + 1).copied().unwrap_or(counts.len());
+                counts[s..e].iter().fold(Counts::default(), |a, c| a + *c)
+            })
+            .collect();
+        let edges: Vec<f64> = pre_starts.iter().skip(1).map(|&s| distinct[s]).collect();
+        Ok(NumericCounts {
+            // No values at all: one (empty) pre-bin.
+            prebins: if prebins.is_empty() {
+                vec![Counts::default()]
+            } else {
+                prebins
+            },
+            edges,
+            specials: specials.to_vec(),
+            total,
+            missing,
+            special_counts,
+            min: distinct.first().copied(),
+            max: distinct.last().copied(),
+        })
+    }
+}
+
 /// Bin a numeric feature. `values` uses NaN for missing; `specials` are values that get their own
-/// treatment; `trend` overrides `params.trend` for this feature.
+/// treatment; `trend` overrides `params.trend` for this feature. Pre-bins are the column's own
+/// weighted quantiles ([`NumericCounts::quantiles`]).
 pub fn bin_numeric(
     values: &[f64],
     bad: &[bool],
@@ -565,49 +731,61 @@ pub fn bin_numeric(
     params: &BinningParams,
     trend: Option<Trend>,
 ) -> Result<Binning, BinningError> {
-    let mut total = Counts::default();
-    let mut missing = Counts::default();
-    let mut special_counts = vec![Counts::default(); specials.len()];
-    let mut regular: Vec<(f64, bool, f64)> = Vec::with_capacity(values.len());
+    let counts = NumericCounts::quantiles(values, bad, weights, specials, params.max_prebins)?;
+    bin_numeric_counts(&counts, params, trend)
+}
+
+/// Bin a numeric feature over given pre-bin edges (for example quantiles computed elsewhere).
+pub fn bin_numeric_with_edges(
+    values: &[f64],
+    bad: &[bool],
+    weights: Option<&[f64]>,
+    specials: &[f64],
+    edges: &[f64],
+    params: &BinningParams,
+    trend: Option<Trend>,
+) -> Result<Binning, BinningError> {
+    let mut counts =
+        NumericCounts::new(edges.to_vec(), specials).map_err(|e| BinningError::Edges(e.0))?;
     for (i, &x) in values.iter().enumerate() {
-        let w = weight(weights, i);
-        total.add(bad[i], w);
-        if x.is_nan() {
-            missing.add(bad[i], w);
-        } else if let Some(s) = specials.iter().position(|&s| s == x) {
-            special_counts[s].add(bad[i], w);
-        } else if x.is_infinite() {
-            return Err(BinningError::NotFinite { row: i, value: x });
-        } else {
-            regular.push((x, bad[i], w));
-        }
+        counts
+            .add(x, bad[i], weight(weights, i))
+            .map_err(|value| BinningError::NotFinite { row: i, value })?;
     }
+    bin_numeric_counts(&counts, params, trend)
+}
+
+/// Solve the optimal binning of a numeric feature from its (merged) pre-bin counts. Empty
+/// pre-bins are skipped: a bin starts at the lower edge of its first non-empty pre-bin.
+pub fn bin_numeric_counts(
+    counts: &NumericCounts,
+    params: &BinningParams,
+    trend: Option<Trend>,
+) -> Result<Binning, BinningError> {
+    let total = counts.total;
     check_classes(total)?;
-    regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-    // Distinct values with counts.
-    let mut distinct: Vec<f64> = Vec::new();
-    let mut counts: Vec<Counts> = Vec::new();
-    for &(x, b, w) in &regular {
-        if distinct.last() != Some(&x) {
-            distinct.push(x);
-            counts.push(Counts::default());
-        }
-        if let Some(c) = counts.last_mut() {
-            c.add(b, w);
+    if counts.prebins.len() != counts.edges.len() + 1
+        || counts.special_counts.len() != counts.specials.len()
+    {
+        return Err(BinningError::Edges(
+            "pre-bin counts do not match their edges or specials".into(),
+        ));
+    }
+    // Non-empty pre-bins with their lower edges (None for the first).
+    let mut lowers: Vec<Option<f64>> = Vec::new();
+    let mut prebins: Vec<Counts> = Vec::new();
+    for (k, c) in counts.prebins.iter().enumerate() {
+        if c.total() > 0.0 {
+            lowers.push(if prebins.is_empty() {
+                None
+            } else {
+                Some(counts.edges[k - 1])
+            });
+            prebins.push(*c);
         }
     }
     let scale = WoeScale::new(total, params.smoothing);
     let rules = SizeRules::new(params, total);
-    let dist_weights: Vec<f64> = counts.iter().map(Counts::total).collect();
-    let pre_starts = quantile_prebins(&dist_weights, params.max_prebins);
-    let prebins: Vec<Counts> = pre_starts
-        .iter()
-        .enumerate()
-        .map(|(k, &s)| {
-            let e = pre_starts.get(k + 1).copied().unwrap_or(counts.len());
-            counts[s..e].iter().fold(Counts::default(), |a, c| a + *c)
-        })
-        .collect();
     let requested = trend.unwrap_or(params.trend);
     let (seg_starts, chosen) = if prebins.is_empty() {
         (Vec::new(), Trend::Ascending)
@@ -620,8 +798,8 @@ pub fn bin_numeric(
     for (k, &s) in seg_starts.iter().enumerate() {
         let e = seg_starts.get(k + 1).copied().unwrap_or(prebins.len());
         let c = prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c);
-        let lower = (k > 0).then(|| distinct[pre_starts[s]]);
-        let upper = seg_starts.get(k + 1).map(|&n| distinct[pre_starts[n]]);
+        let lower = if k > 0 { lowers[s] } else { None };
+        let upper = seg_starts.get(k + 1).and_then(|&n| lowers[n]);
         if let Some(u) = upper {
             edges.push(u);
         }
@@ -652,13 +830,13 @@ pub fn bin_numeric(
         fallback: params.fallback,
         regular: bins.len(),
     };
-    let missing_route = router.route(&mut bins, missing, BinKind::Missing, "missing".into());
-    let mut special_routes = Vec::with_capacity(specials.len());
-    for (s, &value) in specials.iter().enumerate() {
+    let missing_route = router.route(&mut bins, counts.missing, BinKind::Missing, "missing".into());
+    let mut special_routes = Vec::with_capacity(counts.specials.len());
+    for (s, &value) in counts.specials.iter().enumerate() {
         let label = format!("special {}", number_text(value));
         let route = router.route(
             &mut bins,
-            special_counts[s],
+            counts.special_counts[s],
             BinKind::Special { value },
             label,
         );
@@ -669,14 +847,40 @@ pub fn bin_numeric(
         rule: BinRule::Numeric {
             edges,
             specials: special_routes,
-            min: distinct.first().copied(),
-            max: distinct.last().copied(),
+            min: counts.min,
+            max: counts.max,
         },
         bins,
         missing: missing_route,
         trend: chosen,
         iv,
     })
+}
+
+/// Mergeable statistics of one categorical feature: counts per category, of missing values and
+/// of every row. Counts of different parts of the data add up exactly ([`Self::merge`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalCounts {
+    /// Counts of every row (missing included).
+    pub total: Counts,
+    /// Counts of missing values.
+    pub missing: Counts,
+    /// Counts per category.
+    pub levels: Vec<(String, Counts)>,
+}
+
+impl CategoricalCounts {
+    /// Add the counts of another part of the data; categories end up sorted by name.
+    pub fn merge(&mut self, other: &CategoricalCounts) {
+        self.total += other.total;
+        self.missing += other.missing;
+        let mut all: std::collections::BTreeMap<String, Counts> =
+            std::mem::take(&mut self.levels).into_iter().collect();
+        for (level, c) in &other.levels {
+            *all.entry(level.clone()).or_default() += *c;
+        }
+        self.levels = all.into_iter().collect();
+    }
 }
 
 /// Bin a categorical feature given per-row codes into `levels` (`crate::table::MISSING_CODE`
@@ -699,6 +903,20 @@ pub fn bin_categorical(
             None => missing.add(bad[i], w),
         }
     }
+    let counts = CategoricalCounts {
+        total,
+        missing,
+        levels: levels.iter().cloned().zip(per_level).collect(),
+    };
+    bin_categorical_counts(&counts, params)
+}
+
+/// Solve the binning of a categorical feature from its (merged) counts.
+pub fn bin_categorical_counts(
+    counts: &CategoricalCounts,
+    params: &BinningParams,
+) -> Result<Binning, BinningError> {
+    let (total, missing) = (counts.total, counts.missing);
     check_classes(total)?;
     let scale = WoeScale::new(total, params.smoothing);
     let rules = SizeRules::new(params, total);
@@ -706,7 +924,7 @@ pub fn bin_categorical(
     let rare_limit = params.min_bin_share * total.total();
     let mut groups: Vec<(Vec<String>, Counts)> = Vec::new();
     let mut other: (Vec<String>, Counts) = (Vec::new(), Counts::default());
-    for (level, c) in levels.iter().zip(&per_level) {
+    for (level, c) in &counts.levels {
         if c.total() <= 0.0 {
             continue;
         }
@@ -834,6 +1052,28 @@ impl Binning {
                     .map_or(*unseen_bin, |i| categories[i].bin),
             }),
             BinRule::Numeric { .. } => None,
+        }
+    }
+
+    /// Whether every training row of positive weight has the same WoE (one occupied bin, or
+    /// occupied bins of equal WoE): such a feature separates no one.
+    pub fn is_constant(&self) -> bool {
+        let routed = std::iter::once(&self.missing)
+            .chain(match &self.rule {
+                BinRule::Numeric { specials, .. } => specials.iter().map(|s| &s.route).collect(),
+                BinRule::Categorical { .. } => Vec::new(),
+            })
+            .filter(|r| !r.own_bin && r.counts.total() > 0.0)
+            .map(|r| self.bins[r.bin].woe);
+        let mut woes = self
+            .bins
+            .iter()
+            .filter(|b| b.counts.total() > 0.0)
+            .map(|b| b.woe)
+            .chain(routed);
+        match woes.next() {
+            None => true,
+            Some(first) => woes.all(|w| w == first),
         }
     }
 

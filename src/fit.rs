@@ -162,9 +162,8 @@ fn linear(row: ndarray::ArrayView1<'_, f64>, beta: &[f64]) -> f64 {
     beta[m] + row.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>()
 }
 
-/// Penalised objective at `beta` (coefficients, then the intercept).
-fn objective(x: ArrayView2<'_, f64>, bad: &[bool], w: &[f64], l2: f64, beta: &[f64]) -> f64 {
-    let m = x.ncols();
+/// Unpenalised log-loss at `beta` (coefficients, then the intercept): chunk sums added in order.
+fn loss(x: ArrayView2<'_, f64>, bad: &[bool], w: &[f64], beta: &[f64]) -> f64 {
     let parts: Vec<f64> = (0..bad.len().div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -174,68 +173,114 @@ fn objective(x: ArrayView2<'_, f64>, bad: &[bool], w: &[f64], l2: f64, beta: &[f
                 .sum::<f64>()
         })
         .collect();
-    parts.iter().sum::<f64>() + 0.5 * l2 * beta[..m].iter().map(|b| b * b).sum::<f64>()
+    parts.iter().sum::<f64>()
 }
 
-/// Gradient and Hessian (lower triangle filled) of the penalised objective.
-fn derivatives(
-    x: ArrayView2<'_, f64>,
-    bad: &[bool],
-    w: &[f64],
-    l2: f64,
-    beta: &[f64],
-) -> (Vec<f64>, Vec<f64>) {
+/// Sums over rows that one Newton step needs, mergeable across parts of the data: the
+/// unpenalised log-loss, its gradient and the lower triangle of its Hessian at one `beta`
+/// (coefficients, then the intercept).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NewtonSums {
+    /// `sum w * logloss`.
+    pub loss: f64,
+    /// `sum w * (p - y) * x` (with a trailing 1 for the intercept).
+    pub gradient: Vec<f64>,
+    /// `sum w * p (1 - p) * x x'`, row-major `p x p`, lower triangle filled.
+    pub hessian: Vec<f64>,
+}
+
+impl NewtonSums {
+    /// Zero sums for `p` parameters.
+    pub fn zeros(p: usize) -> NewtonSums {
+        NewtonSums {
+            loss: 0.0,
+            gradient: vec![0.0; p],
+            hessian: vec![0.0; p * p],
+        }
+    }
+
+    /// Add one row: `row` holds the features followed by a 1 (the intercept).
+    pub fn add_row(&mut self, row: &[f64], beta: &[f64], bad: bool, w: f64) {
+        let p = row.len();
+        let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
+        let prob = 1.0 / (1.0 + (-z).exp());
+        let r = w * (prob - f64::from(u8::from(bad)));
+        let h = w * prob * (1.0 - prob);
+        for a in 0..p {
+            self.gradient[a] += r * row[a];
+            let ha = h * row[a];
+            for b in 0..=a {
+                self.hessian[a * p + b] += ha * row[b];
+            }
+        }
+    }
+
+    /// Add the sums of another part of the data.
+    pub fn merge(&mut self, other: &NewtonSums) {
+        self.loss += other.loss;
+        for (a, b) in self.gradient.iter_mut().zip(&other.gradient) {
+            *a += b;
+        }
+        for (a, b) in self.hessian.iter_mut().zip(&other.hessian) {
+            *a += b;
+        }
+    }
+}
+
+/// Gradient and Hessian sums (lower triangle) of the unpenalised loss.
+fn derivative_sums(x: ArrayView2<'_, f64>, bad: &[bool], w: &[f64], beta: &[f64]) -> NewtonSums {
     let m = x.ncols();
     let p = m + 1;
-    let parts: Vec<(Vec<f64>, Vec<f64>)> = (0..bad.len().div_ceil(CHUNK))
+    let parts: Vec<NewtonSums> = (0..bad.len().div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let (start, end) = (c * CHUNK, ((c + 1) * CHUNK).min(bad.len()));
-            let mut grad = vec![0.0; p];
-            let mut hess = vec![0.0; p * p];
+            let mut sums = NewtonSums::zeros(p);
             let mut row = vec![1.0; p];
             for i in start..end {
                 for (r, v) in row.iter_mut().zip(x.row(i)) {
                     *r = *v;
                 }
-                let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
-                let prob = 1.0 / (1.0 + (-z).exp());
-                let r = w[i] * (prob - f64::from(u8::from(bad[i])));
-                let h = w[i] * prob * (1.0 - prob);
-                for a in 0..p {
-                    grad[a] += r * row[a];
-                    let ha = h * row[a];
-                    for b in 0..=a {
-                        hess[a * p + b] += ha * row[b];
-                    }
-                }
+                sums.add_row(&row, beta, bad[i], w[i]);
             }
-            (grad, hess)
+            sums
         })
         .collect();
-    let mut grad = vec![0.0; p];
-    let mut hess = vec![0.0; p * p];
-    for (g, h) in parts {
-        for (a, b) in grad.iter_mut().zip(g) {
-            *a += b;
-        }
-        for (a, b) in hess.iter_mut().zip(h) {
-            *a += b;
-        }
+    let mut sums = NewtonSums::zeros(p);
+    for part in &parts {
+        sums.merge(part);
     }
-    for a in 0..p {
-        for b in 0..a {
-            hess[b * p + a] = hess[a * p + b];
-        }
-    }
-    for j in 0..m {
-        grad[j] += l2 * beta[j];
-        hess[j * p + j] += l2;
-    }
-    (grad, hess)
+    sums
 }
 
-/// Weighted Newton-Raphson (IRLS) with step halving.
+/// What the Newton solver asks of the data: the unpenalised loss at `beta`, and (when
+/// `derivatives` is set) the gradient and Hessian there. On one machine the rows are in memory;
+/// on a cluster every call is one pass over the partitions.
+pub trait NewtonData {
+    /// Sums at `beta`; `gradient` and `hessian` may be left zero when `derivatives` is false.
+    fn sums(&mut self, beta: &[f64], derivatives: bool) -> Result<NewtonSums, FitError>;
+}
+
+struct InMemory<'x, 'r> {
+    x: ArrayView2<'x, f64>,
+    bad: &'r [bool],
+    w: &'r [f64],
+}
+
+impl NewtonData for InMemory<'_, '_> {
+    fn sums(&mut self, beta: &[f64], derivatives: bool) -> Result<NewtonSums, FitError> {
+        Ok(if derivatives {
+            derivative_sums(self.x, self.bad, self.w, beta)
+        } else {
+            NewtonSums {
+                loss: loss(self.x, self.bad, self.w, beta),
+                ..NewtonSums::zeros(0)
+            }
+        })
+    }
+}
+
+/// Weighted Newton-Raphson (IRLS) with step halving, in memory.
 fn newton(
     x: ArrayView2<'_, f64>,
     bad: &[bool],
@@ -243,28 +288,64 @@ fn newton(
     params: &FitParams,
     start: Option<&LogisticFit>,
 ) -> Result<LogisticFit, FitError> {
-    let m = x.ncols();
-    let p = m + 1;
     let total: f64 = w.iter().sum();
     let bads: f64 = w.iter().zip(bad).filter(|(_, &b)| b).map(|(w, _)| w).sum();
+    newton_with(
+        &mut InMemory { x, bad, w },
+        x.ncols(),
+        (total, bads),
+        params,
+        start,
+    )
+}
+
+/// Newton-Raphson (IRLS) with step halving over any [`NewtonData`]: the solver of
+/// [`Solver::Newton`], shared by the in-memory fit and the fit over partitioned data. `m` is
+/// the number of features and `(total, bads)` the weight of all rows and of the bads (the start
+/// and the convergence test depend on them).
+pub fn newton_with(
+    data: &mut dyn NewtonData,
+    m: usize,
+    (total, bads): (f64, f64),
+    params: &FitParams,
+    start: Option<&LogisticFit>,
+) -> Result<LogisticFit, FitError> {
+    let p = m + 1;
+    let penalty = |beta: &[f64]| 0.5 * params.l2 * beta[..m].iter().map(|b| b * b).sum::<f64>();
     let mut beta = vec![0.0; p];
     beta[m] = (bads.max(1e-12) / (total - bads).max(1e-12)).ln();
-    if let Some(s) = start {
+    if let Some(s) = start.filter(|s| s.coefficients.len() == m) {
         beta[..m].copy_from_slice(&s.coefficients);
         beta[m] = s.intercept;
     }
-    let mut current = objective(x, bad, w, params.l2, &beta);
+    let mut current = data.sums(&beta, false)?.loss + penalty(&beta);
     for _ in 0..params.max_iterations {
-        let (grad, hess) = derivatives(x, bad, w, params.l2, &beta);
-        let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+        let NewtonSums {
+            mut gradient,
+            mut hessian,
+            ..
+        } = data.sums(&beta, true)?;
+        if gradient.len() != p || hessian.len() != p * p {
+            return Err(FitError::Singular);
+        }
+        for a in 0..p {
+            for b in 0..a {
+                hessian[b * p + a] = hessian[a * p + b];
+            }
+        }
+        for j in 0..m {
+            gradient[j] += params.l2 * beta[j];
+            hessian[j * p + j] += params.l2;
+        }
+        let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
         if norm <= params.tolerance * total.max(1.0) {
             break;
         }
-        let step = solve_spd(&hess, &grad, p).ok_or(FitError::Singular)?;
+        let step = solve_spd(&hessian, &gradient, p).ok_or(FitError::Singular)?;
         let mut t = 1.0;
         loop {
             let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
-            let value = objective(x, bad, w, params.l2, &trial);
+            let value = data.sums(&trial, false)?.loss + penalty(&trial);
             if value <= current || t < 1e-10 {
                 beta = trial;
                 current = value;
@@ -273,10 +354,14 @@ fn newton(
             t *= 0.5;
         }
     }
-    Ok(LogisticFit {
+    let fit = LogisticFit {
         intercept: beta[m],
         coefficients: beta[..m].to_vec(),
-    })
+    };
+    if !fit.intercept.is_finite() || fit.coefficients.iter().any(|b| !b.is_finite()) {
+        return Err(FitError::Diverged);
+    }
+    Ok(fit)
 }
 
 /// Solve `a x = b` for a symmetric positive definite `a` (row-major `p x p`) by Cholesky.

@@ -139,6 +139,9 @@ pub struct TrainSettings {
     pub include: Vec<String>,
     /// Features excluded.
     pub exclude: Vec<String>,
+    /// Pre-bin edges given per feature instead of its own quantiles (absent when none were).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prebin_edges: BTreeMap<String, Vec<f64>>,
 }
 
 /// Facts about the training data and fit, for the validation record.

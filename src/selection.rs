@@ -16,8 +16,8 @@ pub struct Candidate<'a> {
     pub name: &'a str,
     /// Information value.
     pub iv: f64,
-    /// Per-row WoE.
-    pub woe: &'a [f64],
+    /// Whether every row has the same WoE ([`crate::binning::Binning::is_constant`]).
+    pub constant: bool,
     /// Forced in by the user.
     pub forced: bool,
 }
@@ -58,17 +58,85 @@ pub fn correlation(a: &[f64], b: &[f64], weights: Option<&[f64]>) -> f64 {
     }
 }
 
+/// Mergeable weighted moments of WoE columns, from which their correlations follow: what each
+/// partition of the data contributes when the rows are not in one place.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MomentSums {
+    /// Total weight.
+    pub weight: f64,
+    /// Weighted sum of each column.
+    pub sums: Vec<f64>,
+    /// Weighted sums of products, row-major `p x p`, lower triangle filled.
+    pub products: Vec<f64>,
+}
+
+impl MomentSums {
+    /// Zero sums over `p` columns.
+    pub fn zeros(p: usize) -> MomentSums {
+        MomentSums {
+            weight: 0.0,
+            sums: vec![0.0; p],
+            products: vec![0.0; p * p],
+        }
+    }
+
+    /// Add one row of the `p` columns with weight `w`.
+    pub fn add_row(&mut self, row: &[f64], w: f64) {
+        let p = self.sums.len();
+        self.weight += w;
+        for a in 0..p {
+            self.sums[a] += w * row[a];
+            let wa = w * row[a];
+            for b in 0..=a {
+                self.products[a * p + b] += wa * row[b];
+            }
+        }
+    }
+
+    /// Add the sums of another part of the data.
+    pub fn merge(&mut self, other: &MomentSums) {
+        self.weight += other.weight;
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+        for (a, b) in self.products.iter_mut().zip(&other.products) {
+            *a += b;
+        }
+    }
+
+    /// Weighted Pearson correlation of columns `i` and `j` (0 when either is constant).
+    pub fn correlation(&self, i: usize, j: usize) -> f64 {
+        let p = self.sums.len();
+        let at = |a: usize, b: usize| self.products[a.max(b) * p + a.min(b)];
+        if self.weight <= 0.0 {
+            return 0.0;
+        }
+        let (mi, mj) = (self.sums[i] / self.weight, self.sums[j] / self.weight);
+        let cij = at(i, j) - self.weight * mi * mj;
+        let cii = at(i, i) - self.weight * mi * mi;
+        let cjj = at(j, j) - self.weight * mj * mj;
+        // Variances at rounding level mean a constant column.
+        let tiny = |c: f64, d: f64| c <= 1e-12 * d.abs().max(f64::MIN_POSITIVE);
+        if tiny(cii, at(i, i)) || tiny(cjj, at(j, j)) {
+            0.0
+        } else {
+            (cij / (cii * cjj).sqrt()).clamp(-1.0, 1.0)
+        }
+    }
+}
+
 /// Apply the IV and correlation filters; returns one verdict per candidate, in input order.
+/// `correlation(i, j)` is the WoE correlation of candidates `i` and `j`.
 pub fn select(
     candidates: &[Candidate<'_>],
     min_iv: f64,
     max_correlation: f64,
-    weights: Option<&[f64]>,
+    correlation: &(dyn Fn(usize, usize) -> f64 + Sync),
 ) -> Vec<Verdict> {
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| {
-            if c.woe.windows(2).all(|w| w[0] == w[1]) {
+            if c.constant {
                 Verdict::Drop("one bin for every row: the feature separates no one".to_string())
             } else if c.forced || c.iv >= min_iv {
                 Verdict::Keep
@@ -94,7 +162,7 @@ pub fn select(
         if !c.forced {
             let clash = kept
                 .par_iter()
-                .map(|&k| (k, correlation(c.woe, candidates[k].woe, weights)))
+                .map(|&k| (k, correlation(i, k)))
                 .find_first(|(_, r)| r.abs() > max_correlation);
             if let Some((k, r)) = clash {
                 verdicts[i] = Verdict::Drop(format!(
@@ -124,20 +192,36 @@ mod tests {
     }
 
     #[test]
+    fn moment_sums_give_the_same_correlation() {
+        let a = [0.3, -0.1, 0.2, 0.2, -0.5, 0.4];
+        let b = [0.1, 0.5, -0.3, 0.8, -0.2, 0.0];
+        let w = [1.0, 2.0, 1.0, 3.0, 1.0, 0.5];
+        let mut left = MomentSums::zeros(3);
+        let mut right = MomentSums::zeros(3);
+        for i in 0..a.len() {
+            let part = if i < 2 { &mut left } else { &mut right };
+            part.add_row(&[a[i], b[i], 0.7], w[i]);
+        }
+        left.merge(&right);
+        let direct = correlation(&a, &b, Some(&w));
+        assert!((left.correlation(0, 1) - direct).abs() < 1e-12);
+        assert!((left.correlation(1, 0) - direct).abs() < 1e-12);
+        assert_eq!(left.correlation(0, 2), 0.0);
+    }
+
+    #[test]
     fn constant_woe_is_dropped_even_when_forced() {
-        let flat = [0.01; 5];
-        let varied = [0.1, -0.2, 0.1, 0.3, -0.2];
-        let c = |name, woe, forced| Candidate {
+        let c = |name, constant, forced| Candidate {
             name,
             iv: 0.5,
-            woe,
+            constant,
             forced,
         };
         let v = select(
-            &[c("flat", &flat, true), c("varied", &varied, false)],
+            &[c("flat", true, true), c("varied", false, false)],
             0.02,
             0.7,
-            None,
+            &|_, _| 0.0,
         );
         assert!(matches!(&v[0], Verdict::Drop(r) if r.contains("one bin")));
         assert_eq!(v[1], Verdict::Keep);
@@ -148,27 +232,16 @@ mod tests {
         let x = [0.1, 0.5, -0.3, 0.8, -0.2, 0.0];
         let y: Vec<f64> = x.iter().map(|v| v * 2.0 + 0.01).collect();
         let z = [0.3, -0.1, 0.2, 0.2, -0.5, 0.4];
-        let cands = [
-            Candidate {
-                name: "x",
-                iv: 0.10,
-                woe: &x,
-                forced: false,
-            },
-            Candidate {
-                name: "y",
-                iv: 0.20,
-                woe: &y,
-                forced: false,
-            },
-            Candidate {
-                name: "z",
-                iv: 0.01,
-                woe: &z,
-                forced: false,
-            },
-        ];
-        let v = select(&cands, 0.02, 0.7, None);
+        let columns: [&[f64]; 3] = [&x, &y, &z];
+        let corr = |i: usize, j: usize| correlation(columns[i], columns[j], None);
+        let cand = |name, iv| Candidate {
+            name,
+            iv,
+            constant: false,
+            forced: false,
+        };
+        let cands = [cand("x", 0.10), cand("y", 0.20), cand("z", 0.01)];
+        let v = select(&cands, 0.02, 0.7, &corr);
         assert!(
             matches!(&v[0], Verdict::Drop(r) if r.contains("'y'")),
             "{v:?}"
@@ -182,7 +255,7 @@ mod tests {
         let mut forced = cands;
         forced[0].forced = true;
         forced[2].forced = true;
-        let v = select(&forced, 0.02, 0.7, None);
+        let v = select(&forced, 0.02, 0.7, &corr);
         assert_eq!(v[0], Verdict::Keep);
         assert!(matches!(&v[1], Verdict::Drop(_)));
         assert_eq!(v[2], Verdict::Keep);

@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use crate::binning::{bin_categorical, bin_numeric, Binning, BinningError, BinningParams, Trend};
+use crate::binning::{
+    bin_categorical, bin_numeric, bin_numeric_with_edges, Binning, BinningError, BinningParams,
+    Trend,
+};
 use crate::fit::{fit_logistic_from, FitError, FitParams, LogisticFit};
 use crate::metrics;
 use crate::model::{
@@ -19,7 +22,7 @@ use crate::model::{
 };
 use crate::policy::Policy;
 use crate::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
-use crate::selection::{select, Candidate, Verdict};
+use crate::selection::{correlation, select, Candidate, Verdict};
 use crate::table::{ColumnData, Table, MISSING_CODE};
 use crate::woe::Counts;
 
@@ -91,6 +94,9 @@ pub struct TrainParams {
     pub specials: BTreeMap<String, Vec<f64>>,
     /// Per-feature WoE trends (numeric features).
     pub trends: BTreeMap<String, Trend>,
+    /// Pre-bin edges per numeric feature, used instead of the feature's own quantiles (for
+    /// example the edges a cluster computed, to reproduce its binning on one machine).
+    pub prebin_edges: BTreeMap<String, Vec<f64>>,
     /// Binning settings.
     pub binning: BinningParams,
     /// Minimum IV to keep a feature (default 0.02).
@@ -121,6 +127,7 @@ impl TrainParams {
             include: Vec::new(),
             specials: BTreeMap::new(),
             trends: BTreeMap::new(),
+            prebin_edges: BTreeMap::new(),
             binning: BinningParams::default(),
             min_iv: 0.02,
             max_correlation: 0.7,
@@ -180,6 +187,13 @@ impl TrainParams {
                 )));
             }
         }
+        for (name, edges) in &self.prebin_edges {
+            if edges.iter().any(|v| !v.is_finite()) {
+                return Err(TrainError::Params(format!(
+                    "pre-bin edges of '{name}' must be finite"
+                )));
+            }
+        }
         for name in &self.include {
             if self.protected.contains(name) {
                 return Err(TrainError::Params(format!(
@@ -218,6 +232,8 @@ pub struct TrainConfig {
     pub trends: BTreeMap<String, String>,
     /// Default trend of numeric features.
     pub default_trend: String,
+    /// Pre-bin edges per numeric feature (instead of its own quantiles).
+    pub prebin_edges: BTreeMap<String, Vec<f64>>,
     /// Maximum regular bins per feature.
     pub max_bins: usize,
     /// Quantile pre-bins.
@@ -264,6 +280,7 @@ impl Default for TrainConfig {
             specials: BTreeMap::new(),
             trends: BTreeMap::new(),
             default_trend: "auto".into(),
+            prebin_edges: BTreeMap::new(),
             max_bins: p.binning.max_bins,
             prebins: p.binning.max_prebins,
             min_bin_share: p.binning.min_bin_share,
@@ -303,6 +320,7 @@ impl TrainConfig {
         params.exclude = self.exclude;
         params.include = self.include;
         params.specials = self.specials;
+        params.prebin_edges = self.prebin_edges;
         for (column, t) in &self.trends {
             params
                 .trends
@@ -339,12 +357,52 @@ impl TrainConfig {
 }
 
 /// A binned candidate feature.
-struct Binned {
-    name: String,
-    kind: &'static str,
-    binning: Binning,
-    bins: Vec<u32>,
-    woe: Vec<f64>,
+#[derive(Debug, Clone)]
+pub(crate) struct Binned {
+    /// Column name.
+    pub name: String,
+    /// `numeric` or `categorical`.
+    pub kind: &'static str,
+    /// Its binning.
+    pub binning: Binning,
+}
+
+/// The passes over the training rows that training makes. In memory ([`train`]) each reads the
+/// table; over partitioned data ([`crate::distributed`]) each is one job over the partitions
+/// whose mergeable partial results are added up. Everything else (selection, the sign checks,
+/// scaling, the summary) is the same code for both, in [`train_on`].
+pub(crate) trait TrainingRows {
+    /// Number of rows and their weighted goods and bads.
+    fn totals(&self) -> (u64, Counts);
+    /// Whether a column exists.
+    fn has_column(&self, name: &str) -> bool;
+    /// Bin every column not in `reserved`, in column order.
+    fn bin(
+        &mut self,
+        params: &TrainParams,
+        reserved: &HashSet<&str>,
+    ) -> Result<Vec<Binned>, TrainError>;
+    /// The WoE correlation of candidates `i` and `j` of `binned`.
+    fn correlations<'s>(
+        &'s mut self,
+        binned: &[Binned],
+    ) -> Result<Box<dyn Fn(usize, usize) -> f64 + Sync + 's>, TrainError>;
+    /// Fit the logistic regression on the WoE of the candidates `kept`.
+    fn fit(
+        &mut self,
+        binned: &[Binned],
+        kept: &[usize],
+        start: Option<&LogisticFit>,
+        params: &FitParams,
+    ) -> Result<LogisticFit, TrainError>;
+    /// The training rows grouped by score (as a risk: the negated score), in increasing order;
+    /// `features[j]` is candidate `kept[j]` of `binned`.
+    fn score_groups(
+        &mut self,
+        binned: &[Binned],
+        kept: &[usize],
+        features: &[Feature],
+    ) -> Result<Vec<metrics::RiskGroup>, TrainError>;
 }
 
 fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, TrainError> {
@@ -438,20 +496,177 @@ fn bin_rows(binning: &Binning, data: &ColumnData) -> Vec<u32> {
     }
 }
 
+/// The training rows of an in-memory table.
+struct TableRows<'t> {
+    table: &'t Table,
+    bad: Vec<bool>,
+    weights: Option<Vec<f64>>,
+    total: Counts,
+    /// Per candidate (as binned): the bin and the WoE of every row.
+    columns: Vec<(Vec<u32>, Vec<f64>)>,
+}
+
+impl<'t> TableRows<'t> {
+    fn new(table: &'t Table, params: &TrainParams) -> Result<TableRows<'t>, TrainError> {
+        let bad = target_values(table, params)?;
+        let weights = params
+            .weight_column
+            .as_deref()
+            .map(|c| weight_values(table, c))
+            .transpose()?;
+        let mut total = Counts::default();
+        for (i, &b) in bad.iter().enumerate() {
+            total.add(b, weights.as_ref().map_or(1.0, |w| w[i]));
+        }
+        Ok(TableRows {
+            table,
+            bad,
+            weights,
+            total,
+            columns: Vec::new(),
+        })
+    }
+}
+
+impl TrainingRows for TableRows<'_> {
+    fn totals(&self) -> (u64, Counts) {
+        (self.bad.len() as u64, self.total)
+    }
+
+    fn has_column(&self, name: &str) -> bool {
+        self.table.column(name).is_some()
+    }
+
+    fn bin(
+        &mut self,
+        params: &TrainParams,
+        reserved: &HashSet<&str>,
+    ) -> Result<Vec<Binned>, TrainError> {
+        let (bad, w) = (&self.bad, self.weights.as_deref());
+        let candidates: Vec<_> = self
+            .table
+            .columns()
+            .iter()
+            .filter(|c| !reserved.contains(c.name.as_str()))
+            .collect();
+        // Bin every candidate, in parallel; results in column order.
+        let binned: Vec<(Binned, (Vec<u32>, Vec<f64>))> = candidates
+            .par_iter()
+            .map(|column| {
+                let specials = params
+                    .specials
+                    .get(&column.name)
+                    .map_or(&[][..], Vec::as_slice);
+                let trend = params.trends.get(&column.name).copied();
+                let result = match &column.data {
+                    ColumnData::Numeric(v) => match params.prebin_edges.get(&column.name) {
+                        Some(edges) => bin_numeric_with_edges(
+                            v,
+                            bad,
+                            w,
+                            specials,
+                            edges,
+                            &params.binning,
+                            trend,
+                        ),
+                        None => bin_numeric(v, bad, w, specials, &params.binning, trend),
+                    },
+                    ColumnData::Categorical { codes, levels } => {
+                        bin_categorical(codes, levels, bad, w, &params.binning)
+                    }
+                };
+                let binning = result.map_err(|source| TrainError::Binning {
+                    feature: column.name.clone(),
+                    source: match source {
+                        BinningError::NotFinite { row, value } => BinningError::NotFinite {
+                            row: row + 1,
+                            value,
+                        },
+                        other => other,
+                    },
+                })?;
+                let bins = bin_rows(&binning, &column.data);
+                let woe = bins.iter().map(|&b| binning.bins[b as usize].woe).collect();
+                Ok((
+                    Binned {
+                        name: column.name.clone(),
+                        kind: match column.data {
+                            ColumnData::Numeric(_) => "numeric",
+                            ColumnData::Categorical { .. } => "categorical",
+                        },
+                        binning,
+                    },
+                    (bins, woe),
+                ))
+            })
+            .collect::<Result<_, TrainError>>()?;
+        let (binned, columns) = binned.into_iter().unzip();
+        self.columns = columns;
+        Ok(binned)
+    }
+
+    fn correlations<'s>(
+        &'s mut self,
+        _binned: &[Binned],
+    ) -> Result<Box<dyn Fn(usize, usize) -> f64 + Sync + 's>, TrainError> {
+        let (columns, w) = (&self.columns, self.weights.as_deref());
+        Ok(Box::new(move |i, j| {
+            correlation(&columns[i].1, &columns[j].1, w)
+        }))
+    }
+
+    fn fit(
+        &mut self,
+        _binned: &[Binned],
+        kept: &[usize],
+        start: Option<&LogisticFit>,
+        params: &FitParams,
+    ) -> Result<LogisticFit, TrainError> {
+        let n = self.bad.len();
+        let mut x = Array2::<f64>::zeros((n, kept.len()));
+        for (j, &k) in kept.iter().enumerate() {
+            for (i, v) in self.columns[k].1.iter().enumerate() {
+                x[[i, j]] = *v;
+            }
+        }
+        Ok(fit_logistic_from(
+            x.view(),
+            &self.bad,
+            self.weights.as_deref(),
+            params,
+            start,
+        )?)
+    }
+
+    fn score_groups(
+        &mut self,
+        _binned: &[Binned],
+        kept: &[usize],
+        features: &[Feature],
+    ) -> Result<Vec<metrics::RiskGroup>, TrainError> {
+        // Training scores, summed in feature order exactly as the scorer does.
+        let mut scores = vec![0.0; self.bad.len()];
+        for (f, &k) in features.iter().zip(kept) {
+            for (s, &b) in scores.iter_mut().zip(&self.columns[k].0) {
+                *s += f.points[b as usize];
+            }
+        }
+        let risk: Vec<f64> = scores.iter().map(|s| -s).collect();
+        Ok(metrics::sorted_groups(&risk, &self.bad, self.weights.as_deref()).unwrap_or_default())
+    }
+}
+
 /// Train a scorecard on a table.
 pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
     params.validate()?;
-    let bad = target_values(table, params)?;
-    let weights = params
-        .weight_column
-        .as_deref()
-        .map(|c| weight_values(table, c))
-        .transpose()?;
-    let w = weights.as_deref();
-    let mut total = Counts::default();
-    for (i, &b) in bad.iter().enumerate() {
-        total.add(b, w.map_or(1.0, |w| w[i]));
-    }
+    train_on(&mut TableRows::new(table, params)?, params)
+}
+
+/// Train over any [`TrainingRows`]: binning, selection, the fit with sign checks, scaling and
+/// the training summary.
+pub(crate) fn train_on(rows: &mut dyn TrainingRows, params: &TrainParams) -> Result<Model, TrainError> {
+    params.validate()?;
+    let (n, total) = rows.totals();
     if total.bads <= 0.0 || total.goods <= 0.0 {
         return Err(TrainError::Params(format!(
             "target '{}' must have both defaults (1) and non-defaults (0)",
@@ -463,8 +678,9 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         .iter()
         .chain(params.specials.keys())
         .chain(params.trends.keys())
+        .chain(params.prebin_edges.keys())
     {
-        if table.column(name).is_none() {
+        if !rows.has_column(name) {
             return Err(TrainError::MissingColumn(name.clone()));
         }
     }
@@ -474,57 +690,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         .chain(params.protected.iter().map(String::as_str))
         .chain(params.exclude.iter().map(String::as_str))
         .collect();
-    let candidates: Vec<_> = table
-        .columns()
-        .iter()
-        .filter(|c| !reserved.contains(c.name.as_str()))
-        .collect();
-
-    // Bin every candidate, in parallel; results in column order.
-    let binned: Vec<Binned> = candidates
-        .par_iter()
-        .map(|column| {
-            let specials = params
-                .specials
-                .get(&column.name)
-                .map_or(&[][..], Vec::as_slice);
-            let result = match &column.data {
-                ColumnData::Numeric(v) => bin_numeric(
-                    v,
-                    &bad,
-                    w,
-                    specials,
-                    &params.binning,
-                    params.trends.get(&column.name).copied(),
-                ),
-                ColumnData::Categorical { codes, levels } => {
-                    bin_categorical(codes, levels, &bad, w, &params.binning)
-                }
-            };
-            let binning = result.map_err(|source| TrainError::Binning {
-                feature: column.name.clone(),
-                source: match source {
-                    BinningError::NotFinite { row, value } => BinningError::NotFinite {
-                        row: row + 1,
-                        value,
-                    },
-                    other => other,
-                },
-            })?;
-            let bins = bin_rows(&binning, &column.data);
-            let woe = bins.iter().map(|&b| binning.bins[b as usize].woe).collect();
-            Ok(Binned {
-                name: column.name.clone(),
-                kind: match column.data {
-                    ColumnData::Numeric(_) => "numeric",
-                    ColumnData::Categorical { .. } => "categorical",
-                },
-                binning,
-                bins,
-                woe,
-            })
-        })
-        .collect::<Result<_, TrainError>>()?;
+    let binned = rows.bin(params, &reserved)?;
 
     // IV and correlation filters.
     let offered: Vec<Candidate<'_>> = binned
@@ -532,14 +698,16 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         .map(|b| Candidate {
             name: &b.name,
             iv: b.binning.iv,
-            woe: &b.woe,
+            constant: b.binning.is_constant(),
             forced: params.include.contains(&b.name),
         })
         .collect();
-    let mut verdicts = select(&offered, params.min_iv, params.max_correlation, w);
+    let mut verdicts = {
+        let correlation = rows.correlations(&binned)?;
+        select(&offered, params.min_iv, params.max_correlation, &*correlation)
+    };
 
     // Fit, then drop wrong-signed features one at a time (the most wrong first) and refit.
-    let n = bad.len();
     let mut previous: Option<(Vec<usize>, LogisticFit)> = None;
     let fit = loop {
         let kept: Vec<usize> = (0..binned.len())
@@ -553,12 +721,6 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
                 params.min_iv
             )));
         }
-        let mut x = Array2::<f64>::zeros((n, kept.len()));
-        for (j, &k) in kept.iter().enumerate() {
-            for (i, v) in binned[k].woe.iter().enumerate() {
-                x[[i, j]] = *v;
-            }
-        }
         // Warm start from the previous fit, without the feature just dropped.
         let start = previous.as_ref().map(|(cols, f)| LogisticFit {
             intercept: f.intercept,
@@ -569,7 +731,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
                 .map(|(_, b)| *b)
                 .collect(),
         });
-        let fit = fit_logistic_from(x.view(), &bad, w, &params.fit, start.as_ref())?;
+        let fit = rows.fit(&binned, &kept, start.as_ref(), &params.fit)?;
         let worst = fit
             .coefficients
             .iter()
@@ -621,16 +783,9 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         })
         .collect();
 
-    // Training scores, summed in feature order exactly as the scorer does.
-    let mut scores = vec![0.0; n];
-    for (f, &k) in features.iter().zip(&kept) {
-        for (s, &b) in scores.iter_mut().zip(&binned[k].bins) {
-            *s += f.points[b as usize];
-        }
-    }
-    let risk: Vec<f64> = scores.iter().map(|s| -s).collect();
-    let auc = metrics::auc(&risk, &bad, w).unwrap_or(f64::NAN);
-    let ks = metrics::ks(&risk, &bad, w).map_or(f64::NAN, |k| k.statistic);
+    let groups = rows.score_groups(&binned, &kept, &features)?;
+    let auc = metrics::auc_of(&groups).unwrap_or(f64::NAN);
+    let ks = metrics::ks_of(&groups).map_or(f64::NAN, |k| k.statistic);
 
     let candidates_report = binned
         .iter()
@@ -660,7 +815,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
         grades,
         policy: params.policy.clone(),
         training: TrainingSummary {
-            rows: n as u64,
+            rows: n,
             bads: total.bads,
             goods: total.goods,
             bad_rate: total.bads / total.total(),
@@ -677,6 +832,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
                 specials: params.specials.clone(),
                 include: params.include.clone(),
                 exclude: params.exclude.clone(),
+                prebin_edges: params.prebin_edges.clone(),
             },
         },
     })?;
