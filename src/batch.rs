@@ -23,8 +23,11 @@ use crate::format::{write_number, AtomicFile, FileFormat};
 use crate::scoring::{flags, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
+mod frame;
 mod parquet_input;
 mod parquet_output;
+
+pub use frame::{score_record_batch, FrameOptions};
 
 /// Errors that stop a batch (bad rows do not: they go to the rejects file).
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +184,8 @@ struct Parsed<'a> {
     /// Rejects, already formatted as lines of the rejects file.
     rejects: Vec<u8>,
     first_reject: Option<Reject>,
+    /// Every reject, when the caller wants them as values (record batches out).
+    listed: Option<Vec<Reject>>,
     read: u64,
     rejected: u64,
 }
@@ -192,6 +197,7 @@ impl<'a> Parsed<'a> {
             metas: Vec::new(),
             rejects: Vec::new(),
             first_reject: None,
+            listed: None,
             read: 0,
             rejected: 0,
         }
@@ -206,6 +212,9 @@ impl<'a> Parsed<'a> {
             reason,
         };
         write_reject(&mut self.rejects, &reject, raw);
+        if let Some(list) = &mut self.listed {
+            list.push(reject.clone());
+        }
         if self.first_reject.is_none() {
             self.first_reject = Some(reject);
         }
@@ -778,35 +787,11 @@ fn finish_chunk(
         first_reject,
         read,
         rejected,
+        ..
     } = parsed;
     let n = metas.len();
     let k = options.reasons.min(scorer.model().features().len());
-    let mut scored = Scored {
-        score: vec![0.0; n],
-        pd: vec![0.0; n],
-        grade: vec![0u8; n],
-        decision: vec![0u8; n],
-        limit: vec![0.0; n],
-        el: vec![0.0; n],
-        flags: vec![0u32; n],
-        reasons: vec![-1i32; n * k],
-        k,
-    };
-    scorer.score_matrix(
-        &x,
-        k,
-        BatchOutput {
-            score: Some(&mut scored.score),
-            pd: Some(&mut scored.pd),
-            grade: Some(&mut scored.grade),
-            decision: Some(&mut scored.decision),
-            limit: Some(&mut scored.limit),
-            expected_loss: Some(&mut scored.el),
-            flags: Some(&mut scored.flags),
-            reasons: Some(&mut scored.reasons),
-            ..BatchOutput::default()
-        },
-    )?;
+    let scored = score_rows(scorer, &x, n, k)?;
     let mut decisions = [0u64; 3];
     for &d in &scored.decision {
         decisions[d as usize] += 1;
@@ -856,6 +841,39 @@ fn finish_chunk(
         rejected,
         decisions,
     })
+}
+
+/// Score `n` rows of row-major inputs with `k` reason codes each.
+fn score_rows(scorer: &Scorer, x: &[f64], n: usize, k: usize) -> Result<Scored, BatchError> {
+    let mut scored = Scored {
+        score: vec![0.0; n],
+        pd: vec![0.0; n],
+        grade: vec![0u8; n],
+        decision: vec![0u8; n],
+        limit: vec![0.0; n],
+        el: vec![0.0; n],
+        flags: vec![0u32; n],
+        reasons: vec![-1i32; n * k],
+        k,
+    };
+    if n > 0 {
+        scorer.score_matrix(
+            x,
+            k,
+            BatchOutput {
+                score: Some(&mut scored.score),
+                pd: Some(&mut scored.pd),
+                grade: Some(&mut scored.grade),
+                decision: Some(&mut scored.decision),
+                limit: Some(&mut scored.limit),
+                expected_loss: Some(&mut scored.el),
+                flags: Some(&mut scored.flags),
+                reasons: Some(&mut scored.reasons),
+                ..BatchOutput::default()
+            },
+        )?;
+    }
+    Ok(scored)
 }
 
 /// Decision names by code.

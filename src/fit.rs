@@ -20,6 +20,9 @@ pub enum FitError {
     /// The Newton solve met a singular system.
     #[error("logistic regression failed: the weighted design is singular (constant or duplicated features)")]
     Singular,
+    /// A pass over partitioned data failed.
+    #[error("{0}")]
+    Partitions(String),
     /// The fit produced a non-finite coefficient.
     #[error("logistic regression diverged (non-finite coefficients): the classes are separable; raise --l2")]
     Diverged,
@@ -209,10 +212,17 @@ impl NewtonSums {
         for a in 0..p {
             self.gradient[a] += r * row[a];
             let ha = h * row[a];
-            for b in 0..=a {
-                self.hessian[a * p + b] += ha * row[b];
+            for (b, &rb) in row[..=a].iter().enumerate() {
+                self.hessian[a * p + b] += ha * rb;
             }
         }
+    }
+
+    /// Add one row's loss: `features` without the trailing 1, `beta` with the intercept last.
+    pub fn add_loss(&mut self, features: &[f64], beta: &[f64], bad: bool, w: f64) {
+        let m = features.len();
+        let z = beta[m] + features.iter().zip(beta).map(|(x, b)| x * b).sum::<f64>();
+        self.loss += w * log_loss(z, bad);
     }
 
     /// Add the sums of another part of the data.

@@ -9,7 +9,8 @@
 //! - [`binning`], [`woe`]: optimal binning (exact DP), weight of evidence and IV;
 //! - [`selection`], [`fit`]: IV / correlation filters, the logistic fit;
 //! - [`scaling`]: points scaling and risk grades; [`model`]: the model file;
-//! - [`train`]: the training pipeline; [`scoring`]: scores, reasons and flags;
+//! - [`train`]: the training pipeline; [`distributed`]: training on partitioned data (Spark);
+//!   [`scoring`]: scores, reasons and flags;
 //! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
@@ -22,6 +23,7 @@
 pub mod batch;
 pub mod binning;
 pub mod default_model;
+pub mod distributed;
 pub mod ffi;
 pub mod fit;
 pub mod format;

@@ -100,7 +100,7 @@ pub fn auc_variance_delong(groups: &[RiskGroup]) -> Option<f64> {
 }
 
 /// Cases sharing one risk value: the weight of goods and bads there.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RiskGroup {
     /// The risk value (higher = more likely to default).
     pub value: f64,

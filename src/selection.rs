@@ -87,8 +87,8 @@ impl MomentSums {
         for a in 0..p {
             self.sums[a] += w * row[a];
             let wa = w * row[a];
-            for b in 0..=a {
-                self.products[a * p + b] += wa * row[b];
+            for (b, &rb) in row[..=a].iter().enumerate() {
+                self.products[a * p + b] += wa * rb;
             }
         }
     }

@@ -116,9 +116,29 @@ pub(super) fn parse_batch(
     first_row: u64,
     batch: &RecordBatch,
 ) -> Parsed<'static> {
+    parse_batch_with(scorer, plan, first_row, batch, false)
+}
+
+/// [`parse_batch`] with rows numbered from 0 and every reject also listed as a value.
+pub(super) fn parse_batch_listing(
+    scorer: &Scorer,
+    plan: &Plan,
+    batch: &RecordBatch,
+) -> Parsed<'static> {
+    parse_batch_with(scorer, plan, 0, batch, true)
+}
+
+fn parse_batch_with(
+    scorer: &Scorer,
+    plan: &Plan,
+    first_row: u64,
+    batch: &RecordBatch,
+    list: bool,
+) -> Parsed<'static> {
     let n = batch.num_rows();
     let m = scorer.input_columns().len();
     let mut parsed = Parsed::with_capacity(n * m);
+    parsed.listed = list.then(Vec::new);
     let columns: Result<Vec<Access>, String> = plan
         .inputs
         .iter()

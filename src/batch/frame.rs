@@ -1,0 +1,171 @@
+//! Record batches in, record batches out: scoring for dataframe engines (Apache Spark's
+//! `mapInArrow` through the Python package).
+//!
+//! Every input row gives exactly one output row, in input order, so nothing can be lost in
+//! between: a scored row has its score, PD, grade, decision, limit, rate, expected loss, reason
+//! codes and flags, and null reject columns; a rejected row has null scores and says which
+//! column, which value and why, with the same rules as the file scorer ([`super::score_file`]).
+//! The id column (when the model names one) and the kept columns pass through with their
+//! original Arrow types.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+
+use super::{make_plan, parquet_input, score_rows, BatchError, BatchOptions, Reject, DECISIONS};
+use crate::format::FileFormat;
+use crate::scoring::{flags, Scorer};
+
+/// Settings of [`score_record_batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameOptions {
+    /// Reason codes per row (capped at the number of features).
+    pub reasons: usize,
+    /// Input columns passed through to the output (after the id column).
+    pub keep: Vec<String>,
+    /// What the input is called in error messages (for example `DataFrame`).
+    pub source: String,
+}
+
+impl Default for FrameOptions {
+    fn default() -> Self {
+        FrameOptions {
+            reasons: 4,
+            keep: Vec::new(),
+            source: "record batch".into(),
+        }
+    }
+}
+
+/// Names of the columns after the passed-through ones, in order (`reason_1..k` in the middle).
+fn result_fields(k: usize) -> Vec<Field> {
+    let mut fields = vec![
+        Field::new("score", DataType::Float64, true),
+        Field::new("pd", DataType::Float64, true),
+        Field::new("grade", DataType::Utf8, true),
+        Field::new("decision", DataType::Utf8, true),
+        Field::new("limit", DataType::Float64, true),
+        Field::new("annual_rate", DataType::Float64, true),
+        Field::new("expected_loss", DataType::Float64, true),
+    ];
+    for r in 1..=k {
+        fields.push(Field::new(format!("reason_{r}"), DataType::Utf8, true));
+    }
+    fields.push(Field::new("flags", DataType::Utf8, true));
+    for name in ["reject_column", "reject_value", "reject_reason"] {
+        fields.push(Field::new(name, DataType::Utf8, true));
+    }
+    fields
+}
+
+/// Score one record batch: one output row per input row (see the module documentation).
+/// Columns the model needs but the batch lacks are an error naming them; bad values never are.
+pub fn score_record_batch(
+    scorer: &Scorer,
+    batch: &RecordBatch,
+    options: &FrameOptions,
+) -> Result<RecordBatch, BatchError> {
+    let model = scorer.model();
+    let header: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let batch_options = BatchOptions {
+        reasons: options.reasons,
+        keep: options.keep.clone(),
+        ..BatchOptions::default()
+    };
+    let plan = make_plan(
+        scorer,
+        FileFormat::Parquet,
+        header,
+        Path::new(&options.source),
+        &batch_options,
+    )?;
+    let mut parsed = parquet_input::parse_batch_listing(scorer, &plan, batch);
+    let rejects: Vec<Reject> = parsed.listed.take().unwrap_or_default();
+    let n = batch.num_rows();
+    let accepted = parsed.metas.len();
+    let k = options.reasons.min(model.features().len());
+    let s = score_rows(scorer, &parsed.x, accepted, k)?;
+
+    // Output row i is either the next scored row or the next reject (rejects carry their
+    // 0-based row as the line).
+    let mut slot: Vec<Option<usize>> = Vec::with_capacity(n);
+    let (mut next_scored, mut next_reject) = (0usize, 0usize);
+    let mut reject_at: Vec<Option<&Reject>> = Vec::with_capacity(n);
+    for row in 0..n as u64 {
+        if rejects.get(next_reject).is_some_and(|r| r.line == row) {
+            reject_at.push(Some(&rejects[next_reject]));
+            slot.push(None);
+            next_reject += 1;
+        } else {
+            reject_at.push(None);
+            slot.push(Some(next_scored));
+            next_scored += 1;
+        }
+    }
+    if next_scored != accepted || next_reject != rejects.len() {
+        return Err(BatchError::Format(format!(
+            "{}: {n} rows read but {accepted} scored and {} rejected",
+            options.source,
+            rejects.len()
+        )));
+    }
+
+    let mut fields: Vec<Field> = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    let passed = plan
+        .id
+        .filter(|_| model.id_column().is_some())
+        .into_iter()
+        .chain(plan.keep.iter().copied().filter(|&i| Some(i) != plan.id));
+    for i in passed {
+        let schema = batch.schema();
+        let field = schema.field(i);
+        fields.push(field.as_ref().clone().with_nullable(true));
+        columns.push(batch.column(i).clone());
+    }
+    let number = |v: &[f64]| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            slot.iter().map(|s| s.map(|j| v[j])),
+        ))
+    };
+    let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
+        Arc::new(StringArray::from_iter(slot.iter().map(|s| s.and_then(f))))
+    };
+    let grade = |j: usize| model.grades()[s.grade[j] as usize].grade.as_str();
+    columns.push(number(&s.score));
+    columns.push(number(&s.pd));
+    columns.push(text(&|j| Some(grade(j).to_string())));
+    columns.push(text(&|j| Some(DECISIONS[s.decision[j] as usize].to_string())));
+    columns.push(number(&s.limit));
+    columns.push(Arc::new(Float64Array::from_iter(slot.iter().map(|s| {
+        s.and_then(|j| model.policy().annual_rate.get(grade(j)).copied())
+    }))));
+    columns.push(number(&s.el));
+    for r in 0..k {
+        columns.push(text(&|j| {
+            let f = s.reasons[j * k + r];
+            (f >= 0).then(|| model.features()[f as usize].reason_code.clone())
+        }));
+    }
+    columns.push(text(&|j| {
+        Some(flags::names(s.flags[j]).collect::<Vec<_>>().join(";"))
+    }));
+    let reject_text = |f: fn(&Reject) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter(
+            reject_at.iter().map(|r| r.map(|r| f(r).to_string())),
+        ))
+    };
+    columns.push(reject_text(|r| &r.column));
+    columns.push(reject_text(|r| &r.value));
+    columns.push(reject_text(|r| &r.reason));
+    fields.extend(result_fields(k));
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))
+}
