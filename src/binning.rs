@@ -830,7 +830,12 @@ pub fn bin_numeric_counts(
         fallback: params.fallback,
         regular: bins.len(),
     };
-    let missing_route = router.route(&mut bins, counts.missing, BinKind::Missing, "missing".into());
+    let missing_route = router.route(
+        &mut bins,
+        counts.missing,
+        BinKind::Missing,
+        "missing".into(),
+    );
     let mut special_routes = Vec::with_capacity(counts.specials.len());
     for (s, &value) in counts.specials.iter().enumerate() {
         let label = format!("special {}", number_text(value));

@@ -258,7 +258,9 @@ impl Partial {
                 }
                 a.merge(b);
             }
-            (Partial::Scores { groups: a }, Partial::Scores { groups: b }) => *a = merge_groups(a, b),
+            (Partial::Scores { groups: a }, Partial::Scores { groups: b }) => {
+                *a = merge_groups(a, b)
+            }
             _ => return Err(mismatch("partials of different passes")),
         }
         Ok(())
@@ -312,12 +314,11 @@ pub struct PartialStats {
 /// A column of a batch read as numbers (null = NaN).
 fn numbers(batch: &RecordBatch, name: &str) -> Result<Vec<f64>, DistributedError> {
     let column = column(batch, name)?;
-    let cast = arrow_cast::cast(&column, &DataType::Float64).map_err(|e| {
-        DistributedError::Column {
+    let cast =
+        arrow_cast::cast(&column, &DataType::Float64).map_err(|e| DistributedError::Column {
             column: name.to_string(),
             message: format!("cannot be read as numbers: {e}"),
-        }
-    })?;
+        })?;
     let f = cast.as_primitive::<Float64Type>();
     Ok((0..f.len())
         .map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) })
@@ -327,10 +328,11 @@ fn numbers(batch: &RecordBatch, name: &str) -> Result<Vec<f64>, DistributedError
 /// A column of a batch read as text (null = `None`).
 fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, DistributedError> {
     let column = column(batch, name)?;
-    let cast = arrow_cast::cast(&column, &DataType::Utf8).map_err(|e| DistributedError::Column {
-        column: name.to_string(),
-        message: format!("cannot be read as text: {e}"),
-    })?;
+    let cast =
+        arrow_cast::cast(&column, &DataType::Utf8).map_err(|e| DistributedError::Column {
+            column: name.to_string(),
+            message: format!("cannot be read as text: {e}"),
+        })?;
     let s = cast.as_string::<i32>();
     Ok((0..s.len())
         .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
@@ -503,13 +505,13 @@ impl PartialStats {
                 }
                 for (spec, counts) in specs.iter().zip(numeric.iter_mut()) {
                     for (i, x) in numbers(batch, &spec.name)?.into_iter().enumerate() {
-                        counts
-                            .add(x, bad[i], weight(i))
-                            .map_err(|value| DistributedError::Value {
+                        counts.add(x, bad[i], weight(i)).map_err(|value| {
+                            DistributedError::Value {
                                 column: spec.name.clone(),
                                 row: i,
                                 message: format!("value {value} is not finite"),
-                            })?;
+                            }
+                        })?;
                     }
                 }
                 for (name, counts) in names.iter().zip(categorical.iter_mut()) {
@@ -565,8 +567,8 @@ impl PartialStats {
                     }
                 }
                 let risk: Vec<f64> = scores.iter().map(|s| -s).collect();
-                let here = crate::metrics::sorted_groups(&risk, &bad, w.as_deref())
-                    .unwrap_or_default();
+                let here =
+                    crate::metrics::sorted_groups(&risk, &bad, w.as_deref()).unwrap_or_default();
                 *groups = merge_groups(groups, &here);
             }
             _ => unreachable!("the partial is made for its pass"),
@@ -778,7 +780,10 @@ pub fn train_partitioned(
         .collect();
     let mut numeric = Vec::new();
     let mut categorical = Vec::new();
-    for (name, kind) in columns.iter().filter(|(c, _)| !reserved.contains(c.as_str())) {
+    for (name, kind) in columns
+        .iter()
+        .filter(|(c, _)| !reserved.contains(c.as_str()))
+    {
         match kind {
             ColumnKind::Numeric => numeric.push(NumericSpec {
                 name: name.clone(),

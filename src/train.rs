@@ -496,6 +496,9 @@ fn bin_rows(binning: &Binning, data: &ColumnData) -> Vec<u32> {
     }
 }
 
+/// The bin and the WoE of every row of one candidate.
+type RowBins = (Vec<u32>, Vec<f64>);
+
 /// The training rows of an in-memory table.
 struct TableRows<'t> {
     table: &'t Table,
@@ -503,7 +506,7 @@ struct TableRows<'t> {
     weights: Option<Vec<f64>>,
     total: Counts,
     /// Per candidate (as binned): the bin and the WoE of every row.
-    columns: Vec<(Vec<u32>, Vec<f64>)>,
+    columns: Vec<RowBins>,
 }
 
 impl<'t> TableRows<'t> {
@@ -550,7 +553,7 @@ impl TrainingRows for TableRows<'_> {
             .filter(|c| !reserved.contains(c.name.as_str()))
             .collect();
         // Bin every candidate, in parallel; results in column order.
-        let binned: Vec<(Binned, (Vec<u32>, Vec<f64>))> = candidates
+        let binned: Vec<(Binned, RowBins)> = candidates
             .par_iter()
             .map(|column| {
                 let specials = params
@@ -664,7 +667,10 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
 
 /// Train over any [`TrainingRows`]: binning, selection, the fit with sign checks, scaling and
 /// the training summary.
-pub(crate) fn train_on(rows: &mut dyn TrainingRows, params: &TrainParams) -> Result<Model, TrainError> {
+pub(crate) fn train_on(
+    rows: &mut dyn TrainingRows,
+    params: &TrainParams,
+) -> Result<Model, TrainError> {
     params.validate()?;
     let (n, total) = rows.totals();
     if total.bads <= 0.0 || total.goods <= 0.0 {
@@ -704,7 +710,12 @@ pub(crate) fn train_on(rows: &mut dyn TrainingRows, params: &TrainParams) -> Res
         .collect();
     let mut verdicts = {
         let correlation = rows.correlations(&binned)?;
-        select(&offered, params.min_iv, params.max_correlation, &*correlation)
+        select(
+            &offered,
+            params.min_iv,
+            params.max_correlation,
+            &*correlation,
+        )
     };
 
     // Fit, then drop wrong-signed features one at a time (the most wrong first) and refit.

@@ -11,9 +11,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use microscore::binning::NumericCounts;
-use microscore::distributed::{
-    train_partitioned, ColumnKind, Partial, PartialStats, Request,
-};
+use microscore::distributed::{train_partitioned, ColumnKind, Partial, PartialStats, Request};
 use microscore::fit::Solver;
 use microscore::table::{ColumnData, Table, MISSING_CODE};
 use microscore::train::{train, TrainError, TrainParams};
@@ -32,9 +30,11 @@ fn partitions(table: &Table, sizes: &[usize]) -> Vec<RecordBatch> {
             }
             ColumnData::Categorical { codes, levels } => {
                 fields.push(Field::new(&c.name, DataType::Utf8, true));
-                arrays.push(Arc::new(StringArray::from_iter(codes.iter().map(|&k| {
-                    (k != MISSING_CODE).then(|| levels[k as usize].clone())
-                }))));
+                arrays.push(Arc::new(StringArray::from_iter(
+                    codes
+                        .iter()
+                        .map(|&k| (k != MISSING_CODE).then(|| levels[k as usize].clone())),
+                )));
             }
         }
     }
@@ -74,7 +74,9 @@ fn runner(parts: &[RecordBatch]) -> impl FnMut(&Request) -> Result<Vec<Partial>,
                 let mut stats = PartialStats::new(request.clone()).unwrap();
                 let half = batch.num_rows() / 2;
                 stats.add(&batch.slice(0, half)).unwrap();
-                stats.add(&batch.slice(half, batch.num_rows() - half)).unwrap();
+                stats
+                    .add(&batch.slice(half, batch.num_rows() - half))
+                    .unwrap();
                 Partial::from_json(&stats.finish().to_json().unwrap()).unwrap()
             })
             .collect())
@@ -106,7 +108,11 @@ fn partitioned_training_equals_one_machine_with_the_same_edges() {
     params.specials.insert("existing_loans".into(), vec![0.0]);
     params.prebin_edges = coarse_edges(&table, &params);
     let single = train(&table, &params).unwrap();
-    for sizes in [vec![30_000], vec![7_001, 12_999, 10_000], vec![1, 2_999, 26_000, 1_000]] {
+    for sizes in [
+        vec![30_000],
+        vec![7_001, 12_999, 10_000],
+        vec![1, 2_999, 26_000, 1_000],
+    ] {
         let parts = partitions(&table, &sizes);
         let model = train_partitioned(&params, &kinds(&table), &mut runner(&parts)).unwrap();
         assert_eq!(model.features().len(), single.features().len(), "{sizes:?}");
@@ -123,8 +129,14 @@ fn partitioned_training_equals_one_machine_with_the_same_edges() {
         let (t, s) = (model.training(), single.training());
         assert_eq!((t.rows, t.bads, t.goods), (s.rows, s.bads, s.goods));
         assert_eq!(
-            t.candidates.iter().map(|c| (&c.name, c.kept)).collect::<Vec<_>>(),
-            s.candidates.iter().map(|c| (&c.name, c.kept)).collect::<Vec<_>>()
+            t.candidates
+                .iter()
+                .map(|c| (&c.name, c.kept))
+                .collect::<Vec<_>>(),
+            s.candidates
+                .iter()
+                .map(|c| (&c.name, c.kept))
+                .collect::<Vec<_>>()
         );
         assert!((t.auc - s.auc).abs() < 1e-9, "{} {}", t.auc, s.auc);
         assert!((t.ks - s.ks).abs() < 1e-9);
@@ -135,7 +147,9 @@ fn partitioned_training_equals_one_machine_with_the_same_edges() {
 #[test]
 fn weighted_partitioned_training_equals_one_machine() {
     let mut table = common::synthetic_table(8_000, 11);
-    let weights: Vec<f64> = (0..table.n_rows()).map(|i| 0.5 + (i % 4) as f64 * 0.75).collect();
+    let weights: Vec<f64> = (0..table.n_rows())
+        .map(|i| 0.5 + (i % 4) as f64 * 0.75)
+        .collect();
     let mut columns = table.into_columns();
     columns.push(microscore::table::Column {
         name: "w".into(),
@@ -169,7 +183,11 @@ fn partitioned_training_needs_edges_newton_and_good_targets() {
     assert!(err.to_string().contains("has no pre-bin edges"), "{err}");
     // A target value other than 0/1 in a partition is named with its column.
     let batch = RecordBatch::try_new(
-        Arc::new(Schema::new(vec![Field::new("default_12m", DataType::Float64, true)])),
+        Arc::new(Schema::new(vec![Field::new(
+            "default_12m",
+            DataType::Float64,
+            true,
+        )])),
         vec![Arc::new(Float64Array::from(vec![0.0, 1.0, 2.0])) as ArrayRef],
     )
     .unwrap();
@@ -179,5 +197,8 @@ fn partitioned_training_needs_edges_newton_and_good_targets() {
     .unwrap();
     let mut stats = PartialStats::new(request).unwrap();
     let err = stats.add(&batch).unwrap_err().to_string();
-    assert!(err.contains("'default_12m', row 2") && err.contains("not 0 or 1"), "{err}");
+    assert!(
+        err.contains("'default_12m', row 2") && err.contains("not 0 or 1"),
+        "{err}"
+    );
 }

@@ -9,7 +9,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use microscore::batch::{self, BatchError, BatchOptions};
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::StreamWriter;
+use microscore::batch::{self, score_record_batch, BatchError, BatchOptions, FrameOptions};
+use microscore::distributed::{
+    train_partitioned as train_partitioned_core, ColumnKind, DistributedError, Partial,
+    PartialStats, Request,
+};
 use microscore::model::{Model, ModelError};
 use microscore::policy::Decision;
 use microscore::scoring::{BatchOutput, ColumnRef, NamedColumn, ScoreError, Scorer};
@@ -20,7 +27,9 @@ use microscore::FileFormat;
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
+
+type SchemaRef = arrow_schema::SchemaRef;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -724,6 +733,164 @@ fn monitor(
     serde_json::to_string(&m).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Arrow record batches (Spark's mapInArrow) and partitioned training
+
+impl ToPyErr for DistributedError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            DistributedError::Value { .. } | DistributedError::Column { .. } => "InputError",
+            _ => "ParameterError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+/// The record batches of an Arrow IPC stream, with its schema.
+fn read_ipc(py: Python<'_>, data: &[u8]) -> PyResult<(SchemaRef, Vec<RecordBatch>)> {
+    let bad = |e: arrow_schema::ArrowError| {
+        raise(py, "InputError", format!("not an Arrow IPC stream: {e}"))
+    };
+    let reader = StreamReader::try_new(std::io::Cursor::new(data), None).map_err(bad)?;
+    let schema = reader.schema();
+    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(bad)?;
+    Ok((schema, batches))
+}
+
+/// Record batches as an Arrow IPC stream.
+fn write_ipc(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>, String> {
+    let mut writer = StreamWriter::try_new(Vec::new(), schema).map_err(|e| e.to_string())?;
+    for b in batches {
+        writer.write(b).map_err(|e| e.to_string())?;
+    }
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
+/// Score the record batches of an Arrow IPC stream: one output row per input row (scored, or
+/// rejected with the column, value and reason), as an Arrow IPC stream. A stream without
+/// batches gives the output schema (no rows).
+#[pyfunction]
+#[pyo3(signature = (model, data, keep=Vec::new(), reasons=4, source="DataFrame".to_string()))]
+fn score_arrow<'py>(
+    py: Python<'py>,
+    model: &PyModel,
+    data: &[u8],
+    keep: Vec<String>,
+    reasons: usize,
+    source: String,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (schema, mut batches) = read_ipc(py, data)?;
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    let options = FrameOptions {
+        reasons,
+        keep,
+        source,
+    };
+    let scorer = &model.scorer;
+    let out = py
+        .detach(|| {
+            batches
+                .iter()
+                .map(|b| score_record_batch(scorer, b, &options))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|e| e.to_py(py))?;
+    let schema = out[0].schema();
+    let bytes = write_ipc(&schema, &out).map_err(PyRuntimeError::new_err)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// One partition's statistics for a training request (the executor side of partitioned
+/// training): fold Arrow IPC streams in with `add`, then `finish` gives the partial as JSON.
+#[pyclass(module = "microscore._microscore", name = "PartialStats")]
+struct PyPartialStats {
+    stats: Option<PartialStats>,
+}
+
+#[pymethods]
+impl PyPartialStats {
+    #[new]
+    fn new(py: Python<'_>, request: &str) -> PyResult<PyPartialStats> {
+        let request = Request::from_json(request).map_err(|e| e.to_py(py))?;
+        let stats = PartialStats::new(request).map_err(|e| e.to_py(py))?;
+        Ok(PyPartialStats { stats: Some(stats) })
+    }
+
+    /// Fold the record batches of an Arrow IPC stream in.
+    fn add(&mut self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        let (_, batches) = read_ipc(py, data)?;
+        let stats = self
+            .stats
+            .as_mut()
+            .ok_or_else(|| raise(py, "ParameterError", "finish() was already called".into()))?;
+        py.detach(|| batches.iter().try_for_each(|b| stats.add(b)))
+            .map_err(|e| e.to_py(py))
+    }
+
+    /// The partial as JSON (once).
+    fn finish(&mut self, py: Python<'_>) -> PyResult<String> {
+        let stats = self
+            .stats
+            .take()
+            .ok_or_else(|| raise(py, "ParameterError", "finish() was already called".into()))?;
+        stats.finish().to_json().map_err(|e| e.to_py(py))
+    }
+}
+
+/// Train on partitioned data. `columns` are `(name, "numeric" | "categorical")`; `run(request)`
+/// sends a request (JSON) to every partition and returns their partials (JSON), in partition
+/// order. An exception raised by `run` propagates unchanged.
+#[pyfunction]
+fn train_partitioned(
+    py: Python<'_>,
+    target: String,
+    columns: Vec<(String, String)>,
+    settings_json: &str,
+    run: Bound<'_, PyAny>,
+) -> PyResult<PyModel> {
+    let params = TrainConfig::from_json(settings_json)
+        .and_then(|c| c.into_params(target))
+        .map_err(|e| e.to_py(py))?;
+    let columns = columns
+        .into_iter()
+        .map(|(name, kind)| match kind.as_str() {
+            "numeric" => Ok((name, ColumnKind::Numeric)),
+            "categorical" => Ok((name, ColumnKind::Categorical)),
+            other => Err(raise(
+                py,
+                "ParameterError",
+                format!("column '{name}': kind '{other}' is not numeric or categorical"),
+            )),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let mut raised: Option<PyErr> = None;
+    let mut call = |request: &Request| -> Result<Vec<Partial>, TrainError> {
+        let failed = |m: String| TrainError::Params(m);
+        let json = request.to_json().map_err(|e| failed(e.to_string()))?;
+        let result = run
+            .call1((json,))
+            .and_then(|r| r.extract::<Vec<String>>());
+        match result {
+            Ok(parts) => parts
+                .iter()
+                .map(|p| Partial::from_json(p).map_err(|e| failed(e.to_string())))
+                .collect(),
+            Err(e) => {
+                raised = Some(e);
+                Err(failed("a pass over the partitions failed".into()))
+            }
+        }
+    };
+    let result = train_partitioned_core(&params, &columns, &mut call);
+    match (result, raised) {
+        (Ok(model), _) => Ok(PyModel::new(model)),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(e.to_py(py)),
+    }
+}
+
 /// The native module.
 #[pymodule]
 fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -739,6 +906,9 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(categories_from_numbers, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(monitor, m)?)?;
+    m.add_function(wrap_pyfunction!(score_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(train_partitioned, m)?)?;
+    m.add_class::<PyPartialStats>()?;
     m.add("MAX_REASONS", microscore::scoring::MAX_REASONS)?;
     m.add("MISSING_CODE", MISSING_CODE)?;
     m.add("FLAG_NAMES", microscore::scoring::flags::NAMES.to_vec())?;

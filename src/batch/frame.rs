@@ -142,7 +142,9 @@ pub fn score_record_batch(
     columns.push(number(&s.score));
     columns.push(number(&s.pd));
     columns.push(text(&|j| Some(grade(j).to_string())));
-    columns.push(text(&|j| Some(DECISIONS[s.decision[j] as usize].to_string())));
+    columns.push(text(&|j| {
+        Some(DECISIONS[s.decision[j] as usize].to_string())
+    }));
     columns.push(number(&s.limit));
     columns.push(Arc::new(Float64Array::from_iter(slot.iter().map(|s| {
         s.and_then(|j| model.policy().annual_rate.get(grade(j)).copied())

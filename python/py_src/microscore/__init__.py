@@ -86,6 +86,7 @@ _PARAMS: dict[str, Any] = {
     "default_trend": "auto",
     "trends": None,
     "specials": None,
+    "prebin_edges": None,
     "min_iv": 0.02,
     "max_correlation": 0.7,
     "l2": 1.0,
@@ -133,7 +134,9 @@ class Scorecard:
       ``min_bin_bads`` (5): binning limits.
     - ``default_trend`` ("auto"): WoE trend of numeric features: ``ascending``, ``descending``,
       ``peak``, ``valley``, ``auto`` or ``auto-shape``; ``trends``: per-feature overrides
-      (dict); ``specials``: per-feature special values binned on their own (dict of lists).
+      (dict); ``specials``: per-feature special values binned on their own (dict of lists);
+      ``prebin_edges``: per-feature pre-bin edges used instead of the feature's own quantiles
+      (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
     - ``min_iv`` (0.02), ``max_correlation`` (0.7): selection filters; ``include`` /
       ``exclude``: features forced in / never used.
     - ``l2`` (1.0), ``solver`` ("lbfgs" is linfa-logistic, "newton" exact IRLS),
@@ -163,6 +166,7 @@ class Scorecard:
         default_trend: str = "auto",
         trends: Mapping[str, str] | None = None,
         specials: Mapping[str, Sequence[float]] | None = None,
+        prebin_edges: Mapping[str, Sequence[float]] | None = None,
         min_iv: float = 0.02,
         max_correlation: float = 0.7,
         l2: float = 1.0,
@@ -189,6 +193,7 @@ class Scorecard:
         self.default_trend = default_trend
         self.trends = trends
         self.specials = specials
+        self.prebin_edges = prebin_edges
         self.min_iv = min_iv
         self.max_correlation = max_correlation
         self.l2 = l2
@@ -251,6 +256,7 @@ class Scorecard:
             "default_trend": self.default_trend,
             "trends": dict(self.trends or {}),
             "specials": {k: [float(x) for x in v] for k, v in (self.specials or {}).items()},
+            "prebin_edges": {k: [float(x) for x in v] for k, v in (self.prebin_edges or {}).items()},
             "min_iv": self.min_iv,
             "max_correlation": self.max_correlation,
             "l2": self.l2,

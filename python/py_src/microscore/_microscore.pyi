@@ -1,6 +1,6 @@
 """Type stubs of the native module (checked against it by ``python -m mypy.stubtest``)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from os import PathLike
 from typing import Union, final
 
@@ -18,6 +18,9 @@ __all__ = [
     "categories_from_numbers",
     "evaluate",
     "monitor",
+    "score_arrow",
+    "train_partitioned",
+    "PartialStats",
     "MAX_REASONS",
     "MISSING_CODE",
     "FLAG_NAMES",
@@ -109,3 +112,31 @@ def monitor(
     html: _Path | None = None,
     markdown: _Path | None = None,
 ) -> str: ...
+def score_arrow(
+    model: Model,
+    data: bytes,
+    keep: Sequence[str] = ...,
+    reasons: int = 4,
+    source: str = ...,
+) -> bytes:
+    """Score the record batches of an Arrow IPC stream: one output row per input row, scored or
+    rejected (``reject_column``, ``reject_value``, ``reject_reason``), as an Arrow IPC stream.
+    A stream without batches gives the output schema."""
+
+def train_partitioned(
+    target: str,
+    columns: Sequence[tuple[str, str]],
+    settings_json: str,
+    run: Callable[[str], list[str]],
+) -> Model:
+    """Train on partitioned data: ``columns`` are ``(name, "numeric" | "categorical")``;
+    ``run(request_json)`` returns every partition's partial (JSON), in partition order."""
+
+@final
+class PartialStats:
+    """One partition's statistics for a training request: ``add`` Arrow IPC streams, then
+    ``finish`` (once) gives the partial as JSON."""
+
+    def __new__(cls, request: str) -> PartialStats: ...
+    def add(self, data: bytes) -> None: ...
+    def finish(self) -> str: ...
