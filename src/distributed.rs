@@ -34,7 +34,7 @@ use crate::metrics::RiskGroup;
 use crate::model::{Feature, Model};
 use crate::selection::MomentSums;
 use crate::table::is_missing_token;
-use crate::train::{train_on, Binned, TrainError, TrainParams, TrainingRows};
+use crate::train::{target_from_text, train_on, Binned, TrainError, TrainParams, TrainingRows};
 use crate::woe::Counts;
 
 /// How a column is read: as numbers or as category names.
@@ -181,39 +181,46 @@ impl From<DistributedError> for TrainError {
     }
 }
 
+/// Parse `what` (a request or a partial) from JSON.
+fn from_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    json: &str,
+) -> Result<T, DistributedError> {
+    serde_json::from_str(json).map_err(|e| DistributedError::Message {
+        what,
+        message: e.to_string(),
+    })
+}
+
+/// `what` as JSON (serde_json writes a non-finite number as null, which then fails to parse).
+fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<String, DistributedError> {
+    serde_json::to_string(value).map_err(|e| DistributedError::Message {
+        what,
+        message: e.to_string(),
+    })
+}
+
 impl Request {
     /// Parse a request from JSON.
     pub fn from_json(json: &str) -> Result<Request, DistributedError> {
-        serde_json::from_str(json).map_err(|e| DistributedError::Message {
-            what: "request",
-            message: e.to_string(),
-        })
+        from_json("request", json)
     }
 
-    /// The request as JSON (serde_json writes a non-finite number as null, which then fails to parse).
+    /// The request as JSON.
     pub fn to_json(&self) -> Result<String, DistributedError> {
-        serde_json::to_string(self).map_err(|e| DistributedError::Message {
-            what: "request",
-            message: e.to_string(),
-        })
+        to_json("request", self)
     }
 }
 
 impl Partial {
     /// Parse a partial from JSON.
     pub fn from_json(json: &str) -> Result<Partial, DistributedError> {
-        serde_json::from_str(json).map_err(|e| DistributedError::Message {
-            what: "partial",
-            message: e.to_string(),
-        })
+        from_json("partial", json)
     }
 
-    /// The partial as JSON (serde_json writes a non-finite number as null, which then fails to parse).
+    /// The partial as JSON.
     pub fn to_json(&self) -> Result<String, DistributedError> {
-        serde_json::to_string(self).map_err(|e| DistributedError::Message {
-            what: "partial",
-            message: e.to_string(),
-        })
+        to_json("partial", self)
     }
 
     /// Add another partition's partial of the same pass.
@@ -379,11 +386,7 @@ fn targets(batch: &RecordBatch, name: &str) -> Result<Vec<bool>, DistributedErro
             .enumerate()
             .map(|(i, t)| match category(t.as_deref()) {
                 None => Err(bad(i, "(missing)".into())),
-                Some(t) => match t.to_ascii_lowercase().as_str() {
-                    "1" | "true" => Ok(true),
-                    "0" | "false" => Ok(false),
-                    _ => Err(bad(i, format!("{t:?}"))),
-                },
+                Some(t) => target_from_text(t).ok_or_else(|| bad(i, format!("{t:?}"))),
             })
             .collect()
     }
@@ -772,12 +775,7 @@ pub fn train_partitioned(
             return Err(TrainError::MissingColumn(name.clone()));
         }
     }
-    let reserved: HashSet<&str> = std::iter::once(params.target.as_str())
-        .chain(params.id_column.as_deref())
-        .chain(params.weight_column.as_deref())
-        .chain(params.protected.iter().map(String::as_str))
-        .chain(params.exclude.iter().map(String::as_str))
-        .collect();
+    let reserved = params.reserved();
     let mut numeric = Vec::new();
     let mut categorical = Vec::new();
     for (name, kind) in columns

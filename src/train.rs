@@ -139,6 +139,16 @@ impl TrainParams {
         }
     }
 
+    /// Columns that are never features: the target, id, weight, protected and excluded ones.
+    pub(crate) fn reserved(&self) -> HashSet<&str> {
+        std::iter::once(self.target.as_str())
+            .chain(self.id_column.as_deref())
+            .chain(self.weight_column.as_deref())
+            .chain(self.protected.iter().map(String::as_str))
+            .chain(self.exclude.iter().map(String::as_str))
+            .collect()
+    }
+
     /// Check every setting (the linfa `ParamGuard` idea: invalid settings never reach a fit).
     pub fn validate(&self) -> Result<(), TrainError> {
         let err = |m: &str| Err(TrainError::Params(m.to_string()));
@@ -405,6 +415,15 @@ pub(crate) trait TrainingRows {
     ) -> Result<Vec<metrics::RiskGroup>, TrainError>;
 }
 
+/// A target written as text: `1`/`true` is a default, `0`/`false` is not (any case).
+pub(crate) fn target_from_text(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    }
+}
+
 fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, TrainError> {
     let column = table
         .column(&params.target)
@@ -438,11 +457,7 @@ fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, Train
                     return Err(bad(i, "(missing)".into()));
                 }
                 let level = &levels[c as usize];
-                match level.to_ascii_lowercase().as_str() {
-                    "1" | "true" => Ok(true),
-                    "0" | "false" => Ok(false),
-                    _ => Err(bad(i, format!("{level:?}"))),
-                }
+                target_from_text(level).ok_or_else(|| bad(i, format!("{level:?}")))
             })
             .collect(),
     }
@@ -690,13 +705,7 @@ pub(crate) fn train_on(
             return Err(TrainError::MissingColumn(name.clone()));
         }
     }
-    let reserved: HashSet<&str> = std::iter::once(params.target.as_str())
-        .chain(params.id_column.as_deref())
-        .chain(params.weight_column.as_deref())
-        .chain(params.protected.iter().map(String::as_str))
-        .chain(params.exclude.iter().map(String::as_str))
-        .collect();
-    let binned = rows.bin(params, &reserved)?;
+    let binned = rows.bin(params, &params.reserved())?;
 
     // IV and correlation filters.
     let offered: Vec<Candidate<'_>> = binned

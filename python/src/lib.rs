@@ -869,9 +869,7 @@ fn train_partitioned(
     let mut call = |request: &Request| -> Result<Vec<Partial>, TrainError> {
         let failed = |m: String| TrainError::Params(m);
         let json = request.to_json().map_err(|e| failed(e.to_string()))?;
-        let result = run
-            .call1((json,))
-            .and_then(|r| r.extract::<Vec<String>>());
+        let result = run.call1((json,)).and_then(|r| r.extract::<Vec<String>>());
         match result {
             Ok(parts) => parts
                 .iter()
