@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -62,7 +63,12 @@ def main() -> None:
 
     builder = SparkSession.builder.appName("microscore-score-parquet")
     if args.master:
-        builder = builder.master(args.master).config("spark.driver.memory", args.memory)
+        # Local mode: the Python workers run this interpreter (which has microscore).
+        builder = (
+            builder.master(args.master)
+            .config("spark.driver.memory", args.memory)
+            .config("spark.pyspark.python", sys.executable)
+        )
     spark = builder.config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,12 @@ from pyspark.sql import functions as F  # noqa: E402
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
+    # The Python workers run this interpreter (with microscore and pyarrow), not the first
+    # `python3` on the PATH.
     session = (
         SparkSession.builder.master("local[2]")
+        .config("spark.pyspark.python", sys.executable)
+        .config("spark.pyspark.driver.python", sys.executable)
         .appName("microscore-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
