@@ -64,11 +64,8 @@ def main() -> None:
     builder = SparkSession.builder.appName("microscore-score-parquet")
     if args.master:
         # Local mode: the Python workers run this interpreter (which has microscore).
-        builder = (
-            builder.master(args.master)
-            .config("spark.driver.memory", args.memory)
-            .config("spark.pyspark.python", sys.executable)
-        )
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.master(args.master).config("spark.driver.memory", args.memory)
     spark = builder.config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
 

@@ -31,11 +31,10 @@ from pyspark.sql import functions as F  # noqa: E402
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
     # The Python workers run this interpreter (with microscore and pyarrow), not the first
-    # `python3` on the PATH.
+    # `python3` on the PATH (PySpark reads PYSPARK_PYTHON when the context starts).
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         SparkSession.builder.master("local[2]")
-        .config("spark.pyspark.python", sys.executable)
-        .config("spark.pyspark.driver.python", sys.executable)
         .appName("microscore-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")

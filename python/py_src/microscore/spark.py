@@ -14,9 +14,10 @@ per-row Python.
   model file is the same as everywhere else, and records the pre-bin edges, so that
   ``Scorecard(prebin_edges=...)`` reproduces the bins on one machine.
 
-The executors need ``microscore`` (and ``pyarrow``) installed in the Python they run: set
-``spark.pyspark.python`` (or ``PYSPARK_PYTHON``) to it. In local mode, that is the driver's own
-interpreter, ``sys.executable``; otherwise Spark starts the first ``python3`` on the PATH.
+The executors need ``microscore`` (and ``pyarrow``) installed in the Python they run: point
+``PYSPARK_PYTHON`` (or, with spark-submit, ``spark.pyspark.python``) at it before the Spark
+context starts. In local mode that is the driver's own interpreter, ``sys.executable``;
+otherwise Spark starts the first ``python3`` on the PATH.
 """
 
 from __future__ import annotations
