@@ -86,14 +86,13 @@ pub enum Pass {
         /// Candidates.
         features: Vec<BinnedSpec>,
     },
-    /// Newton sums at `beta` (coefficients of `features` in order, then the intercept).
+    /// Newton sums (loss, gradient and Hessian) at `beta` (coefficients of `features` in
+    /// order, then the intercept).
     Newton {
         /// Features in the fit.
         features: Vec<BinnedSpec>,
         /// The iterate.
         beta: Vec<f64>,
-        /// Whether the gradient and Hessian are wanted (else the loss only).
-        derivatives: bool,
     },
     /// Training rows grouped by score.
     Scores {
@@ -318,14 +317,22 @@ pub struct PartialStats {
     acc: Partial,
 }
 
+/// A column of a batch cast to `to` (`what` names the type in the error).
+fn cast(
+    batch: &RecordBatch,
+    name: &str,
+    to: &DataType,
+    what: &str,
+) -> Result<ArrayRef, DistributedError> {
+    arrow_cast::cast(&column(batch, name)?, to).map_err(|e| DistributedError::Column {
+        column: name.to_string(),
+        message: format!("cannot be read as {what}: {e}"),
+    })
+}
+
 /// A column of a batch read as numbers (null = NaN).
 fn numbers(batch: &RecordBatch, name: &str) -> Result<Vec<f64>, DistributedError> {
-    let column = column(batch, name)?;
-    let cast =
-        arrow_cast::cast(&column, &DataType::Float64).map_err(|e| DistributedError::Column {
-            column: name.to_string(),
-            message: format!("cannot be read as numbers: {e}"),
-        })?;
+    let cast = cast(batch, name, &DataType::Float64, "numbers")?;
     let f = cast.as_primitive::<Float64Type>();
     Ok((0..f.len())
         .map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) })
@@ -334,12 +341,7 @@ fn numbers(batch: &RecordBatch, name: &str) -> Result<Vec<f64>, DistributedError
 
 /// A column of a batch read as text (null = `None`).
 fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>, DistributedError> {
-    let column = column(batch, name)?;
-    let cast =
-        arrow_cast::cast(&column, &DataType::Utf8).map_err(|e| DistributedError::Column {
-            column: name.to_string(),
-            message: format!("cannot be read as text: {e}"),
-        })?;
+    let cast = cast(batch, name, &DataType::Utf8, "text")?;
     let s = cast.as_string::<i32>();
     Ok((0..s.len())
         .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
@@ -544,21 +546,12 @@ impl PartialStats {
                     sums.add_row(&rows[i * p..(i + 1) * p - 1], weight(i));
                 }
             }
-            (
-                Pass::Newton {
-                    features,
-                    beta,
-                    derivatives,
-                },
-                Partial::Newton(sums),
-            ) => {
+            (Pass::Newton { features, beta }, Partial::Newton(sums)) => {
                 let p = features.len() + 1;
                 let rows = woe_rows(batch, features)?;
                 for i in 0..bad.len() {
                     let row = &rows[i * p..(i + 1) * p];
-                    if *derivatives {
-                        sums.add_row(row, beta, bad[i], weight(i));
-                    }
+                    sums.add_row(row, beta, bad[i], weight(i));
                     sums.add_loss(&row[..p - 1], beta, bad[i], weight(i));
                 }
             }
@@ -596,8 +589,6 @@ struct PartitionedRows<'r> {
     total: Counts,
     /// Numeric and categorical counts by column, from the counts pass.
     counts: BTreeMap<String, FeatureCounts>,
-    /// Cache of the last Newton pass (its beta and sums with derivatives).
-    last_newton: Option<(Vec<f64>, NewtonSums)>,
 }
 
 enum FeatureCounts {
@@ -696,10 +687,10 @@ impl TrainingRows for PartitionedRows<'_> {
     ) -> Result<LogisticFit, TrainError> {
         let features = Self::specs(binned, kept);
         let totals = (self.total.total(), self.total.bads);
-        self.last_newton = None;
         let mut data = NewtonPasses {
             rows: self,
             features,
+            last: None,
         };
         Ok(newton_with(&mut data, kept.len(), totals, params, start)?)
     }
@@ -721,16 +712,18 @@ impl TrainingRows for PartitionedRows<'_> {
     }
 }
 
-/// The Newton solver's passes: every call at a new `beta` asks for the derivatives too and
-/// keeps them, so the solver's "loss, then derivatives at the same point" is one pass.
+/// The Newton solver's passes: every pass at a new `beta` returns the derivatives too, and the
+/// last one is kept, so the solver's "loss, then derivatives at the same point" is one pass.
 struct NewtonPasses<'a, 'r> {
     rows: &'a mut PartitionedRows<'r>,
     features: Vec<BinnedSpec>,
+    /// The last pass: its beta and sums.
+    last: Option<(Vec<f64>, NewtonSums)>,
 }
 
 impl NewtonData for NewtonPasses<'_, '_> {
     fn sums(&mut self, beta: &[f64], _derivatives: bool) -> Result<NewtonSums, FitError> {
-        if let Some((b, sums)) = &self.rows.last_newton {
+        if let Some((b, sums)) = &self.last {
             if b.as_slice() == beta {
                 return Ok(sums.clone());
             }
@@ -738,14 +731,13 @@ impl NewtonData for NewtonPasses<'_, '_> {
         let pass = Pass::Newton {
             features: self.features.clone(),
             beta: beta.to_vec(),
-            derivatives: true,
         };
         let sums = match self.rows.pass(pass) {
             Ok(Partial::Newton(sums)) => sums,
             Ok(_) => return Err(FitError::Partitions(unexpected().to_string())),
             Err(e) => return Err(FitError::Partitions(e.to_string())),
         };
-        self.rows.last_newton = Some((beta.to_vec(), sums.clone()));
+        self.last = Some((beta.to_vec(), sums.clone()));
         Ok(sums)
     }
 }
@@ -801,7 +793,6 @@ pub fn train_partitioned(
         rows: 0,
         total: Counts::default(),
         counts: BTreeMap::new(),
-        last_newton: None,
     };
     let names: Vec<String> = numeric
         .iter()

@@ -204,18 +204,13 @@ impl NewtonSums {
 
     /// Add one row: `row` holds the features followed by a 1 (the intercept).
     pub fn add_row(&mut self, row: &[f64], beta: &[f64], bad: bool, w: f64) {
-        let p = row.len();
         let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
         let prob = 1.0 / (1.0 + (-z).exp());
         let r = w * (prob - f64::from(u8::from(bad)));
-        let h = w * prob * (1.0 - prob);
-        for a in 0..p {
-            self.gradient[a] += r * row[a];
-            let ha = h * row[a];
-            for (b, &rb) in row[..=a].iter().enumerate() {
-                self.hessian[a * p + b] += ha * rb;
-            }
+        for (g, &x) in self.gradient.iter_mut().zip(row) {
+            *g += r * x;
         }
+        add_outer_lower(&mut self.hessian, row, w * prob * (1.0 - prob));
     }
 
     /// Add one row's loss: `features` without the trailing 1, `beta` with the intercept last.
@@ -233,6 +228,17 @@ impl NewtonSums {
         }
         for (a, b) in self.hessian.iter_mut().zip(&other.hessian) {
             *a += b;
+        }
+    }
+}
+
+/// `matrix += w * row row'` on the lower triangle (row-major, `row.len()` square).
+pub(crate) fn add_outer_lower(matrix: &mut [f64], row: &[f64], w: f64) {
+    let p = row.len();
+    for (a, &ra) in row.iter().enumerate() {
+        let wa = w * ra;
+        for (b, &rb) in row[..=a].iter().enumerate() {
+            matrix[a * p + b] += wa * rb;
         }
     }
 }

@@ -82,15 +82,11 @@ impl MomentSums {
 
     /// Add one row of the `p` columns with weight `w`.
     pub fn add_row(&mut self, row: &[f64], w: f64) {
-        let p = self.sums.len();
         self.weight += w;
-        for a in 0..p {
-            self.sums[a] += w * row[a];
-            let wa = w * row[a];
-            for (b, &rb) in row[..=a].iter().enumerate() {
-                self.products[a * p + b] += wa * rb;
-            }
+        for (s, &x) in self.sums.iter_mut().zip(row) {
+            *s += w * x;
         }
+        crate::fit::add_outer_lower(&mut self.products, row, w);
     }
 
     /// Add the sums of another part of the data.

@@ -680,13 +680,12 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
     train_on(&mut TableRows::new(table, params)?, params)
 }
 
-/// Train over any [`TrainingRows`]: binning, selection, the fit with sign checks, scaling and
-/// the training summary.
+/// Train over any [`TrainingRows`] with validated `params`: binning, selection, the fit with
+/// sign checks, scaling and the training summary.
 pub(crate) fn train_on(
     rows: &mut dyn TrainingRows,
     params: &TrainParams,
 ) -> Result<Model, TrainError> {
-    params.validate()?;
     let (n, total) = rows.totals();
     if total.bads <= 0.0 || total.goods <= 0.0 {
         return Err(TrainError::Params(format!(

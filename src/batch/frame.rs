@@ -14,7 +14,10 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
-use super::{make_plan, parquet_input, score_rows, BatchError, BatchOptions, Reject, DECISIONS};
+use super::{
+    make_plan, parquet_input, parquet_output, score_rows, BatchError, BatchOptions, Reject,
+    DECISIONS,
+};
 use crate::format::FileFormat;
 use crate::scoring::{flags, Scorer};
 
@@ -37,27 +40,6 @@ impl Default for FrameOptions {
             source: "record batch".into(),
         }
     }
-}
-
-/// Names of the columns after the passed-through ones, in order (`reason_1..k` in the middle).
-fn result_fields(k: usize) -> Vec<Field> {
-    let mut fields = vec![
-        Field::new("score", DataType::Float64, true),
-        Field::new("pd", DataType::Float64, true),
-        Field::new("grade", DataType::Utf8, true),
-        Field::new("decision", DataType::Utf8, true),
-        Field::new("limit", DataType::Float64, true),
-        Field::new("annual_rate", DataType::Float64, true),
-        Field::new("expected_loss", DataType::Float64, true),
-    ];
-    for r in 1..=k {
-        fields.push(Field::new(format!("reason_{r}"), DataType::Utf8, true));
-    }
-    fields.push(Field::new("flags", DataType::Utf8, true));
-    for name in ["reject_column", "reject_value", "reject_reason"] {
-        fields.push(Field::new(name, DataType::Utf8, true));
-    }
-    fields
 }
 
 /// Score one record batch: one output row per input row (see the module documentation).
@@ -93,23 +75,21 @@ pub fn score_record_batch(
     let k = options.reasons.min(model.features().len());
     let s = score_rows(scorer, &parsed.x, accepted, k)?;
 
-    // Output row i is either the next scored row or the next reject (rejects carry their
-    // 0-based row as the line).
-    let mut slot: Vec<Option<usize>> = Vec::with_capacity(n);
-    let (mut next_scored, mut next_reject) = (0usize, 0usize);
-    let mut reject_at: Vec<Option<&Reject>> = Vec::with_capacity(n);
+    // Output row i is either the next scored row (`Ok(index)`) or the next reject (rejects
+    // carry their 0-based row as the line).
+    let mut rows: Vec<Result<usize, &Reject>> = Vec::with_capacity(n);
+    let mut pending = rejects.iter().peekable();
+    let mut next_scored = 0usize;
     for row in 0..n as u64 {
-        if rejects.get(next_reject).is_some_and(|r| r.line == row) {
-            reject_at.push(Some(&rejects[next_reject]));
-            slot.push(None);
-            next_reject += 1;
-        } else {
-            reject_at.push(None);
-            slot.push(Some(next_scored));
-            next_scored += 1;
+        match pending.next_if(|r| r.line == row) {
+            Some(r) => rows.push(Err(r)),
+            None => {
+                rows.push(Ok(next_scored));
+                next_scored += 1;
+            }
         }
     }
-    if next_scored != accepted || next_reject != rejects.len() {
+    if next_scored != accepted || pending.next().is_some() {
         return Err(BatchError::Format(format!(
             "{}: {n} rows read but {accepted} scored and {} rejected",
             options.source,
@@ -132,11 +112,13 @@ pub fn score_record_batch(
     }
     let number = |v: &[f64]| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
-            slot.iter().map(|s| s.map(|j| v[j])),
+            rows.iter().map(|r| r.ok().map(|j| v[j])),
         ))
     };
     let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
-        Arc::new(StringArray::from_iter(slot.iter().map(|s| s.and_then(f))))
+        Arc::new(StringArray::from_iter(
+            rows.iter().map(|r| r.ok().and_then(f)),
+        ))
     };
     let grade = |j: usize| model.grades()[s.grade[j] as usize].grade.as_str();
     columns.push(number(&s.score));
@@ -146,8 +128,9 @@ pub fn score_record_batch(
         Some(DECISIONS[s.decision[j] as usize].to_string())
     }));
     columns.push(number(&s.limit));
-    columns.push(Arc::new(Float64Array::from_iter(slot.iter().map(|s| {
-        s.and_then(|j| model.policy().annual_rate.get(grade(j)).copied())
+    columns.push(Arc::new(Float64Array::from_iter(rows.iter().map(|r| {
+        r.ok()
+            .and_then(|j| model.policy().annual_rate.get(grade(j)).copied())
     }))));
     columns.push(number(&s.el));
     for r in 0..k {
@@ -161,13 +144,16 @@ pub fn score_record_batch(
     }));
     let reject_text = |f: fn(&Reject) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter(
-            reject_at.iter().map(|r| r.map(|r| f(r).to_string())),
+            rows.iter().map(|r| r.err().map(|r| f(r).to_string())),
         ))
     };
     columns.push(reject_text(|r| &r.column));
     columns.push(reject_text(|r| &r.value));
     columns.push(reject_text(|r| &r.reason));
-    fields.extend(result_fields(k));
+    fields.extend(parquet_output::result_fields(k, true));
+    for name in ["reject_column", "reject_value", "reject_reason"] {
+        fields.push(Field::new(name, DataType::Utf8, true));
+    }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))
 }

@@ -15,6 +15,28 @@ const ROW_GROUP_ROWS: usize = 131_072;
 use crate::format::AtomicFile;
 use crate::scoring::{flags, Scorer};
 
+/// The result fields after the passed-through columns: [`crate::scoring::RESULT_COLUMNS`],
+/// `reason_1..k` and `flags`. Score, PD, grade, decision and flags are never null in scored
+/// output; with `all_nullable` (record batches that also carry rejects) every field may be.
+pub(super) fn result_fields(k: usize, all_nullable: bool) -> Vec<Field> {
+    let mut fields: Vec<Field> = crate::scoring::RESULT_COLUMNS
+        .iter()
+        .map(|&name| {
+            let (data_type, always) = match name {
+                "grade" | "decision" => (DataType::Utf8, true),
+                "score" | "pd" => (DataType::Float64, true),
+                _ => (DataType::Float64, false),
+            };
+            Field::new(name, data_type, all_nullable || !always)
+        })
+        .collect();
+    for r in 1..=k {
+        fields.push(Field::new(format!("reason_{r}"), DataType::Utf8, true));
+    }
+    fields.push(Field::new("flags", DataType::Utf8, all_nullable));
+    fields
+}
+
 fn schema(scorer: &Scorer, plan: &Plan, k: usize) -> Arc<Schema> {
     let mut fields = Vec::new();
     if let (Some(_), Some(name)) = (plan.id, scorer.model().id_column()) {
@@ -23,18 +45,7 @@ fn schema(scorer: &Scorer, plan: &Plan, k: usize) -> Arc<Schema> {
     for &i in &plan.keep {
         fields.push(Field::new(plan.header[i].clone(), DataType::Utf8, true));
     }
-    for name in ["score", "pd"] {
-        fields.push(Field::new(name, DataType::Float64, false));
-    }
-    fields.push(Field::new("grade", DataType::Utf8, false));
-    fields.push(Field::new("decision", DataType::Utf8, false));
-    for name in ["limit", "annual_rate", "expected_loss"] {
-        fields.push(Field::new(name, DataType::Float64, true));
-    }
-    for r in 1..=k {
-        fields.push(Field::new(format!("reason_{r}"), DataType::Utf8, true));
-    }
-    fields.push(Field::new("flags", DataType::Utf8, false));
+    fields.extend(result_fields(k, false));
     Arc::new(Schema::new(fields))
 }
 

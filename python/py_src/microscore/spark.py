@@ -22,7 +22,6 @@ otherwise Spark starts the first ``python3`` on the PATH.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -147,7 +146,8 @@ def score(
     empty = pa.RecordBatch.from_pylist([], schema=input_schema)
     out_schema = pa.ipc.open_stream(_microscore.score_arrow(native, _ipc(empty), keep, reasons)).schema
     spark_schema = from_arrow_schema(out_schema)
-    passed = tuple(f.name for f in out_schema)[: len(out_schema) - len(_result_columns(native, reasons))]
+    # The id and kept columns come first, the results from "score" on.
+    passed = tuple(out_schema.names[: out_schema.names.index("score")])
     shipped = df.sparkSession.sparkContext.broadcast(native.to_json())
     checksum = native.checksum
 
@@ -161,15 +161,6 @@ def score(
                 yield _conform(out, out_schema)
 
     return Scored(all=df.mapInArrow(score_partition, spark_schema), passed=passed)
-
-
-def _result_columns(model: Model, reasons: int) -> list[str]:
-    k = min(reasons, len(model.features))
-    return [
-        "score", "pd", "grade", "decision", "limit", "annual_rate", "expected_loss",
-        *(f"reason_{r}" for r in range(1, k + 1)),
-        "flags", *REJECT_COLUMNS,
-    ]
 
 
 def _kinds(df: DataFrame, categorical: Sequence[str]) -> list[tuple[str, str]]:
@@ -282,10 +273,7 @@ def train(
         return [row["partial"] for row in data.mapInArrow(fold, "partial string").collect()]
 
     try:
-        config = json.loads(card._config(weight_column, card.id_column))
-        model = _microscore.train_partitioned(target, kinds, json.dumps(config, allow_nan=False), run)
+        model = _microscore.train_partitioned(target, kinds, card._config(weight_column, card.id_column), run)
     finally:
         data.unpersist()
-    fitted = Scorecard.from_model(model)
-    fitted.set_params(**{k: v for k, v in card.get_params().items()})
-    return fitted
+    return Scorecard.from_model(model).set_params(**card.get_params())
