@@ -1,10 +1,13 @@
 //! Streaming batch scoring of files: CSV and JSON Lines (optionally gzip-compressed) in, CSV or
 //! JSON Lines out, with a rejects file, and nothing lost.
 //!
-//! The input is read in blocks of about [`BatchOptions::chunk_bytes`] that end at a line break;
-//! a wave of blocks is parsed and scored in parallel, and the results are written in input
-//! order, so memory stays bounded whatever the file size and the output does not depend on the
-//! number of threads (blocks are cut at fixed byte sizes, never by thread).
+//! The input is cut into work units: blocks of about [`BatchOptions::chunk_bytes`] that end at
+//! a line break, or Parquet record batches. A pipeline runs them: a reader thread reads the
+//! units, one worker per thread parses, scores and formats each unit, and the calling thread
+//! writes the results in input order. A unit is read only when one of a fixed number of tokens
+//! is free, and its token returns once it is written, so memory stays bounded whatever the file
+//! size; block and output buffers are reused. Units are cut at fixed byte sizes, never by
+//! thread, so the output does not depend on the number of threads.
 //!
 //! Every non-blank data line is one application and ends up either in the output or in the
 //! rejects file (with its line number, column, raw value and reason): rows read = rows scored +
@@ -16,13 +19,13 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::format::{write_number, AtomicFile, FileFormat};
 use crate::scoring::{flags, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
+mod csv_input;
 mod frame;
 mod parquet_input;
 mod parquet_output;
@@ -112,7 +115,7 @@ pub struct BatchOptions {
     pub input_format: Option<FileFormat>,
     /// Output format (default: from the extension).
     pub output_format: Option<FileFormat>,
-    /// Approximate bytes per block (default 4 MiB).
+    /// Approximate bytes per block (default 1 MiB).
     pub chunk_bytes: usize,
     /// Replace existing output and rejects files.
     pub force: bool,
@@ -191,10 +194,11 @@ struct Parsed<'a> {
 }
 
 impl<'a> Parsed<'a> {
-    fn with_capacity(values: usize) -> Parsed<'a> {
+    /// Room for `rows` rows of `m` inputs.
+    fn with_capacity(m: usize, rows: usize) -> Parsed<'a> {
         Parsed {
-            x: Vec::with_capacity(values),
-            metas: Vec::new(),
+            x: Vec::with_capacity(m * rows),
+            metas: Vec::with_capacity(rows),
             rejects: Vec::new(),
             first_reject: None,
             listed: None,
@@ -242,6 +246,8 @@ struct ChunkResult {
 enum Work {
     Block {
         first_line: u64,
+        /// Lines in the block (the last may lack its line break).
+        lines: usize,
         bytes: Vec<u8>,
     },
     Batch {
@@ -313,6 +319,8 @@ pub fn score_file(
     // The input: text lines (with the header read here) or Parquet record batches.
     let mut text_reader = None;
     let mut parquet_builder = None;
+    // Bytes read from the input file (compressed bytes for gzip), for progress reports.
+    let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut line_no = 1u64;
     let header: Vec<String> = match format {
         FileFormat::Parquet => {
@@ -327,10 +335,10 @@ pub fn score_file(
                 Box::new(file)
             };
             let mut reader = BufReader::with_capacity(
-                1 << 20,
+                1 << 16,
                 CountingReader {
                     inner: raw,
-                    bytes: 0,
+                    bytes: std::sync::Arc::clone(&bytes_read),
                 },
             );
             let names = if format == FileFormat::Csv {
@@ -353,7 +361,7 @@ pub fn score_file(
                     path: input.to_path_buf(),
                     message: "the header line is not valid UTF-8".into(),
                 })?;
-                split_line(text.trim_end_matches(['\n', '\r']).as_bytes())
+                csv_input::split_line(text.trim_end_matches(['\n', '\r']).as_bytes())
                     .ok_or_else(|| BatchError::BadHeader {
                         path: input.to_path_buf(),
                         message: "the header line has broken quoting".into(),
@@ -369,13 +377,14 @@ pub fn score_file(
         }
     };
     let plan = make_plan(scorer, format, header, input, options)?;
-    let mut parquet_reader = match parquet_builder {
-        Some(b) => Some(parquet_input::reader(b, &plan, input)?),
-        None => None,
+    let source = match (parquet_builder, text_reader) {
+        (Some(b), _) => Source::Parquet(parquet_input::reader(b, &plan, input)?),
+        (None, Some(r)) => Source::Text(r),
+        (None, None) => return Err(BatchError::Format("no input reader".into())),
     };
 
     let out_file = AtomicFile::create(output).map_err(io_err(output))?;
-    let mut sink = match out_format {
+    let sink = match out_format {
         FileFormat::Parquet => Sink::Parquet(Box::new(
             parquet_output::writer(out_file, scorer, &plan, options.reasons)
                 .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
@@ -387,7 +396,7 @@ pub fn score_file(
             Sink::Bytes(f)
         }
     };
-    let mut rej = match rejects {
+    let rej = match rejects {
         Some(p) => {
             let mut f = AtomicFile::create(p).map_err(io_err(p))?;
             f.write_all(b"line,column,value,reason,raw\n")
@@ -398,7 +407,6 @@ pub fn score_file(
     };
 
     let threads = rayon::current_num_threads().max(1);
-    let wave = threads * 2;
     let mut summary = Summary {
         input: input.display().to_string(),
         output: output.display().to_string(),
@@ -409,132 +417,70 @@ pub fn score_file(
         decisions: [0; 3],
         seconds: 0.0,
     };
-    // Writing runs on its own thread, overlapping the next wave's reading and scoring; a
-    // bounded channel keeps at most two waves of output in memory.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(ChunkOut, Vec<u8>)>(wave);
-    let written = std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<Sinks<'_>, BatchError> {
-            for (out, rejects_bytes) in rx {
-                match (&mut sink, out) {
-                    (Sink::Bytes(f), ChunkOut::Bytes(b)) => {
-                        f.write_all(&b).map_err(io_err(output))?
+    // A pipeline: this thread's reader thread cuts the input into work units, `threads`
+    // workers parse, score and format them, and this thread writes the results in input
+    // order. A unit needs a token to be read, and its token comes back once it is written:
+    // at most `in_flight` units exist at a time, so memory is bounded whatever the file size.
+    // The tokens are the text blocks' buffers, reused.
+    let in_flight = threads * 2 + 2;
+    let (token_tx, token_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    for _ in 0..in_flight {
+        let _ = token_tx.send(Vec::new());
+    }
+    let (work_tx, work_rx) = std::sync::mpsc::channel::<(u64, Work)>();
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+    // Output buffers, handed back by the writer for reuse.
+    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let spare_rx = std::sync::Mutex::new(spare_rx);
+    let chunk_bytes = options.chunk_bytes.max(1);
+    let (sink, rej, read) = std::thread::scope(|scope| {
+        let reader =
+            scope.spawn(move || read_units(source, line_no, input, chunk_bytes, token_rx, work_tx));
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (work_rx, spare_rx, plan) = (&work_rx, &spare_rx, &plan);
+            scope.spawn(move || {
+                work_units(
+                    scorer, plan, options, out_format, work_rx, spare_rx, done_tx,
+                )
+            });
+        }
+        drop(done_tx);
+        let written = write_in_order(
+            done_rx,
+            token_tx,
+            spare_tx,
+            (sink, rej),
+            |r: &ChunkResult| {
+                if options.strict {
+                    if let Some(reject) = &r.first_reject {
+                        return Err(BatchError::Strict {
+                            path: input.to_path_buf(),
+                            reject: reject.clone(),
+                        });
                     }
-                    (Sink::Parquet(w), ChunkOut::Batch(b)) => w
-                        .write(&b)
-                        .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
-                    _ => unreachable!("chunk output matches the sink"),
                 }
-                if let Some((f, p)) = rej.as_mut() {
-                    f.write_all(&rejects_bytes).map_err(io_err(p))?;
+                summary.rows_read += r.read;
+                summary.rows_scored += r.scored;
+                summary.rows_rejected += r.rejected;
+                for d in 0..3 {
+                    summary.decisions[d] += r.decisions[d];
                 }
-            }
-            Ok((sink, rej))
+                Ok(())
+            },
+            output,
+            &bytes_read,
+            &mut progress,
+        );
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(BatchError::Format(
+                "the input reader thread panicked".into(),
+            ))
         });
-        let read = (|| -> Result<(), BatchError> {
-            let mut carry: Vec<u8> = Vec::new();
-            let mut eof = false;
-            while !eof {
-                // Read a wave of work units.
-                let mut works: Vec<Work> = Vec::with_capacity(wave);
-                while works.len() < wave && !eof {
-                    if let Some(reader) = parquet_reader.as_mut() {
-                        match reader.next() {
-                            None => eof = true,
-                            Some(batch) => {
-                                let batch = batch.map_err(|e| {
-                                    BatchError::Format(format!("{}: {e}", input.display()))
-                                })?;
-                                let rows = batch.num_rows() as u64;
-                                works.push(Work::Batch {
-                                    first_row: line_no,
-                                    batch,
-                                });
-                                line_no += rows;
-                            }
-                        }
-                        continue;
-                    }
-                    let Some(reader) = text_reader.as_mut() else {
-                        break;
-                    };
-                    let mut block = std::mem::take(&mut carry);
-                    let target = options.chunk_bytes.max(1);
-                    while block.len() < target {
-                        let buf = reader.fill_buf().map_err(io_err(input))?;
-                        if buf.is_empty() {
-                            eof = true;
-                            break;
-                        }
-                        let take = buf.len().min(target - block.len());
-                        block.extend_from_slice(&buf[..take]);
-                        reader.consume(take);
-                    }
-                    if !eof {
-                        // Finish the current line.
-                        reader
-                            .read_until(b'\n', &mut block)
-                            .map_err(io_err(input))?;
-                        if !block.ends_with(b"\n") {
-                            eof = true;
-                        }
-                    }
-                    if block.is_empty() {
-                        break;
-                    }
-                    let lines = memchr_count(&block) + u64::from(!block.ends_with(b"\n"));
-                    works.push(Work::Block {
-                        first_line: line_no,
-                        bytes: block,
-                    });
-                    line_no += lines;
-                }
-                let results: Vec<ChunkResult> = works
-                    .par_iter()
-                    .map(|work| {
-                        let parsed = match work {
-                            Work::Block { first_line, bytes } => {
-                                parse_block(scorer, &plan, *first_line, bytes)
-                            }
-                            Work::Batch { first_row, batch } => {
-                                parquet_input::parse_batch(scorer, &plan, *first_row, batch)
-                            }
-                        };
-                        finish_chunk(scorer, &plan, options, out_format, parsed)
-                    })
-                    .collect::<Result<_, _>>()?;
-                for r in results {
-                    if options.strict {
-                        if let Some(reject) = r.first_reject {
-                            return Err(BatchError::Strict {
-                                path: input.to_path_buf(),
-                                reject,
-                            });
-                        }
-                    }
-                    if tx.send((r.out, r.rejects)).is_err() {
-                        // The writer stopped on an error: it is reported below.
-                        return Ok(());
-                    }
-                    summary.rows_read += r.read;
-                    summary.rows_scored += r.scored;
-                    summary.rows_rejected += r.rejected;
-                    for d in 0..3 {
-                        summary.decisions[d] += r.decisions[d];
-                    }
-                }
-                let bytes = text_reader.as_ref().map_or(0, |r| r.get_ref().bytes);
-                progress(bytes, summary.rows_read);
-            }
-            Ok(())
-        })();
-        drop(tx);
-        let written = writer
-            .join()
-            .map_err(|_| BatchError::Format("the output writer thread panicked".into()))?;
-        read?;
-        written
-    });
-    let (sink, rej) = written?;
+        written.map(|(sink, rej)| (sink, rej, read))
+    })?;
+    read?;
     match sink {
         Sink::Bytes(f) => f.commit().map_err(io_err(output))?,
         Sink::Parquet(w) => w
@@ -554,17 +500,226 @@ pub fn score_file(
     Ok(summary)
 }
 
+/// Where work units come from.
+enum Source {
+    /// Lines of text (the header already read).
+    Text(BufReader<CountingReader>),
+    /// Parquet record batches.
+    Parquet(parquet::arrow::arrow_reader::ParquetRecordBatchReader),
+}
+
+/// The reader stage: cut the input into work units numbered from 0, each waiting for a token
+/// (a text block is read into its token's buffer), and send them to the workers. `line_no`
+/// is the line (or row) number of the first unit's first row. Stops at the end of the input,
+/// or early when the writer or the workers are gone (their error is reported by the writer).
+fn read_units(
+    mut source: Source,
+    mut line_no: u64,
+    path: &Path,
+    chunk_bytes: usize,
+    tokens: std::sync::mpsc::Receiver<Vec<u8>>,
+    units: std::sync::mpsc::Sender<(u64, Work)>,
+) -> Result<(), BatchError> {
+    let mut carry = Vec::new();
+    for seq in 0u64.. {
+        let Ok(mut buf) = tokens.recv() else {
+            return Ok(());
+        };
+        let work = match &mut source {
+            Source::Parquet(reader) => {
+                let Some(batch) = reader.next() else {
+                    return Ok(());
+                };
+                let batch =
+                    batch.map_err(|e| BatchError::Format(format!("{}: {e}", path.display())))?;
+                let first_row = line_no;
+                line_no += batch.num_rows() as u64;
+                Work::Batch { first_row, batch }
+            }
+            Source::Text(reader) => {
+                let more =
+                    next_block(reader, &mut carry, &mut buf, chunk_bytes).map_err(|source| {
+                        BatchError::Io {
+                            path: path.to_path_buf(),
+                            source,
+                        }
+                    })?;
+                if !more {
+                    return Ok(());
+                }
+                let first_line = line_no;
+                let lines = memchr_count(&buf) + u64::from(!buf.ends_with(b"\n"));
+                line_no += lines;
+                Work::Block {
+                    first_line,
+                    lines: lines as usize,
+                    bytes: buf,
+                }
+            }
+        };
+        if units.send((seq, work)).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// A worker: parse, score and format work units until there are none, sending each result
+/// (with the unit's token) to the writer.
+fn work_units(
+    scorer: &Scorer,
+    plan: &Plan,
+    options: &BatchOptions,
+    out_format: FileFormat,
+    units: &std::sync::Mutex<std::sync::mpsc::Receiver<(u64, Work)>>,
+    spares: &std::sync::Mutex<std::sync::mpsc::Receiver<Vec<u8>>>,
+    done: std::sync::mpsc::Sender<Done>,
+) {
+    loop {
+        let next = units.lock().unwrap_or_else(|e| e.into_inner()).recv();
+        let Ok((seq, work)) = next else {
+            return;
+        };
+        let out = spares
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .try_recv()
+            .unwrap_or_default();
+        let parsed = match &work {
+            Work::Block {
+                first_line,
+                lines,
+                bytes,
+            } => parse_block(scorer, plan, *first_line, *lines, bytes),
+            Work::Batch { first_row, batch } => {
+                parquet_input::parse_batch(scorer, plan, *first_row, batch)
+            }
+        };
+        let result = finish_chunk(scorer, plan, options, out_format, parsed, out);
+        let token = match work {
+            Work::Block { bytes, .. } => bytes,
+            Work::Batch { .. } => Vec::new(),
+        };
+        if done.send((seq, result, token)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The input, counting the bytes read.
 struct CountingReader {
     inner: Box<dyn Read + Send>,
-    bytes: u64,
+    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Read for CountingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
+        self.bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Fill `block` with the next whole lines of `reader`: about `size` bytes (more when a line is
+/// longer), starting with `carry`, the partial line left over from the previous block (which
+/// becomes this block's leftover). False when the input is exhausted. The block's buffer is
+/// reused as it is: bytes are read over its old contents, never zeroed first.
+fn next_block(
+    reader: &mut impl Read,
+    carry: &mut Vec<u8>,
+    block: &mut Vec<u8>,
+    size: usize,
+) -> std::io::Result<bool> {
+    let mut filled = carry.len();
+    if block.len() < size.max(filled + 1) {
+        block.resize(size.max(filled + 1), 0);
+    }
+    block[..filled].copy_from_slice(carry);
+    carry.clear();
+    loop {
+        while filled < block.len() {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => {
+                    // End of input: the last line may lack its line break.
+                    block.truncate(filled);
+                    return Ok(filled > 0);
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match block.iter().rposition(|&b| b == b'\n') {
+            Some(end) => {
+                carry.extend_from_slice(&block[end + 1..]);
+                block.truncate(end + 1);
+                return Ok(true);
+            }
+            // A line longer than a block: read on.
+            None => block.resize(block.len() + size, 0),
+        }
+    }
+}
+
+/// A worker's result: sequence number, the scored chunk, and the token to hand back.
+type Done = (u64, Result<ChunkResult, BatchError>, Vec<u8>);
+
+/// Write the workers' results in input order as they arrive, `account` checking and counting
+/// each; hand each result's token back to the reader and its output buffer to the workers.
+/// Returns the sinks once every worker has finished.
+#[allow(clippy::too_many_arguments)]
+fn write_in_order<'p>(
+    done: std::sync::mpsc::Receiver<Done>,
+    tokens: std::sync::mpsc::Sender<Vec<u8>>,
+    spares: std::sync::mpsc::Sender<Vec<u8>>,
+    (mut sink, mut rej): Sinks<'p>,
+    mut account: impl FnMut(&ChunkResult) -> Result<(), BatchError>,
+    output: &Path,
+    bytes_read: &std::sync::atomic::AtomicU64,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<Sinks<'p>, BatchError> {
+    let mut pending = std::collections::BTreeMap::new();
+    let mut next = 0u64;
+    let mut rows = 0u64;
+    for (seq, result, token) in done {
+        pending.insert(seq, (result, token));
+        while let Some((result, token)) = pending.remove(&next) {
+            next += 1;
+            let r = result?;
+            account(&r)?;
+            match (&mut sink, r.out) {
+                (Sink::Bytes(f), ChunkOut::Bytes(mut b)) => {
+                    f.write_all(&b).map_err(|source| BatchError::Io {
+                        path: output.to_path_buf(),
+                        source,
+                    })?;
+                    b.clear();
+                    let _ = spares.send(b);
+                }
+                (Sink::Parquet(w), ChunkOut::Batch(b)) => w
+                    .write(&b)
+                    .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
+                _ => unreachable!("chunk output matches the sink"),
+            }
+            if let Some((f, p)) = rej.as_mut() {
+                f.write_all(&r.rejects).map_err(|source| BatchError::Io {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+            }
+            // The reader may have stopped (end of input): then the token is not needed.
+            let _ = tokens.send(token);
+            rows += r.read;
+            progress(bytes_read.load(std::sync::atomic::Ordering::Relaxed), rows);
+        }
+    }
+    if !pending.is_empty() {
+        return Err(BatchError::Format(
+            "a worker thread stopped before finishing its work".into(),
+        ));
+    }
+    Ok((sink, rej))
 }
 
 fn memchr_count(bytes: &[u8]) -> u64 {
@@ -670,98 +825,32 @@ fn make_plan(
     })
 }
 
-/// Split one CSV line into fields (RFC 4180 quoting); `None` on broken quoting.
-fn split_line(line: &[u8]) -> Option<Vec<Cow<'_, [u8]>>> {
-    let mut fields = Vec::new();
-    split_line_into(line, &mut fields).ok().map(|()| fields)
-}
-
-/// Split one CSV line into `fields` (cleared first); on broken quoting, what is wrong. Unquoted
-/// fields borrow from the line: no allocation for a line without quotes.
-fn split_line_into<'a>(
-    line: &'a [u8],
-    fields: &mut Vec<Cow<'a, [u8]>>,
-) -> Result<(), &'static str> {
-    fields.clear();
-    if !line.contains(&b'"') {
-        fields.extend(line.split(|&b| b == b',').map(Cow::Borrowed));
-        return Ok(());
-    }
-    let mut i = 0;
-    loop {
-        if line.get(i) == Some(&b'"') {
-            let mut value = Vec::new();
-            i += 1;
-            loop {
-                match line.get(i) {
-                    None => {
-                        return Err("broken quoting: a quote is not closed on its line \
-                                    (a quoted field cannot span lines; multi-line records are not supported)")
-                    }
-                    Some(b'"') if line.get(i + 1) == Some(&b'"') => {
-                        value.push(b'"');
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&b) => {
-                        value.push(b);
-                        i += 1;
-                    }
-                }
-            }
-            match line.get(i) {
-                None => {
-                    fields.push(Cow::Owned(value));
-                    return Ok(());
-                }
-                Some(b',') => {
-                    fields.push(Cow::Owned(value));
-                    i += 1;
-                }
-                Some(_) => return Err("broken quoting: text after a closing quote"),
-            }
-        } else {
-            let end = line[i..]
-                .iter()
-                .position(|&b| b == b',')
-                .map_or(line.len(), |p| i + p);
-            if line[i..end].contains(&b'"') {
-                return Err("broken quoting: a quote inside an unquoted field");
-            }
-            fields.push(Cow::Borrowed(&line[i..end]));
-            if end == line.len() {
-                return Ok(());
-            }
-            i = end + 1;
-        }
-    }
-}
-
 /// Per-row data kept for output.
 struct RowMeta<'a> {
     id: Option<Cow<'a, str>>,
     keep: Vec<Option<Cow<'a, str>>>,
 }
 
-fn parse_block<'a>(scorer: &Scorer, plan: &Plan, first_line: u64, block: &'a [u8]) -> Parsed<'a> {
+fn parse_block<'a>(
+    scorer: &Scorer,
+    plan: &Plan,
+    first_line: u64,
+    lines: usize,
+    block: &'a [u8],
+) -> Parsed<'a> {
+    if plan.format != FileFormat::Jsonl {
+        return csv_input::parse_block(scorer, plan, first_line, lines, block);
+    }
     let m = scorer.input_columns().len();
-    let mut parsed = Parsed::with_capacity(block.len() / 8);
+    let mut parsed = Parsed::with_capacity(m, lines);
     let mut row_values = vec![0.0f64; m];
-    let mut fields: Vec<Cow<'_, [u8]>> = Vec::with_capacity(plan.header.len());
     for (offset, raw_line) in block.split(|&b| b == b'\n').enumerate() {
         let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         parsed.read += 1;
-        let row = match plan.format {
-            FileFormat::Jsonl => parse_json_row(scorer, plan, line, &mut row_values),
-            _ => parse_csv_row(scorer, plan, line, &mut fields, &mut row_values),
-        };
-        match row {
+        match parse_json_row(scorer, plan, line, &mut row_values) {
             Ok(meta) => {
                 parsed.x.extend_from_slice(&row_values);
                 parsed.metas.push(meta);
@@ -779,6 +868,7 @@ fn finish_chunk(
     options: &BatchOptions,
     out_format: FileFormat,
     parsed: Parsed<'_>,
+    mut out: Vec<u8>,
 ) -> Result<ChunkResult, BatchError> {
     let Parsed {
         x,
@@ -798,32 +888,45 @@ fn finish_chunk(
     }
     let out = match out_format {
         FileFormat::Parquet => ChunkOut::Batch(
-            parquet_output::batch(scorer, plan, &metas, &scored)
+            parquet_output::batch(scorer, plan, &metas, scored)
                 .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
         ),
         _ => {
             let model = scorer.model();
-            let mut out = Vec::with_capacity(n * 160);
+            let json = out_format == FileFormat::Jsonl;
+            // Each grade's name and annual rate as output text, formatted once per chunk.
+            let grades: Vec<(&str, Vec<u8>)> = model
+                .grades()
+                .iter()
+                .map(|g| {
+                    let rate = model.policy().annual_rate.get(&g.grade).copied();
+                    let mut text = Vec::new();
+                    match rate {
+                        Some(r) if json => json_f64(&mut text, r),
+                        Some(r) => write_number(&mut text, r),
+                        None if json => text.extend_from_slice(b"null"),
+                        None => {}
+                    }
+                    (g.grade.as_str(), text)
+                })
+                .collect();
+            out.clear();
+            out.reserve(n * 160);
             for i in 0..n {
-                let g = &model.grades()[scored.grade[i] as usize].grade;
+                let (grade, rate) = &grades[scored.grade[i] as usize];
                 let row = OutRow {
                     meta: &metas[i],
                     score: scored.score[i],
                     pd: scored.pd[i],
-                    grade: g,
+                    grade,
                     decision: DECISIONS[scored.decision[i] as usize],
                     limit: scored.limit[i],
-                    rate: model
-                        .policy()
-                        .annual_rate
-                        .get(g)
-                        .copied()
-                        .unwrap_or(f64::NAN),
+                    rate,
                     el: scored.el[i],
                     reasons: &scored.reasons[i * k..(i + 1) * k],
                     flags: scored.flags[i],
                 };
-                if out_format == FileFormat::Jsonl {
+                if json {
                     row.write_jsonl(&mut out, scorer, plan);
                 } else {
                     row.write_csv(&mut out, scorer);
@@ -898,83 +1001,6 @@ fn text_of(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
-/// Convert the needed fields of one CSV line into the scorer's inputs.
-fn parse_csv_row<'a>(
-    scorer: &Scorer,
-    plan: &Plan,
-    line: &'a [u8],
-    fields: &mut Vec<Cow<'a, [u8]>>,
-    values: &mut [f64],
-) -> Result<RowMeta<'a>, RowError> {
-    if let Err(why) = split_line_into(line, fields) {
-        return Err((String::new(), String::new(), why.to_string()));
-    }
-    if fields.len() != plan.header.len() {
-        return Err((
-            String::new(),
-            String::new(),
-            format!(
-                "{} fields where the header has {}",
-                fields.len(),
-                plan.header.len()
-            ),
-        ));
-    }
-    let name = |i: usize| plan.header[i].clone();
-    let bad_utf8 = |i: usize, b: &[u8]| {
-        (
-            name(i),
-            String::from_utf8_lossy(b).into_owned(),
-            "invalid UTF-8".to_string(),
-        )
-    };
-    for (j, col) in plan.inputs.iter().enumerate() {
-        values[j] = match col {
-            None => f64::NAN,
-            Some(i) => {
-                let b: &[u8] = &fields[*i];
-                // Fast path: a plain number, parsed straight from the bytes.
-                match (plan.categorical[j], fast_number(b)) {
-                    (false, Some(x)) => x,
-                    _ => {
-                        let t = text_of(b).ok_or_else(|| bad_utf8(*i, b))?;
-                        input_value(scorer, plan, j, t)
-                            .map_err(|reason| (name(*i), t.to_string(), reason))?
-                    }
-                }
-            }
-        };
-    }
-    for &col in plan.required.iter().flatten() {
-        let b: &[u8] = &fields[col];
-        if is_missing_token(text_of(b).ok_or_else(|| bad_utf8(col, b))?) {
-            return Err((
-                name(col),
-                String::new(),
-                "required by the decision policy, but empty".into(),
-            ));
-        }
-    }
-    let owned = |i: usize| -> Result<Cow<'a, str>, RowError> {
-        match &fields[i] {
-            Cow::Borrowed(b) => {
-                let b: &'a [u8] = b;
-                text_of(b).map(Cow::Borrowed).ok_or_else(|| bad_utf8(i, b))
-            }
-            Cow::Owned(v) => String::from_utf8(v.clone())
-                .map(Cow::Owned)
-                .map_err(|_| bad_utf8(i, v)),
-        }
-    };
-    let id = plan.id.map(owned).transpose()?;
-    let keep = plan
-        .keep
-        .iter()
-        .map(|&i| owned(i).map(Some))
-        .collect::<Result<_, _>>()?;
-    Ok(RowMeta { id, keep })
-}
-
 /// A field that is a plain decimal number (no spaces, not NaN or infinity), parsed from bytes.
 #[inline]
 fn fast_number(b: &[u8]) -> Option<f64> {
@@ -986,6 +1012,22 @@ fn fast_number(b: &[u8]) -> Option<f64> {
         }
         _ => None,
     }
+}
+
+/// The index of a category written exactly as the model has it (nothing to trim, not a missing
+/// token), as the scorer's input; `None` sends the field down the general path.
+#[inline]
+fn known_category(scorer: &Scorer, j: usize, b: &[u8]) -> Option<f64> {
+    let (first, last) = (b.first()?, b.last()?);
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return None;
+    }
+    let index = scorer.category_index_bytes(j, b)?;
+    // A missing token is missing even if a model lists it as a category.
+    if b.len() <= 4 && text_of(b).is_some_and(is_missing_token) {
+        return None;
+    }
+    Some(f64::from(index))
 }
 
 /// One input value as the scorer's f64 (category index for categorical columns, -1 unseen).
@@ -1132,7 +1174,8 @@ struct OutRow<'r, 'a> {
     grade: &'r str,
     decision: &'static str,
     limit: f64,
-    rate: f64,
+    /// The grade's annual rate, already formatted for the output.
+    rate: &'r [u8],
     el: f64,
     reasons: &'r [i32],
     flags: u32,
@@ -1168,7 +1211,7 @@ impl OutRow<'_, '_> {
         out.push(b',');
         write_number(out, self.limit);
         out.push(b',');
-        write_number(out, self.rate);
+        out.extend_from_slice(self.rate);
         out.push(b',');
         write_number(out, self.el);
         for &r in self.reasons {
@@ -1215,7 +1258,7 @@ impl OutRow<'_, '_> {
         out.extend_from_slice(b"\",\"limit\":");
         json_f64(out, self.limit);
         out.extend_from_slice(b",\"annual_rate\":");
-        json_f64(out, self.rate);
+        out.extend_from_slice(self.rate);
         out.extend_from_slice(b",\"expected_loss\":");
         json_f64(out, self.el);
         out.extend_from_slice(b",\"reasons\":[");
@@ -1241,27 +1284,6 @@ impl OutRow<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_csv_lines() {
-        let f = |s: &str| {
-            split_line(s.as_bytes()).map(|v| {
-                v.iter()
-                    .map(|c| String::from_utf8(c.to_vec()).unwrap())
-                    .collect::<Vec<_>>()
-            })
-        };
-        assert_eq!(f("a,b,,c").unwrap(), ["a", "b", "", "c"]);
-        assert_eq!(
-            f("\"x,y\",\"say \"\"hi\"\"\",z").unwrap(),
-            ["x,y", "say \"hi\"", "z"]
-        );
-        assert_eq!(f("\"\",a").unwrap(), ["", "a"]);
-        assert_eq!(f("a,\"\"").unwrap(), ["a", ""]);
-        assert!(f("\"open,b").is_none());
-        assert!(f("\"a\"b,c").is_none());
-        assert!(f("a\"b,c").is_none());
-    }
 
     #[test]
     fn formats_from_paths() {

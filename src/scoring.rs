@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::binning::BinRule;
 use crate::format::number_text;
@@ -146,8 +147,8 @@ enum Rule {
     Categorical {
         /// Bin of each category, in the model's (sorted) category order.
         by_index: Vec<u16>,
-        /// Category text to its index in `by_index`.
-        index: HashMap<String, u32>,
+        /// Category text (as bytes) to its index in `by_index`.
+        index: FxHashMap<Box<[u8]>, u32>,
         unseen: u16,
     },
 }
@@ -158,6 +159,9 @@ struct Compiled {
     missing: u16,
     points: Vec<f64>,
     max_points: f64,
+    /// Per bin: the reason rank of (this feature, bin) among all features' bins (0 = the
+    /// most points lost); `u32::MAX` when the bin loses no points (never a reason).
+    reason_rank: Vec<u32>,
     history: bool,
 }
 
@@ -236,7 +240,7 @@ impl Compiled {
                 if crate::table::is_missing_token(t) {
                     (self.missing, flags::MISSING)
                 } else {
-                    match index.get(t) {
+                    match index.get(t.as_bytes()) {
                         Some(&i) => (by_index[i as usize], 0),
                         None => (*unseen, flags::UNSEEN_CATEGORY),
                     }
@@ -444,6 +448,8 @@ pub struct Scorer {
     /// Input column index by name.
     input_index: HashMap<String, usize>,
     pd_map: crate::scaling::PdMap,
+    /// The feature of each reason rank (see `Compiled::reason_rank`).
+    rank_feature: Vec<u32>,
 }
 
 /// Everything computed for one row, without allocation.
@@ -457,6 +463,30 @@ struct RowResult {
     thin_file: bool,
 }
 
+/// Rank every (feature, bin) that loses points by points lost, descending, ties in feature
+/// order: comparing two features' ranks is comparing them as reasons. Sets each feature's
+/// `reason_rank` and returns the feature of each rank.
+fn rank_reasons(features: &mut [Compiled]) -> Vec<u32> {
+    let mut lost: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, f) in features.iter_mut().enumerate() {
+        f.reason_rank = vec![u32::MAX; f.points.len()];
+        for (b, &p) in f.points.iter().enumerate() {
+            let l = f.max_points - p;
+            if l > 0.0 {
+                lost.push((l, i, b));
+            }
+        }
+    }
+    lost.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    lost.iter()
+        .enumerate()
+        .map(|(rank, &(_, i, b))| {
+            features[i].reason_rank[b] = rank as u32;
+            i as u32
+        })
+        .collect()
+}
+
 impl Scorer {
     /// Compile a model.
     pub fn new(model: Model) -> Scorer {
@@ -466,7 +496,7 @@ impl Scorer {
             .as_ref()
             .map(|t| t.history_features.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        let features: Vec<Compiled> = model
+        let mut features: Vec<Compiled> = model
             .features()
             .iter()
             .map(|f| {
@@ -494,7 +524,7 @@ impl Scorer {
                         index: categories
                             .iter()
                             .enumerate()
-                            .map(|(i, c)| (c.category.clone(), i as u32))
+                            .map(|(i, c)| (c.category.as_bytes().into(), i as u32))
                             .collect(),
                         unseen: *unseen_bin as u16,
                     },
@@ -504,6 +534,7 @@ impl Scorer {
                     missing: b.missing.bin as u16,
                     points: f.points.clone(),
                     max_points: f.max_points(),
+                    reason_rank: Vec::new(),
                     history: history.contains(&f.name.as_str()),
                 }
             })
@@ -546,7 +577,9 @@ impl Scorer {
             .enumerate()
             .map(|(i, c)| (c.name.clone(), i))
             .collect();
+        let rank_feature = rank_reasons(&mut features);
         Scorer {
+            rank_feature,
             input_index,
             pd_map: model.scaling().pd_map(),
             policy,
@@ -575,6 +608,12 @@ impl Scorer {
 
     /// Index of a feature's category in the model's category order (for row-major batches).
     pub fn category_index(&self, feature: usize, category: &str) -> Option<u32> {
+        self.category_index_bytes(feature, category.as_bytes())
+    }
+
+    /// [`Scorer::category_index`] for a category given as bytes, matched exactly (no trimming).
+    #[inline]
+    pub fn category_index_bytes(&self, feature: usize, category: &[u8]) -> Option<u32> {
         match &self.features.get(feature)?.rule {
             Rule::Categorical { index, .. } => index.get(category).copied(),
             Rule::Numeric { .. } => None,
@@ -636,38 +675,28 @@ impl Scorer {
         }
     }
 
-    /// Fill `out` (length k) with the top-k reasons as feature indices, `-1` padded.
+    /// Fill `out` (length k) with the top-k reasons as feature indices, `-1` padded: the
+    /// features that lost points, most points lost first, ties in feature order.
     #[inline]
     fn reasons_into(&self, bins: &[u16], out: &mut [i32]) {
         let k = out.len();
-        let mut lost = [0.0f64; MAX_REASONS];
-        let mut n = 0;
-        for (i, (f, &b)) in self.features.iter().zip(bins).enumerate() {
-            let l = f.max_points - f.points[b as usize];
-            if l <= 0.0 {
-                continue;
+        // The k best (lowest) reason ranks of the row's bins, ascending: each rank is carried
+        // down the slots with integer min/max, a branch-free insertion (which features lose
+        // points depends on the data, so branches would mispredict).
+        let mut top = [u32::MAX; MAX_REASONS];
+        for (f, &b) in self.features.iter().zip(bins) {
+            let mut carry = f.reason_rank[b as usize];
+            for slot in &mut top[..k] {
+                let low = carry.min(*slot);
+                carry = carry.max(*slot);
+                *slot = low;
             }
-            // Insertion into the sorted top-k (ties keep the earlier feature first).
-            let mut pos = n;
-            while pos > 0 && lost[pos - 1] < l {
-                pos -= 1;
-            }
-            if pos >= k {
-                continue;
-            }
-            let end = n.min(k - 1);
-            let mut j = end;
-            while j > pos {
-                lost[j] = lost[j - 1];
-                out[j] = out[j - 1];
-                j -= 1;
-            }
-            lost[pos] = l;
-            out[pos] = i as i32;
-            n = (n + 1).min(k);
         }
-        for slot in out.iter_mut().skip(n) {
-            *slot = -1;
+        for (o, &rank) in out.iter_mut().zip(&top) {
+            *o = match self.rank_feature.get(rank as usize) {
+                Some(&f) => f as i32,
+                None => -1,
+            };
         }
     }
 
@@ -972,106 +1001,98 @@ impl Scorer {
     {
         let nf = self.features.len();
         let chunks = n.div_ceil(CHUNK);
-        // Split every output buffer into per-chunk slices.
+        // Split every output buffer into per-chunk slices: one BatchOutput per chunk.
         fn split<'b, T>(
             buf: &'b mut Option<&mut [T]>,
             size: usize,
             chunks: usize,
-        ) -> Vec<Option<&'b mut [T]>> {
-            match buf {
-                Some(b) => b
-                    .chunks_mut(size.max(1))
-                    .map(Some)
-                    .chain(std::iter::repeat_with(|| None))
-                    .take(chunks)
-                    .collect(),
-                None => (0..chunks).map(|_| None).collect(),
-            }
+        ) -> impl Iterator<Item = Option<&'b mut [T]>> {
+            buf.as_deref_mut()
+                .map(|b| b.chunks_mut(size.max(1)))
+                .into_iter()
+                .flatten()
+                .map(Some)
+                .chain(std::iter::repeat_with(|| None))
+                .take(chunks)
         }
-        let score = split(&mut out.score, CHUNK, chunks);
-        let pd = split(&mut out.pd, CHUNK, chunks);
-        let grade = split(&mut out.grade, CHUNK, chunks);
-        let decision = split(&mut out.decision, CHUNK, chunks);
-        let limit = split(&mut out.limit, CHUNK, chunks);
-        let el = split(&mut out.expected_loss, CHUNK, chunks);
-        let rate = split(&mut out.annual_rate, CHUNK, chunks);
-        let points = split(&mut out.points, CHUNK * nf, chunks);
-        let bin_out = split(&mut out.bins, CHUNK * nf, chunks);
-        let fl = split(&mut out.flags, CHUNK, chunks);
-        let reasons = if k == 0 {
-            (0..chunks).map(|_| None).collect()
-        } else {
-            split(&mut out.reasons, CHUNK * k, chunks)
-        };
-        let parts: Vec<_> = score
-            .into_iter()
-            .zip(pd)
-            .zip(grade)
-            .zip(decision)
-            .zip(limit)
-            .zip(el)
-            .zip(fl)
-            .zip(reasons)
-            .zip(rate.into_iter().zip(points).zip(bin_out))
-            .enumerate()
-            .collect();
-        parts.into_par_iter().for_each(
-            |(
-                c,
+        let mut score = split(&mut out.score, CHUNK, chunks);
+        let mut pd = split(&mut out.pd, CHUNK, chunks);
+        let mut grade = split(&mut out.grade, CHUNK, chunks);
+        let mut decision = split(&mut out.decision, CHUNK, chunks);
+        let mut limit = split(&mut out.limit, CHUNK, chunks);
+        let mut expected_loss = split(&mut out.expected_loss, CHUNK, chunks);
+        let mut annual_rate = split(&mut out.annual_rate, CHUNK, chunks);
+        let mut points = split(&mut out.points, CHUNK * nf, chunks);
+        let mut bins = split(&mut out.bins, CHUNK * nf, chunks);
+        let mut flags = split(&mut out.flags, CHUNK, chunks);
+        let mut reasons = split(&mut out.reasons, CHUNK * k, chunks);
+        let parts: Vec<(usize, BatchOutput<'_>)> = (0..chunks)
+            .map(|c| {
                 (
-                    (
-                        (
-                            (((((mut score, mut pd), mut grade), mut decision), mut limit), mut el),
-                            mut fl,
-                        ),
-                        mut reasons,
-                    ),
-                    ((mut rate, mut points), mut bin_out),
-                ),
-            )| {
-                let start = c * CHUNK;
-                let end = (start + CHUNK).min(n);
-                let mut bins = vec![0u16; nf];
-                for i in start..end {
-                    let j = i - start;
-                    let rs = reasons.as_deref_mut().map(|r| &mut r[j * k..(j + 1) * k]);
-                    let r = row(i, &mut bins, rs);
-                    if let Some(b) = score.as_deref_mut() {
-                        b[j] = r.score;
+                    c,
+                    BatchOutput {
+                        score: score.next().flatten(),
+                        pd: pd.next().flatten(),
+                        grade: grade.next().flatten(),
+                        decision: decision.next().flatten(),
+                        limit: limit.next().flatten(),
+                        expected_loss: expected_loss.next().flatten(),
+                        annual_rate: annual_rate.next().flatten(),
+                        points: points.next().flatten(),
+                        bins: bins.next().flatten(),
+                        flags: flags.next().flatten(),
+                        reasons: reasons.next().flatten().filter(|_| k > 0),
+                    },
+                )
+            })
+            .collect();
+        let work = |(c, mut part): (usize, BatchOutput<'_>)| {
+            let start = c * CHUNK;
+            let end = (start + CHUNK).min(n);
+            let mut row_bins = vec![0u16; nf];
+            for i in start..end {
+                let j = i - start;
+                let rs = part
+                    .reasons
+                    .as_deref_mut()
+                    .map(|r| &mut r[j * k..(j + 1) * k]);
+                let r = row(i, &mut row_bins, rs);
+                let set = |b: &mut Option<&mut [f64]>, x: f64| {
+                    if let Some(b) = b.as_deref_mut() {
+                        b[j] = x;
                     }
-                    if let Some(b) = pd.as_deref_mut() {
-                        b[j] = r.pd;
-                    }
-                    if let Some(b) = grade.as_deref_mut() {
-                        b[j] = r.grade;
-                    }
-                    if let Some(b) = decision.as_deref_mut() {
-                        b[j] = r.outcome.decision.code();
-                    }
-                    if let Some(b) = limit.as_deref_mut() {
-                        b[j] = r.outcome.limit;
-                    }
-                    if let Some(b) = el.as_deref_mut() {
-                        b[j] = r.outcome.expected_loss;
-                    }
-                    if let Some(b) = fl.as_deref_mut() {
-                        b[j] = r.flags;
-                    }
-                    if let Some(b) = rate.as_deref_mut() {
-                        b[j] = r.outcome.annual_rate;
-                    }
-                    if let Some(b) = points.as_deref_mut() {
-                        let row = &mut b[j * nf..(j + 1) * nf];
-                        for ((p, f), &bin) in row.iter_mut().zip(&self.features).zip(&bins) {
-                            *p = f.points[bin as usize];
-                        }
-                    }
-                    if let Some(b) = bin_out.as_deref_mut() {
-                        b[j * nf..(j + 1) * nf].copy_from_slice(&bins);
+                };
+                set(&mut part.score, r.score);
+                set(&mut part.pd, r.pd);
+                set(&mut part.limit, r.outcome.limit);
+                set(&mut part.expected_loss, r.outcome.expected_loss);
+                set(&mut part.annual_rate, r.outcome.annual_rate);
+                if let Some(b) = part.grade.as_deref_mut() {
+                    b[j] = r.grade;
+                }
+                if let Some(b) = part.decision.as_deref_mut() {
+                    b[j] = r.outcome.decision.code();
+                }
+                if let Some(b) = part.flags.as_deref_mut() {
+                    b[j] = r.flags;
+                }
+                if let Some(b) = part.points.as_deref_mut() {
+                    let row = &mut b[j * nf..(j + 1) * nf];
+                    for ((p, f), &bin) in row.iter_mut().zip(&self.features).zip(&row_bins) {
+                        *p = f.points[bin as usize];
                     }
                 }
-            },
-        );
+                if let Some(b) = part.bins.as_deref_mut() {
+                    b[j * nf..(j + 1) * nf].copy_from_slice(&row_bins);
+                }
+            }
+        };
+        // One unit runs on the calling thread: no hand-over to the pool for a small batch.
+        if parts.len() == 1 {
+            parts.into_iter().for_each(work);
+        } else {
+            parts.into_par_iter().for_each(work);
+        }
     }
 }
 

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{input_value, BatchError, Parsed, Plan, RowMeta};
+use super::{input_value, known_category, BatchError, Parsed, Plan, RowMeta};
 use crate::scoring::Scorer;
 use crate::table::is_missing_token;
 
@@ -65,22 +65,45 @@ pub(super) fn reader(
 }
 
 /// A column as the scorer reads it.
-enum Access {
+enum Access<'b> {
     Absent,
-    Number(ArrayRef),
-    Text(ArrayRef),
+    Number(Float64Array),
+    Text(Text<'b>),
+}
+
+/// A text column: the batch's own, or a cast of it.
+enum Text<'b> {
+    Borrowed(&'b StringArray),
+    Owned(StringArray),
+}
+
+impl<'b> Text<'b> {
+    /// Row `row`'s text (`None` if null), borrowed from the batch when the column is text.
+    fn at(&self, row: usize) -> Option<Cow<'b, str>> {
+        match self {
+            Text::Borrowed(a) => (!a.is_null(row)).then(|| Cow::Borrowed(a.value(row))),
+            Text::Owned(a) => (!a.is_null(row)).then(|| Cow::Owned(a.value(row).to_string())),
+        }
+    }
+
+    fn array(&self) -> &StringArray {
+        match self {
+            Text::Borrowed(a) => a,
+            Text::Owned(a) => a,
+        }
+    }
 }
 
 fn is_number(t: &DataType) -> bool {
     t.is_numeric() || matches!(t, DataType::Boolean)
 }
 
-fn access(
-    batch: &RecordBatch,
+fn access<'b>(
+    batch: &'b RecordBatch,
     plan: &Plan,
     column: Option<usize>,
     as_text: bool,
-) -> Result<Access, String> {
+) -> Result<Access<'b>, String> {
     let Some(i) = column else {
         return Ok(Access::Absent);
     };
@@ -89,63 +112,60 @@ fn access(
     let array = batch
         .column_by_name(name)
         .ok_or_else(|| format!("column '{name}' is not in the record batch"))?;
-    let target = if !as_text && is_number(array.data_type()) {
-        DataType::Float64
+    let cannot = |e: arrow_schema::ArrowError| format!("cannot read column '{name}': {e}");
+    if !as_text && is_number(array.data_type()) {
+        let cast = arrow_cast::cast(array, &DataType::Float64).map_err(cannot)?;
+        Ok(Access::Number(cast.as_primitive::<Float64Type>().clone()))
+    } else if array.data_type() == &DataType::Utf8 {
+        Ok(Access::Text(Text::Borrowed(array.as_string::<i32>())))
     } else {
-        DataType::Utf8
-    };
-    let cast = arrow_cast::cast(array, &target)
-        .map_err(|e| format!("cannot read column '{name}': {e}"))?;
-    Ok(if target == DataType::Float64 {
-        Access::Number(cast)
-    } else {
-        Access::Text(cast)
-    })
+        let cast = arrow_cast::cast(array, &DataType::Utf8).map_err(cannot)?;
+        Ok(Access::Text(Text::Owned(cast.as_string::<i32>().clone())))
+    }
 }
 
-fn text_at(array: &ArrayRef, row: usize) -> Option<&str> {
-    let a = array.as_string::<i32>();
-    (!a.is_null(row)).then(|| a.value(row))
+fn text_at(array: &StringArray, row: usize) -> Option<&str> {
+    (!array.is_null(row)).then(|| array.value(row))
 }
 
 /// Convert one record batch; `first_row` is the 1-based row number of its first row (reported
 /// as the "line" of a reject).
-pub(super) fn parse_batch(
+pub(super) fn parse_batch<'b>(
     scorer: &Scorer,
     plan: &Plan,
     first_row: u64,
-    batch: &RecordBatch,
-) -> Parsed<'static> {
+    batch: &'b RecordBatch,
+) -> Parsed<'b> {
     parse_batch_with(scorer, plan, first_row, batch, false)
 }
 
 /// [`parse_batch`] with rows numbered from 0 and every reject also listed as a value.
-pub(super) fn parse_batch_listing(
+pub(super) fn parse_batch_listing<'b>(
     scorer: &Scorer,
     plan: &Plan,
-    batch: &RecordBatch,
-) -> Parsed<'static> {
+    batch: &'b RecordBatch,
+) -> Parsed<'b> {
     parse_batch_with(scorer, plan, 0, batch, true)
 }
 
-fn parse_batch_with(
+fn parse_batch_with<'b>(
     scorer: &Scorer,
     plan: &Plan,
     first_row: u64,
-    batch: &RecordBatch,
+    batch: &'b RecordBatch,
     list: bool,
-) -> Parsed<'static> {
+) -> Parsed<'b> {
     let n = batch.num_rows();
     let m = scorer.input_columns().len();
-    let mut parsed = Parsed::with_capacity(n * m);
+    let mut parsed = Parsed::with_capacity(m, n);
     parsed.listed = list.then(Vec::new);
-    let columns: Result<Vec<Access>, String> = plan
+    let columns: Result<Vec<Access<'b>>, String> = plan
         .inputs
         .iter()
         .zip(&plan.categorical)
         .map(|(&c, &cat)| access(batch, plan, c, cat))
         .collect();
-    let texts = |cols: &[usize]| -> Result<Vec<Access>, String> {
+    let texts = |cols: &[usize]| -> Result<Vec<Access<'b>>, String> {
         cols.iter()
             .map(|&c| access(batch, plan, Some(c), true))
             .collect()
@@ -181,17 +201,18 @@ fn parse_batch_with(
         for (j, a) in columns.iter().enumerate() {
             values[j] = match a {
                 Access::Absent => f64::NAN,
-                Access::Number(arr) => {
-                    let f = arr.as_primitive::<Float64Type>();
+                Access::Number(f) => {
                     if f.is_null(r) {
                         f64::NAN
                     } else {
                         f.value(r)
                     }
                 }
-                Access::Text(arr) => match text_at(arr, r) {
+                Access::Text(text) => match text_at(text.array(), r) {
                     None => f64::NAN,
-                    Some(t) => match input_value(scorer, plan, j, t) {
+                    Some(t) => match known_category(scorer, j, t.as_bytes())
+                        .map_or_else(|| input_value(scorer, plan, j, t), Ok)
+                    {
                         Ok(x) => x,
                         Err(reason) => {
                             let name =
@@ -204,16 +225,16 @@ fn parse_batch_with(
             };
         }
         for (a, &c) in required.iter().zip(&required_cols) {
-            if let Access::Text(arr) = a {
-                if text_at(arr, r).is_none_or(is_missing_token) {
+            if let Access::Text(text) = a {
+                if text_at(text.array(), r).is_none_or(is_missing_token) {
                     let reason = "required by the decision policy, but empty".to_string();
                     parsed.reject(line, (plan.header[c].clone(), String::new(), reason), b"");
                     continue 'rows;
                 }
             }
         }
-        let owned = |a: &Access| match a {
-            Access::Text(arr) => text_at(arr, r).map(|t| Cow::Owned(t.to_string())),
+        let owned = |a: &Access<'b>| match a {
+            Access::Text(text) => text.at(r),
             _ => None,
         };
         parsed.x.extend_from_slice(&values);

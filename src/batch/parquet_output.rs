@@ -2,11 +2,15 @@
 
 use std::sync::Arc;
 
+use std::fmt::Write;
+
+use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::{Plan, RowMeta, Scored, DECISIONS};
 
@@ -57,7 +61,15 @@ pub(super) fn writer(
     reasons: usize,
 ) -> Result<ArrowWriter<AtomicFile>, parquet::errors::ParquetError> {
     let k = reasons.min(scorer.model().features().len());
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder();
+    // Dictionary encoding pays for the few distinct grades, decisions, reasons and flags; for
+    // columns whose values are nearly all distinct (the id, scores, PDs, expected losses) it
+    // only costs time before the writer gives up on it, so they are written plain.
+    let distinct = scorer.model().id_column().filter(|_| plan.id.is_some());
+    for name in distinct.into_iter().chain(["score", "pd", "expected_loss"]) {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+    }
+    let props = props
         .set_compression(Compression::SNAPPY)
         // Row groups are buffered in memory until written: keep them small enough that memory
         // stays bounded.
@@ -67,12 +79,12 @@ pub(super) fn writer(
     ArrowWriter::try_new(file, schema(scorer, plan, k), Some(props))
 }
 
-/// The record batch of one scored chunk.
+/// The record batch of one scored chunk (its score columns moved in, not copied).
 pub(super) fn batch(
     scorer: &Scorer,
     plan: &Plan,
     metas: &[RowMeta<'_>],
-    s: &Scored,
+    s: Scored,
 ) -> Result<RecordBatch, ArrowError> {
     let model = scorer.model();
     let k = s.k;
@@ -88,34 +100,51 @@ pub(super) fn batch(
             metas.iter().map(|m| m.keep[j].as_deref()),
         )));
     }
-    columns.push(Arc::new(Float64Array::from(s.score.clone())));
-    columns.push(Arc::new(Float64Array::from(s.pd.clone())));
-    let grades: Vec<&str> = s
-        .grade
+    let grade_names: Vec<&str> = model.grades().iter().map(|g| g.grade.as_str()).collect();
+    let rates: Vec<Option<f64>> = grade_names
         .iter()
-        .map(|&g| model.grades()[g as usize].grade.as_str())
+        .map(|g| model.policy().annual_rate.get(*g).copied())
         .collect();
-    columns.push(Arc::new(StringArray::from(grades.clone())));
-    columns.push(Arc::new(StringArray::from_iter_values(
-        s.decision.iter().map(|&d| DECISIONS[d as usize]),
-    )));
-    columns.push(Arc::new(Float64Array::from(s.limit.clone())));
+    let text = |values: &mut dyn Iterator<Item = Option<&str>>| {
+        let mut b = StringBuilder::with_capacity(n, n * 8);
+        for v in values {
+            b.append_option(v);
+        }
+        Arc::new(b.finish()) as ArrayRef
+    };
+    columns.push(Arc::new(Float64Array::from(s.score)));
+    columns.push(Arc::new(Float64Array::from(s.pd)));
+    columns.push(text(
+        &mut s.grade.iter().map(|&g| Some(grade_names[g as usize])),
+    ));
+    columns.push(text(
+        &mut s.decision.iter().map(|&d| Some(DECISIONS[d as usize])),
+    ));
+    columns.push(Arc::new(Float64Array::from(s.limit)));
     columns.push(Arc::new(Float64Array::from_iter(
-        grades
-            .iter()
-            .map(|g| model.policy().annual_rate.get(*g).copied()),
+        s.grade.iter().map(|&g| rates[g as usize]),
     )));
-    columns.push(Arc::new(Float64Array::from(s.el.clone())));
+    columns.push(Arc::new(Float64Array::from(s.el)));
     for r in 0..k {
-        columns.push(Arc::new(StringArray::from_iter((0..n).map(|i| {
+        columns.push(text(&mut (0..n).map(|i| {
             let f = s.reasons[i * k + r];
             (f >= 0).then(|| model.features()[f as usize].reason_code.as_str())
-        }))));
+        })));
     }
-    columns.push(Arc::new(StringArray::from_iter_values(
-        s.flags
-            .iter()
-            .map(|&f| flags::names(f).collect::<Vec<_>>().join(";")),
-    )));
+    let mut flag_text = StringBuilder::with_capacity(n, n * 8);
+    for &f in &s.flags {
+        for (i, name) in flags::names(f).enumerate() {
+            if i > 0 {
+                flag_text
+                    .write_char(';')
+                    .map_err(|e| ArrowError::ExternalError(e.into()))?;
+            }
+            flag_text
+                .write_str(name)
+                .map_err(|e| ArrowError::ExternalError(e.into()))?;
+        }
+        flag_text.append_value("");
+    }
+    columns.push(Arc::new(flag_text.finish()));
     RecordBatch::try_new(schema(scorer, plan, k), columns)
 }
