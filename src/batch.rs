@@ -207,6 +207,18 @@ impl<'a> Parsed<'a> {
         }
     }
 
+    /// Count one row read: its inputs (`values`) and output data, or its reject.
+    fn add(&mut self, line: u64, row: Result<RowMeta<'a>, RowError>, values: &[f64], raw: &[u8]) {
+        self.read += 1;
+        match row {
+            Ok(meta) => {
+                self.x.extend_from_slice(values);
+                self.metas.push(meta);
+            }
+            Err(e) => self.reject(line, e, raw),
+        }
+    }
+
     fn reject(&mut self, line: u64, (column, value, reason): RowError, raw: &[u8]) {
         self.rejected += 1;
         let reject = Reject {
@@ -650,7 +662,7 @@ fn next_block(
                 Err(e) => return Err(e),
             }
         }
-        match block.iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', block) {
             Some(end) => {
                 carry.extend_from_slice(&block[end + 1..]);
                 block.truncate(end + 1);
@@ -722,8 +734,9 @@ fn write_in_order<'p>(
     Ok((sink, rej))
 }
 
+/// The line breaks in `bytes`.
 fn memchr_count(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 fn make_plan(
@@ -849,14 +862,8 @@ fn parse_block<'a>(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        parsed.read += 1;
-        match parse_json_row(scorer, plan, line, &mut row_values) {
-            Ok(meta) => {
-                parsed.x.extend_from_slice(&row_values);
-                parsed.metas.push(meta);
-            }
-            Err(e) => parsed.reject(first_line + offset as u64, e, line),
-        }
+        let row = parse_json_row(scorer, plan, line, &mut row_values);
+        parsed.add(first_line + offset as u64, row, &row_values, line);
     }
     parsed
 }

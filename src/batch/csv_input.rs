@@ -37,7 +37,6 @@ pub(super) fn parse_block<'a>(
             if fields.is_empty() && !quoted && line.iter().all(u8::is_ascii_whitespace) {
                 return;
             }
-            parsed.read += 1;
             let row = if quoted {
                 split_line_into(line, fields)
                     .map_err(|why| (String::new(), String::new(), why.to_string()))
@@ -46,13 +45,7 @@ pub(super) fn parse_block<'a>(
                 fields.push(Cow::Borrowed(&block[last..start + line.len()]));
                 convert_row(scorer, plan, fields, &mut values)
             };
-            match row {
-                Ok(meta) => {
-                    parsed.x.extend_from_slice(&values);
-                    parsed.metas.push(meta);
-                }
-                Err(e) => parsed.reject(line_no, e, line),
-            }
+            parsed.add(line_no, row, &values, line);
         };
     for pos in Structural::new(block) {
         match block[pos] {
@@ -374,17 +367,10 @@ mod tests {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            parsed.read += 1;
             let row = split_line_into(line, &mut fields)
                 .map_err(|why| (String::new(), String::new(), why.to_string()))
                 .and_then(|()| convert_row(scorer, plan, &fields, &mut values));
-            match row {
-                Ok(meta) => {
-                    parsed.x.extend_from_slice(&values);
-                    parsed.metas.push(meta);
-                }
-                Err(e) => parsed.reject(offset as u64 + 1, e, line),
-            }
+            parsed.add(offset as u64 + 1, row, &values, line);
         }
         parsed
     }
