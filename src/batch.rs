@@ -254,14 +254,18 @@ struct ChunkResult {
     decisions: [u64; 3],
 }
 
+/// A block of whole text lines.
+struct TextBlock {
+    /// Line number (in the file) of the first line.
+    first_line: u64,
+    /// Lines in the block (the last may lack its line break).
+    lines: usize,
+    bytes: Vec<u8>,
+}
+
 /// A unit of work: a block of text lines, or a Parquet record batch.
 enum Work {
-    Block {
-        first_line: u64,
-        /// Lines in the block (the last may lack its line break).
-        lines: usize,
-        bytes: Vec<u8>,
-    },
+    Block(TextBlock),
     Batch {
         first_row: u64,
         batch: arrow_array::RecordBatch,
@@ -329,16 +333,18 @@ pub fn score_file(
     let file = std::fs::File::open(input).map_err(io_err(input))?;
 
     // The input: text lines (with the header read here) or Parquet record batches.
-    let mut text_reader = None;
-    let mut parquet_builder = None;
     // Bytes read from the input file (compressed bytes for gzip), for progress reports.
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut line_no = 1u64;
-    let header: Vec<String> = match format {
+    /// The opened input; Parquet is projected onto the columns used once the plan is known.
+    enum Opened {
+        Text(BufReader<CountingReader>),
+        Parquet(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>),
+    }
+    let (header, opened): (Vec<String>, Opened) = match format {
         FileFormat::Parquet => {
             let (builder, names) = parquet_input::open(file, input)?;
-            parquet_builder = Some(builder);
-            names
+            (names, Opened::Parquet(builder))
         }
         _ => {
             let raw: Box<dyn Read + Send> = if gz {
@@ -384,15 +390,13 @@ pub fn score_file(
             } else {
                 Vec::new()
             };
-            text_reader = Some(reader);
-            names
+            (names, Opened::Text(reader))
         }
     };
     let plan = make_plan(scorer, format, header, input, options)?;
-    let source = match (parquet_builder, text_reader) {
-        (Some(b), _) => Source::Parquet(parquet_input::reader(b, &plan, input)?),
-        (None, Some(r)) => Source::Text(r),
-        (None, None) => return Err(BatchError::Format("no input reader".into())),
+    let source = match opened {
+        Opened::Text(reader) => Source::Text(reader),
+        Opened::Parquet(builder) => Source::Parquet(parquet_input::reader(builder, &plan, input)?),
     };
 
     let out_file = AtomicFile::create(output).map_err(io_err(output))?;
@@ -464,23 +468,8 @@ pub fn score_file(
             token_tx,
             spare_tx,
             (sink, rej),
-            |r: &ChunkResult| {
-                if options.strict {
-                    if let Some(reject) = &r.first_reject {
-                        return Err(BatchError::Strict {
-                            path: input.to_path_buf(),
-                            reject: reject.clone(),
-                        });
-                    }
-                }
-                summary.rows_read += r.read;
-                summary.rows_scored += r.scored;
-                summary.rows_rejected += r.rejected;
-                for d in 0..3 {
-                    summary.decisions[d] += r.decisions[d];
-                }
-                Ok(())
-            },
+            &mut summary,
+            options.strict.then_some(input),
             output,
             &bytes_read,
             &mut progress,
@@ -562,11 +551,11 @@ fn read_units(
                 let first_line = line_no;
                 let lines = memchr_count(&buf) + u64::from(!buf.ends_with(b"\n"));
                 line_no += lines;
-                Work::Block {
+                Work::Block(TextBlock {
                     first_line,
                     lines: lines as usize,
                     bytes: buf,
-                }
+                })
             }
         };
         if units.send((seq, work)).is_err() {
@@ -598,18 +587,17 @@ fn work_units(
             .try_recv()
             .unwrap_or_default();
         let parsed = match &work {
-            Work::Block {
-                first_line,
-                lines,
-                bytes,
-            } => parse_block(scorer, plan, *first_line, *lines, bytes),
+            Work::Block(block) if plan.format == FileFormat::Jsonl => {
+                parse_jsonl_block(scorer, plan, block)
+            }
+            Work::Block(block) => csv_input::parse_block(scorer, plan, block),
             Work::Batch { first_row, batch } => {
                 parquet_input::parse_batch(scorer, plan, *first_row, batch)
             }
         };
         let result = finish_chunk(scorer, plan, options, out_format, parsed, out);
         let token = match work {
-            Work::Block { bytes, .. } => bytes,
+            Work::Block(block) => block.bytes,
             Work::Batch { .. } => Vec::new(),
         };
         if done.send((seq, result, token)).is_err() {
@@ -677,8 +665,9 @@ fn next_block(
 /// A worker's result: sequence number, the scored chunk, and the token to hand back.
 type Done = (u64, Result<ChunkResult, BatchError>, Vec<u8>);
 
-/// Write the workers' results in input order as they arrive, `account` checking and counting
-/// each; hand each result's token back to the reader and its output buffer to the workers.
+/// Write the workers' results in input order as they arrive, counting each in `summary`; hand
+/// each result's token back to the reader and its output buffer to the workers. With
+/// `strict_input` (`--strict`), the first reject stops the run with an error naming that input.
 /// Returns the sinks once every worker has finished.
 #[allow(clippy::too_many_arguments)]
 fn write_in_order<'p>(
@@ -686,20 +675,31 @@ fn write_in_order<'p>(
     tokens: std::sync::mpsc::Sender<Vec<u8>>,
     spares: std::sync::mpsc::Sender<Vec<u8>>,
     (mut sink, mut rej): Sinks<'p>,
-    mut account: impl FnMut(&ChunkResult) -> Result<(), BatchError>,
+    summary: &mut Summary,
+    strict_input: Option<&Path>,
     output: &Path,
     bytes_read: &std::sync::atomic::AtomicU64,
     progress: &mut impl FnMut(u64, u64),
 ) -> Result<Sinks<'p>, BatchError> {
     let mut pending = std::collections::BTreeMap::new();
     let mut next = 0u64;
-    let mut rows = 0u64;
     for (seq, result, token) in done {
         pending.insert(seq, (result, token));
         while let Some((result, token)) = pending.remove(&next) {
             next += 1;
             let r = result?;
-            account(&r)?;
+            if let (Some(path), Some(reject)) = (strict_input, &r.first_reject) {
+                return Err(BatchError::Strict {
+                    path: path.to_path_buf(),
+                    reject: reject.clone(),
+                });
+            }
+            summary.rows_read += r.read;
+            summary.rows_scored += r.scored;
+            summary.rows_rejected += r.rejected;
+            for (total, d) in summary.decisions.iter_mut().zip(r.decisions) {
+                *total += d;
+            }
             match (&mut sink, r.out) {
                 (Sink::Bytes(f), ChunkOut::Bytes(mut b)) => {
                     f.write_all(&b).map_err(|source| BatchError::Io {
@@ -722,8 +722,8 @@ fn write_in_order<'p>(
             }
             // The reader may have stopped (end of input): then the token is not needed.
             let _ = tokens.send(token);
-            rows += r.read;
-            progress(bytes_read.load(std::sync::atomic::Ordering::Relaxed), rows);
+            let bytes = bytes_read.load(std::sync::atomic::Ordering::Relaxed);
+            progress(bytes, summary.rows_read);
         }
     }
     if !pending.is_empty() {
@@ -844,26 +844,18 @@ struct RowMeta<'a> {
     keep: Vec<Option<Cow<'a, str>>>,
 }
 
-fn parse_block<'a>(
-    scorer: &Scorer,
-    plan: &Plan,
-    first_line: u64,
-    lines: usize,
-    block: &'a [u8],
-) -> Parsed<'a> {
-    if plan.format != FileFormat::Jsonl {
-        return csv_input::parse_block(scorer, plan, first_line, lines, block);
-    }
+/// Parse the JSON Lines of `block`, one object per line.
+fn parse_jsonl_block<'a>(scorer: &Scorer, plan: &Plan, block: &'a TextBlock) -> Parsed<'a> {
     let m = scorer.input_columns().len();
-    let mut parsed = Parsed::with_capacity(m, lines);
+    let mut parsed = Parsed::with_capacity(m, block.lines);
     let mut row_values = vec![0.0f64; m];
-    for (offset, raw_line) in block.split(|&b| b == b'\n').enumerate() {
+    for (offset, raw_line) in block.bytes.split(|&b| b == b'\n').enumerate() {
         let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let row = parse_json_row(scorer, plan, line, &mut row_values);
-        parsed.add(first_line + offset as u64, row, &row_values, line);
+        parsed.add(block.first_line + offset as u64, row, &row_values, line);
     }
     parsed
 }
@@ -1006,19 +998,6 @@ type RowError = (String, String, String);
 
 fn text_of(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
-}
-
-/// A field that is a plain decimal number (no spaces, not NaN or infinity), parsed from bytes.
-#[inline]
-fn fast_number(b: &[u8]) -> Option<f64> {
-    match b.first() {
-        Some(c) if c.is_ascii_digit() || *c == b'-' || *c == b'.' => {
-            fast_float2::parse::<f64, _>(b)
-                .ok()
-                .filter(|x| x.is_finite())
-        }
-        _ => None,
-    }
 }
 
 /// The index of a category written exactly as the model has it (nothing to trim, not a missing

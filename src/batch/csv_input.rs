@@ -9,23 +9,18 @@
 
 use std::borrow::Cow;
 
-use super::{fast_number, input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta};
+use super::{input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta, TextBlock};
 use crate::scoring::Scorer;
 use crate::table::is_missing_token;
 
-/// Parse the CSV lines of `block`: `lines` lines, the first being line `first_line` of the file.
-pub(super) fn parse_block<'a>(
-    scorer: &Scorer,
-    plan: &Plan,
-    first_line: u64,
-    lines: usize,
-    block: &'a [u8],
-) -> Parsed<'a> {
+/// Parse the CSV lines of a block.
+pub(super) fn parse_block<'a>(scorer: &Scorer, plan: &Plan, text: &'a TextBlock) -> Parsed<'a> {
+    let block: &'a [u8] = &text.bytes;
     let m = scorer.input_columns().len();
-    let mut parsed = Parsed::with_capacity(m, lines);
+    let mut parsed = Parsed::with_capacity(m, text.lines);
     let mut values = vec![0.0f64; m];
     let mut fields: Vec<Cow<'a, [u8]>> = Vec::with_capacity(plan.header.len());
-    let mut line_no = first_line;
+    let mut line_no = text.first_line;
     let mut line_start = 0;
     let mut field_start = 0;
     let mut quoted = false;
@@ -252,7 +247,7 @@ fn convert_row<'a>(
                 let fast = if plan.categorical[j] {
                     known_category(scorer, j, b)
                 } else {
-                    plain_decimal(b).or_else(|| fast_number(b))
+                    fast_number(b)
                 };
                 match fast {
                     Some(x) => x,
@@ -295,6 +290,24 @@ fn convert_row<'a>(
     Ok(RowMeta { id, keep })
 }
 
+/// A field that is a number written plainly (no spaces, not NaN or infinity), read straight
+/// from its bytes: plain decimals exactly by [`plain_decimal`], anything else (exponents, long
+/// digit strings) by `fast-float2`; `None` sends the field down the general path.
+#[inline]
+fn fast_number(b: &[u8]) -> Option<f64> {
+    if let Some(x) = plain_decimal(b) {
+        return Some(x);
+    }
+    match b.first() {
+        Some(c) if c.is_ascii_digit() || *c == b'-' || *c == b'.' => {
+            fast_float2::parse::<f64, _>(b)
+                .ok()
+                .filter(|x| x.is_finite())
+        }
+        _ => None,
+    }
+}
+
 /// Powers of ten exactly representable as `f64`.
 const POW10: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -305,7 +318,7 @@ const POW10: [f64; 16] = [
 /// division rounds correctly (Clinger's fast path), giving the same `f64` as a full parser.
 /// Anything else is `None`.
 #[inline]
-pub(super) fn plain_decimal(b: &[u8]) -> Option<f64> {
+fn plain_decimal(b: &[u8]) -> Option<f64> {
     let (negative, digits) = match b.split_first()? {
         (b'-', rest) => (true, rest),
         _ => (false, b),
@@ -434,10 +447,10 @@ mod tests {
                 }
                 block.push_str(p);
             }
-            let block = block.as_bytes();
+            let text = TextBlock { first_line: 1, lines: 0, bytes: block.into_bytes() };
             prop_assert_eq!(
-                rows(parse_block(&scorer, &plan, 1, 0, block)),
-                rows(line_by_line(&scorer, &plan, block))
+                rows(parse_block(&scorer, &plan, &text)),
+                rows(line_by_line(&scorer, &plan, &text.bytes))
             );
         }
 
