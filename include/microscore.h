@@ -38,6 +38,8 @@
 #define MICROSCORE_FLAG_NOT_A_NUMBER (1u << 4)
 #define MICROSCORE_FLAG_SPECIAL_VALUE (1u << 5)
 #define MICROSCORE_FLAG_THIN_FILE_REFERRAL (1u << 6)
+#define MICROSCORE_FLAG_ABSENT_COLUMN (1u << 7)
+#define MICROSCORE_FLAG_INVALID_AMOUNT (1u << 8)
 
 
 /**
@@ -76,6 +78,12 @@ enum microscore_status
    * An argument is out of range (index, length, number of reasons).
    */
   MICROSCORE_INVALID_ARGUMENT = 6,
+  /**
+   * An input value cannot be used: a requested amount or revenue that is negative, infinite
+   * or not a number, under a policy that rejects such applications. The message names the
+   * row, the column and the value; nothing is written.
+   */
+  MICROSCORE_INVALID_INPUT = 7,
   /**
    * A Rust panic was caught at the boundary (a bug: please report it).
    */
@@ -256,9 +264,30 @@ microscore_status microscore_model_grade_name(const struct microscore_model *mod
                                               struct microscore_error **err_out);
 
 /**
+ * Name of the model's id column (carried, never a feature): an empty string when the model
+ * has none.
+ */
+microscore_status microscore_model_id_column(const struct microscore_model *model,
+                                             char *buf,
+                                             size_t len,
+                                             size_t *out_n,
+                                             struct microscore_error **err_out);
+
+/**
+ * The name of decision code `decision` (`microscore_result.decision`, batch decisions):
+ * "approve" (0), "refer" (1) or "decline" (2); "unknown" for any other number. Never NULL;
+ * the string is static.
+ */
+const char *microscore_decision_str(uint32_t decision);
+
+/**
  * Score one application given as `n_fields` named fields: `names[i]` with either the text
  * `texts[i]` (when `texts` and `texts[i]` are not NULL) or the number `numbers[i]` (NaN =
- * missing). Fields the model does not use are ignored; absent ones are missing. `k` reasons
+ * missing). Fields the model does not use are ignored; an input the model reads that is not
+ * among the names is scored as missing and flags the result `MICROSCORE_FLAG_ABSENT_COLUMN`
+ * (pass it with NaN or a NULL text to say "missing" without the flag). A requested amount or
+ * revenue the policy rejects (negative, infinite, not a number) gives
+ * `MICROSCORE_INVALID_INPUT`. `k` reasons
  * (at most `MICROSCORE_MAX_REASONS`).
  */
 microscore_status microscore_score_one(const struct microscore_model *model,

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::{write_number, AtomicFile, FileFormat};
-use crate::scoring::{flags, BatchOutput, ScoreError, Scorer};
+use crate::scoring::{flags, AbsentColumns, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
 mod csv_input;
@@ -44,13 +44,13 @@ pub enum BatchError {
         /// Cause.
         source: std::io::Error,
     },
-    /// The header lacks columns the model or the options need.
-    #[error("{path}: column(s) missing from the header: {}", .columns.join(", "))]
+    /// The header lacks columns the model, its policy or the options need.
+    #[error("{path}: {missing}")]
     MissingColumns {
         /// Input file.
         path: PathBuf,
-        /// The missing columns.
-        columns: Vec<String>,
+        /// The missing columns, each with what needs it and a "did you mean".
+        missing: crate::schema::MissingColumns,
     },
     /// The header is unusable.
     #[error("{path}: {message}")]
@@ -119,6 +119,9 @@ pub struct BatchOptions {
     pub chunk_bytes: usize,
     /// Replace existing output and rejects files.
     pub force: bool,
+    /// Columns the model or its policy reads that the input lacks: an error (the default), or
+    /// scored as missing with every row flagged `absent_column` (`--allow-missing-columns`).
+    pub absent_columns: AbsentColumns,
 }
 
 impl Default for BatchOptions {
@@ -131,6 +134,7 @@ impl Default for BatchOptions {
             output_format: None,
             chunk_bytes: 1 << 20,
             force: false,
+            absent_columns: AbsentColumns::Error,
         }
     }
 }
@@ -152,6 +156,12 @@ pub struct Summary {
     pub rows_rejected: u64,
     /// Rows approved, referred and declined.
     pub decisions: [u64; 3],
+    /// The parts of the decision policy and whether each is active (cut-offs, loan sizing,
+    /// thin-file rule, pricing, required columns), one line each.
+    pub policy: Vec<String>,
+    /// Columns the model or its policy reads that the input lacks, scored as missing (only
+    /// with the opt-in to absent columns).
+    pub absent_columns: Vec<String>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -177,6 +187,13 @@ struct Plan {
     required: Vec<Option<usize>>,
     id: Option<usize>,
     keep: Vec<usize>,
+    /// `flags::ABSENT_COLUMN` when columns the model reads are absent and scored as missing
+    /// (the opt-in), else 0: set on every row.
+    absent_flag: u32,
+    /// Whether absent columns may be scored as missing (`--allow-missing-columns`).
+    absent_opt_in: bool,
+    /// The columns scored as missing because the input lacks them (under the opt-in).
+    absent: Vec<String>,
 }
 
 /// Rows parsed from one block or record batch, ready to score.
@@ -191,6 +208,9 @@ struct Parsed<'a> {
     listed: Option<Vec<Reject>>,
     read: u64,
     rejected: u64,
+    /// JSON Lines: which of the plan's keys some record of the unit has, and the keys of the
+    /// unit's first record (for "did you mean").
+    keys: Option<(Vec<bool>, Vec<String>)>,
 }
 
 impl<'a> Parsed<'a> {
@@ -204,6 +224,7 @@ impl<'a> Parsed<'a> {
             listed: None,
             read: 0,
             rejected: 0,
+            keys: None,
         }
     }
 
@@ -252,6 +273,7 @@ struct ChunkResult {
     scored: u64,
     rejected: u64,
     decisions: [u64; 3],
+    keys: Option<(Vec<bool>, Vec<String>)>,
 }
 
 /// A block of whole text lines.
@@ -431,6 +453,8 @@ pub fn score_file(
         rows_scored: 0,
         rows_rejected: 0,
         decisions: [0; 3],
+        policy: scorer.model().policy().describe(scorer.model().scaling()),
+        absent_columns: plan.absent.clone(),
         seconds: 0.0,
     };
     // A pipeline: this thread's reader thread cuts the input into work units, `threads`
@@ -450,6 +474,7 @@ pub fn score_file(
     let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let spare_rx = std::sync::Mutex::new(spare_rx);
     let chunk_bytes = options.chunk_bytes.max(1);
+    let mut keys: Option<(Vec<bool>, Vec<String>)> = None;
     let (sink, rej, read) = std::thread::scope(|scope| {
         let reader =
             scope.spawn(move || read_units(source, line_no, input, chunk_bytes, token_rx, work_tx));
@@ -469,6 +494,7 @@ pub fn score_file(
             spare_tx,
             (sink, rej),
             &mut summary,
+            &mut keys,
             options.strict.then_some(input),
             output,
             &bytes_read,
@@ -482,6 +508,9 @@ pub fn score_file(
         written.map(|(sink, rej)| (sink, rej, read))
     })?;
     read?;
+    if let Some((seen, first_keys)) = keys.filter(|_| summary.rows_read > 0) {
+        check_jsonl_keys(scorer, &plan, &seen, &first_keys, input, options)?;
+    }
     match sink {
         Sink::Bytes(f) => f.commit().map_err(io_err(output))?,
         Sink::Parquet(w) => w
@@ -676,6 +705,7 @@ fn write_in_order<'p>(
     spares: std::sync::mpsc::Sender<Vec<u8>>,
     (mut sink, mut rej): Sinks<'p>,
     summary: &mut Summary,
+    keys: &mut Option<(Vec<bool>, Vec<String>)>,
     strict_input: Option<&Path>,
     output: &Path,
     bytes_read: &std::sync::atomic::AtomicU64,
@@ -693,6 +723,19 @@ fn write_in_order<'p>(
                     path: path.to_path_buf(),
                     reject: reject.clone(),
                 });
+            }
+            if let Some((seen, first)) = r.keys {
+                match keys {
+                    None => *keys = Some((seen, first)),
+                    Some((all, all_first)) => {
+                        for (a, s) in all.iter_mut().zip(seen) {
+                            *a |= s;
+                        }
+                        if all_first.is_empty() {
+                            *all_first = first;
+                        }
+                    }
+                }
             }
             summary.rows_read += r.read;
             summary.rows_scored += r.scored;
@@ -748,8 +791,8 @@ fn make_plan(
 ) -> Result<Plan, BatchError> {
     let model = scorer.model();
     let position = |name: &str| header.iter().position(|h| h == name);
-    let mut missing = Vec::new();
-    let (inputs, required, id, keep, header) = match format {
+    let mut absent = Vec::new();
+    let (inputs, required, id, keep, header, absent_flag) = match format {
         FileFormat::Csv | FileFormat::Parquet => {
             let mut seen = std::collections::HashSet::new();
             if let Some(dup) = header.iter().find(|h| !seen.insert(h.as_str())) {
@@ -758,21 +801,38 @@ fn make_plan(
                     message: format!("column '{dup}' appears twice in the header"),
                 });
             }
-            for f in model.features() {
-                if position(&f.name).is_none() {
-                    missing.push(f.name.clone());
+            // The features and every column of the policy (the file scorer decides), and the
+            // kept columns; exact names, with a "did you mean" for each absent one.
+            let mut needed = scorer.needed_columns(true);
+            needed.extend(
+                options
+                    .keep
+                    .iter()
+                    .map(|k| (k.as_str(), "--keep".to_string())),
+            );
+            let available: Vec<&str> = header.iter().map(String::as_str).collect();
+            let absent_flag = match crate::schema::check_columns(
+                needed.iter().map(|(n, b)| (*n, b.as_str())),
+                &available,
+            ) {
+                Ok(()) => 0,
+                Err(missing) => {
+                    // The opt-in scores absent features and policy inputs as missing; required
+                    // and kept columns are never optional.
+                    let optional = |by: &str| by != "--keep" && by != "policy.required";
+                    if options.absent_columns == AbsentColumns::AsMissing
+                        && missing.missing.iter().all(|m| optional(&m.needed_by))
+                    {
+                        absent = missing.names().iter().map(|n| n.to_string()).collect();
+                        flags::ABSENT_COLUMN
+                    } else {
+                        return Err(BatchError::MissingColumns {
+                            path: input.to_path_buf(),
+                            missing,
+                        });
+                    }
                 }
-            }
-            for k in &options.keep {
-                if position(k).is_none() {
-                    missing.push(k.clone());
-                }
-            }
-            for r in &model.policy().required {
-                if position(r).is_none() {
-                    missing.push(r.clone());
-                }
-            }
+            };
             let inputs = scorer
                 .input_columns()
                 .iter()
@@ -786,7 +846,7 @@ fn make_plan(
                 .collect();
             let id = model.id_column().and_then(position);
             let keep = options.keep.iter().filter_map(|k| position(k)).collect();
-            (inputs, required, id, keep, header)
+            (inputs, required, id, keep, header, absent_flag)
         }
         FileFormat::Jsonl => {
             // Keys are looked up per record: the "header" is the list of names we need.
@@ -812,17 +872,9 @@ fn make_plan(
                 .collect();
             let id = id_name.as_deref().map(|n| add(n, &mut names));
             let keep = options.keep.iter().map(|k| add(k, &mut names)).collect();
-            (inputs, required, id, keep, names)
+            (inputs, required, id, keep, names, 0)
         }
     };
-    if !missing.is_empty() {
-        missing.sort();
-        missing.dedup();
-        return Err(BatchError::MissingColumns {
-            path: input.to_path_buf(),
-            columns: missing,
-        });
-    }
     Ok(Plan {
         format,
         header,
@@ -835,13 +887,80 @@ fn make_plan(
         required,
         id,
         keep,
+        absent_flag,
+        absent_opt_in: options.absent_columns == AbsentColumns::AsMissing,
+        absent,
     })
+}
+
+/// JSON Lines: a key the model or its policy reads that no record of the file has is an error
+/// (a renamed field), unless absent columns are allowed; named with a "did you mean" from the
+/// first record's keys.
+fn check_jsonl_keys(
+    scorer: &Scorer,
+    plan: &Plan,
+    seen: &[bool],
+    first_keys: &[String],
+    input: &Path,
+    options: &BatchOptions,
+) -> Result<(), BatchError> {
+    if options.absent_columns == AbsentColumns::AsMissing {
+        return Ok(());
+    }
+    let mut needed = scorer.needed_columns(true);
+    needed.extend(
+        options
+            .keep
+            .iter()
+            .map(|k| (k.as_str(), "--keep".to_string())),
+    );
+    let present: Vec<&str> = plan
+        .header
+        .iter()
+        .zip(seen)
+        .filter(|(_, s)| **s)
+        .map(|(n, _)| n.as_str())
+        .chain(first_keys.iter().map(String::as_str))
+        .collect();
+    crate::schema::check_columns(needed.iter().map(|(n, b)| (*n, b.as_str())), &present).map_err(
+        |mut missing| {
+            for m in &mut missing.missing {
+                m.suggestion = crate::schema::suggest(
+                    &m.name,
+                    &first_keys.iter().map(String::as_str).collect::<Vec<_>>(),
+                )
+                .map(str::to_string);
+            }
+            BatchError::MissingColumns {
+                path: input.to_path_buf(),
+                missing,
+            }
+        },
+    )
+}
+
+/// A row whose requested amount or revenue the policy cannot use, as a reject (when the policy
+/// rejects such rows; otherwise the scorer refers them with a flag).
+fn amount_reject(scorer: &Scorer, values: &[f64]) -> Option<RowError> {
+    if !scorer.rejects_amount_issues() {
+        return None;
+    }
+    let (column, reason) = scorer.amount_issue(values)?;
+    let value = scorer
+        .input_columns()
+        .iter()
+        .position(|c| c.name == column)
+        .map_or_else(String::new, |j| crate::format::number_text(values[j]));
+    Some((column.to_string(), value, reason.to_string()))
 }
 
 /// Per-row data kept for output.
 struct RowMeta<'a> {
     id: Option<Cow<'a, str>>,
     keep: Vec<Option<Cow<'a, str>>>,
+    /// Flags the reader raises for the row (`absent_column` for a JSON record without a key,
+    /// under the opt-in), added to the scorer's.
+    flags: u32,
 }
 
 /// Parse the JSON Lines of `block`, one object per line.
@@ -849,14 +968,24 @@ fn parse_jsonl_block<'a>(scorer: &Scorer, plan: &Plan, block: &'a TextBlock) -> 
     let m = scorer.input_columns().len();
     let mut parsed = Parsed::with_capacity(m, block.lines);
     let mut row_values = vec![0.0f64; m];
+    let mut seen = vec![false; plan.header.len()];
+    let mut first_keys: Option<Vec<String>> = None;
     for (offset, raw_line) in block.bytes.split(|&b| b == b'\n').enumerate() {
         let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let row = parse_json_row(scorer, plan, line, &mut row_values);
+        let row = parse_json_row(
+            scorer,
+            plan,
+            line,
+            &mut row_values,
+            &mut seen,
+            &mut first_keys,
+        );
         parsed.add(block.first_line + offset as u64, row, &row_values, line);
     }
+    parsed.keys = Some((seen, first_keys.unwrap_or_default()));
     parsed
 }
 
@@ -876,11 +1005,12 @@ fn finish_chunk(
         first_reject,
         read,
         rejected,
+        keys,
         ..
     } = parsed;
     let n = metas.len();
     let k = options.reasons.min(scorer.model().features().len());
-    let scored = score_rows(scorer, &x, n, k)?;
+    let scored = score_rows(scorer, plan, &x, &metas, k)?;
     let mut decisions = [0u64; 3];
     for &d in &scored.decision {
         decisions[d as usize] += 1;
@@ -942,11 +1072,20 @@ fn finish_chunk(
         scored: n as u64,
         rejected,
         decisions,
+        keys,
     })
 }
 
-/// Score `n` rows of row-major inputs with `k` reason codes each.
-fn score_rows(scorer: &Scorer, x: &[f64], n: usize, k: usize) -> Result<Scored, BatchError> {
+/// Score the rows of `metas` (row-major inputs `x`) with `k` reason codes each; the plan's and
+/// the reader's flags are added to the scorer's.
+fn score_rows(
+    scorer: &Scorer,
+    plan: &Plan,
+    x: &[f64],
+    metas: &[RowMeta<'_>],
+    k: usize,
+) -> Result<Scored, BatchError> {
+    let n = metas.len();
     let mut scored = Scored {
         score: vec![0.0; n],
         pd: vec![0.0; n],
@@ -974,6 +1113,9 @@ fn score_rows(scorer: &Scorer, x: &[f64], n: usize, k: usize) -> Result<Scored, 
                 ..BatchOutput::default()
             },
         )?;
+    }
+    for (f, meta) in scored.flags.iter_mut().zip(metas) {
+        *f |= plan.absent_flag | meta.flags;
     }
     Ok(scored)
 }
@@ -1033,11 +1175,30 @@ fn parse_json_row<'a>(
     plan: &Plan,
     line: &'a [u8],
     values: &mut [f64],
+    seen: &mut [bool],
+    first_keys: &mut Option<Vec<String>>,
 ) -> Result<RowMeta<'a>, RowError> {
     let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(line) {
         Ok(serde_json::Value::Object(o)) => o,
         Ok(_) => return Err((String::new(), String::new(), "not a JSON object".into())),
         Err(e) => return Err((String::new(), String::new(), format!("invalid JSON: {e}"))),
+    };
+    if first_keys.is_none() {
+        *first_keys = Some(object.keys().cloned().collect());
+    }
+    for (s, name) in seen.iter_mut().zip(&plan.header) {
+        *s |= object.contains_key(name);
+    }
+    // A record without a key the model reads: missing, flagged under the opt-in (a writer may
+    // leave out null fields; a key no record has is an error at the end of the file).
+    let absent = scorer
+        .input_columns()
+        .iter()
+        .any(|c| !object.contains_key(&c.name));
+    let row_flags = if absent && plan.absent_opt_in {
+        flags::ABSENT_COLUMN
+    } else {
+        0
     };
     let as_text = |name: &str| -> Result<Option<String>, RowError> {
         match object.get(name) {
@@ -1080,7 +1241,14 @@ fn parse_json_row<'a>(
         .iter()
         .map(|&i| as_text(&plan.header[i]).map(|t| t.map(Cow::Owned)))
         .collect::<Result<_, _>>()?;
-    Ok(RowMeta { id, keep })
+    if let Some(e) = amount_reject(scorer, values) {
+        return Err(e);
+    }
+    Ok(RowMeta {
+        id,
+        keep,
+        flags: row_flags,
+    })
 }
 
 /// Append a CSV field, quoted when needed.

@@ -23,12 +23,14 @@ pub fn default_model() -> Result<Model, ModelError> {
 }
 
 /// The settings the default model is trained with: the library defaults, with the id and the
-/// protected attribute declared, and the Newton solver (exact, so the file is reproducible to
-/// the byte).
+/// protected attribute declared, the Newton solver (exact, so the file is reproducible to the
+/// byte) and the microloan decision policy ([`crate::policy::PolicySpec::microloan`], the file
+/// `examples/policies/microloan.json`).
 pub fn training_params() -> TrainParams {
     let mut params = TrainParams::new("default_12m");
     params.id_column = Some("application_id".into());
     params.protected = vec!["gender".into()];
     params.fit.solver = crate::fit::Solver::Newton;
+    params.policy = crate::policy::PolicySpec::microloan();
     params
 }

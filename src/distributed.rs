@@ -628,8 +628,11 @@ impl TrainingRows for PartitionedRows<'_> {
         (self.rows, self.total)
     }
 
-    fn has_column(&self, name: &str) -> bool {
-        self.columns.iter().any(|(c, _)| c == name)
+    fn column_is_numeric(&self, name: &str) -> Option<bool> {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == name)
+            .map(|(_, kind)| *kind == ColumnKind::Numeric)
     }
 
     fn bin(

@@ -13,6 +13,7 @@
 //!   [`scoring`]: scores, reasons and flags;
 //! - [`policy`]: the microloan decision policy; [`default_model`]: the built-in model;
 //! - [`synth`]: the synthetic rural microloan application generator;
+//! - [`schema`]: matching needed columns against the data's, with "did you mean";
 //! - [`metrics`]: discrimination metrics (AUC, Gini, KS);
 //! - [`format`](mod@format): file formats and atomic output files; [`batch`]: streaming file scoring;
 //! - [`validation`], [`report`]: calibration and stability statistics; the evaluate and monitor
@@ -32,6 +33,7 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod scaling;
+pub mod schema;
 pub mod scoring;
 pub mod selection;
 pub mod synth;

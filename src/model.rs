@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::binning::{BinKind, BinRule, Binning, BinningParams, Trend};
 use crate::fit::FitParams;
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyError, PolicySpec};
 use crate::scaling::{GradeBand, Scaling};
 
 /// Name in the `format` field of every model file.
@@ -457,9 +457,8 @@ impl Model {
                 }
             }
         }
-        self.policy
-            .validate()
-            .map_err(|r| invalid("policy".into(), &r))?;
+        self.check_policy(&self.policy)
+            .map_err(|e| invalid(format!("policy.{}", e.field), &e.reason))?;
         if self.grades.is_empty() {
             return Err(invalid("grades".into(), "at least one grade"));
         }
@@ -540,14 +539,49 @@ impl Model {
 
     /// The same model with another decision policy (validated; the checksum is recomputed).
     pub fn with_policy(&self, policy: Policy) -> Result<Model, ModelError> {
-        policy.validate().map_err(|reason| ModelError::Invalid {
-            field: "policy".into(),
-            reason,
-        })?;
+        self.check_policy(&policy)
+            .map_err(|e| ModelError::Invalid {
+                field: format!("policy.{}", e.field),
+                reason: e.reason,
+            })?;
         let mut model = self.clone();
         model.policy = policy;
         model.checksum = model.content_hash()?;
         Ok(model)
+    }
+
+    /// The same model with the policy `spec` resolved against its scaling and grades (a policy
+    /// file given to `score --policy`).
+    pub fn with_policy_spec(&self, spec: &PolicySpec) -> Result<Model, ModelError> {
+        let policy =
+            spec.resolve(&self.scaling, &self.grades)
+                .map_err(|e| ModelError::Invalid {
+                    field: format!("policy.{}", e.field),
+                    reason: e.reason,
+                })?;
+        self.with_policy(policy)
+    }
+
+    /// A policy fits this model when it is valid and every numeric column it reads (amounts,
+    /// revenue, the thin-file indicator) is not one of the model's categorical features.
+    fn check_policy(&self, policy: &Policy) -> Result<(), PolicyError> {
+        policy.validate()?;
+        for c in policy.columns().iter().filter(|c| c.numeric) {
+            let categorical = self
+                .features
+                .iter()
+                .any(|f| f.name == c.name && matches!(f.binning.rule, BinRule::Categorical { .. }));
+            if categorical {
+                return Err(PolicyError {
+                    field: c.field.to_string(),
+                    reason: format!(
+                        "'{}' is a categorical feature of the model; the policy reads it as a number",
+                        c.name
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The training summary.

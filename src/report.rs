@@ -7,6 +7,7 @@
 //! the number of rows; the statistics are computed from them at the end.
 
 pub mod render;
+pub mod strategy;
 pub mod svg;
 
 use std::collections::{BTreeMap, HashMap};
@@ -81,12 +82,18 @@ impl GroupAcc {
     }
 }
 
+/// Per score bucket: rows, labelled goods, labelled bads, the PD sum of the labelled rows, the
+/// PD sum of all rows, the limits the rows would get if granted, and their expected loss if
+/// granted (PD x LGD x limit; the last two 0 without loan sizing).
+type Bucket = [f64; BUCKET];
+/// Entries of a [`Bucket`].
+const BUCKET: usize = 7;
+
 /// Everything a pass over one file accumulates.
 #[derive(Debug, Clone, Default)]
 struct Acc {
-    /// By score bucket ([`SCORE_STEP`] points wide, counted from the card's minimum): rows,
-    /// labelled goods, labelled bads, and the sum of the labelled rows' PDs.
-    scores: HashMap<u64, [f64; 4]>,
+    /// By score bucket ([`SCORE_STEP`] points wide, counted from the card's minimum).
+    scores: HashMap<u64, Bucket>,
     /// Per grade: rows, labelled, defaults, PD sum of the labelled.
     grades: Vec<[f64; 4]>,
     decisions: [u64; 3],
@@ -119,8 +126,8 @@ impl Acc {
 
     fn merge(mut self, o: Acc) -> Acc {
         for (k, v) in o.scores {
-            let e = self.scores.entry(k).or_insert([0.0; 4]);
-            for j in 0..4 {
+            let e = self.scores.entry(k).or_insert([0.0; BUCKET]);
+            for j in 0..BUCKET {
                 e[j] += v[j];
             }
         }
@@ -166,6 +173,8 @@ pub struct ReportInput {
     pub require_target: bool,
     /// Protected attributes to break results down by.
     pub protected: Vec<String>,
+    /// Whether the report shows decisions: then the policy's columns must be present too.
+    pub decisions: bool,
 }
 
 const CHUNK_ROWS: usize = 16_384;
@@ -217,19 +226,10 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
         .iter()
         .map(|c| position(&c.name))
         .collect();
-    let missing: Vec<&str> = scorer
-        .model()
-        .features()
-        .iter()
-        .filter(|f| position(&f.name).is_none())
-        .map(|f| f.name.as_str())
-        .collect();
-    if !missing.is_empty() {
-        return Err(data_err(format!(
-            "column(s) the model needs are missing from the header: {}",
-            missing.join(", ")
-        )));
-    }
+    let available: Vec<&str> = header.iter().map(String::as_str).collect();
+    scorer
+        .check_columns(&available, input.decisions)
+        .map_err(|e| data_err(e.to_string()))?;
     let target_name = input
         .target
         .clone()
@@ -250,6 +250,7 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
         })
         .collect::<Result<_, _>>()?;
     let has_thin = scorer.model().policy().thin_file.is_some();
+    let lgd = scorer.model().policy().lgd;
     let min_score = scorer.model().min_score();
 
     let mut total = Acc::new(scorer);
@@ -326,15 +327,36 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
                     return acc;
                 }
             };
-            let Ok(r) = scorer.score_values(&values, 0) else {
-                reject(&mut acc, "could not be scored".into());
-                return acc;
+            let r = match scorer.score_values(&values, 0) {
+                Ok(r) => r,
+                Err(crate::scoring::ScoreError::InvalidAmount {
+                    column,
+                    value,
+                    reason,
+                    ..
+                }) => {
+                    reject(
+                        &mut acc,
+                        format!("column '{column}', value {value}: {reason}"),
+                    );
+                    return acc;
+                }
+                Err(e) => {
+                    reject(&mut acc, format!("could not be scored: {e}"));
+                    return acc;
+                }
             };
             acc.scored += 1;
             let grade = r.grade_index;
             let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
-            let e = acc.scores.entry(bucket).or_insert([0.0; 4]);
+            let e = acc.scores.entry(bucket).or_insert([0.0; BUCKET]);
             e[0] += 1.0;
+            e[4] += r.pd;
+            let granted = r.outcome.granted_limit;
+            if granted.is_finite() {
+                e[5] += granted;
+                e[6] += r.pd * lgd * granted;
+            }
             let approved = r.outcome.decision == crate::policy::Decision::Approve;
             acc.decisions[usize::from(r.outcome.decision.code())] += 1;
             acc.grades[grade][0] += 1.0;
@@ -602,9 +624,9 @@ pub struct Evaluation {
 }
 
 /// Score buckets in increasing order: (score at the bucket's centre, [rows, goods, bads, PD sum]).
-fn sorted_scores(scorer: &Scorer, acc: &Acc) -> Vec<(f64, [f64; 4])> {
+fn sorted_scores(scorer: &Scorer, acc: &Acc) -> Vec<(f64, Bucket)> {
     let min = scorer.model().min_score();
-    let mut v: Vec<(f64, [f64; 4])> = acc
+    let mut v: Vec<(f64, Bucket)> = acc
         .scores
         .iter()
         .map(|(&k, &c)| (min + k as f64 * SCORE_STEP, c))
@@ -794,7 +816,7 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
         })
         .collect();
     // PD deciles (the PD falls as the score rises, so score deciles are PD deciles).
-    let labelled_scores: Vec<&(f64, [f64; 4])> =
+    let labelled_scores: Vec<&(f64, Bucket)> =
         scores.iter().filter(|(_, c)| c[1] + c[2] > 0.0).collect();
     let weights: Vec<f64> = labelled_scores.iter().map(|(_, c)| c[1] + c[2]).collect();
     // Score deciles of the labelled rows: the PD deciles of Hosmer-Lemeshow and the gains table.

@@ -70,6 +70,33 @@ pub enum ScoreError {
     /// More reason codes were asked for than supported.
     #[error("at most {MAX_REASONS} reason codes per application ({0} asked)")]
     TooManyReasons(usize),
+    /// Columns the model (or, for decisions, its policy) reads are absent.
+    #[error(transparent)]
+    MissingColumns(#[from] crate::schema::MissingColumns),
+    /// A requested amount or revenue that the policy cannot use, in an in-memory batch (the
+    /// file scorers reject such rows instead; a policy with `invalid_amount: "refer"` refers
+    /// them).
+    #[error("row {row}, column '{column}': value {value}: {reason} (the decision policy rejects such applications; set its invalid_amount to \"refer\" to refer them instead)")]
+    InvalidAmount {
+        /// 1-based row of the batch.
+        row: usize,
+        /// The column.
+        column: String,
+        /// The value as text.
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+/// What to do with columns the model reads that the data lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AbsentColumns {
+    /// An error naming every absent column (the default).
+    #[default]
+    Error,
+    /// Score them as missing, flagging every row `absent_column` (an explicit opt-in).
+    AsMissing,
 }
 
 /// Largest number of reason codes per application.
@@ -103,9 +130,15 @@ pub mod flags {
     pub const SPECIAL_VALUE: u32 = 1 << 5;
     /// The thin-file rule turned a decline into a referral.
     pub const THIN_FILE_REFERRAL: u32 = 1 << 6;
+    /// A column the model reads was absent from the data and scored as missing (only with the
+    /// explicit opt-in: `--allow-missing-columns`, `missing_columns="as_missing"`).
+    pub const ABSENT_COLUMN: u32 = 1 << 7;
+    /// The requested amount or revenue was invalid (negative, infinite or not a number): the
+    /// application was referred without a limit (policy `invalid_amount: "refer"`).
+    pub const INVALID_AMOUNT: u32 = 1 << 8;
 
     /// Names of the flags, in bit order.
-    pub const NAMES: [&str; 7] = [
+    pub const NAMES: [&str; 9] = [
         "missing",
         "unseen_category",
         "out_of_range",
@@ -113,6 +146,8 @@ pub mod flags {
         "not_a_number",
         "special_value",
         "thin_file_referral",
+        "absent_column",
+        "invalid_amount",
     ];
 
     /// The names of the flags set in `bits`.
@@ -562,8 +597,9 @@ impl Scorer {
             },
         };
         let policy = model.policy().clone();
-        let requested = source(Some(&policy.limit.requested_column));
-        let revenue = source(Some(&policy.limit.revenue_column));
+        let limit = policy.limit.as_ref();
+        let requested = source(limit.and_then(|l| l.requested_column.as_deref()));
+        let revenue = source(limit.and_then(|l| l.revenue_column.as_deref()));
         let thin = source(policy.thin_file.as_ref().map(|t| t.column.as_str()));
         let thin_equals = policy.thin_file.as_ref().and_then(|t| t.equals);
         let policy = CompiledPolicy::new(model.policy(), model.grades());
@@ -665,6 +701,9 @@ impl Scorer {
         if outcome.thin_file_referral {
             row_flags |= flags::THIN_FILE_REFERRAL;
         }
+        if outcome.invalid_amount {
+            row_flags |= flags::INVALID_AMOUNT;
+        }
         RowResult {
             score,
             pd,
@@ -672,6 +711,115 @@ impl Scorer {
             outcome,
             flags: row_flags,
             thin_file,
+        }
+    }
+
+    /// Whether the policy rejects applications with an invalid amount (rather than refer them).
+    fn rejects_invalid_amounts(&self) -> bool {
+        self.model.policy().invalid_amount == crate::policy::InvalidAmount::Reject
+    }
+
+    /// The error for row `row` (0-based) whose policy amounts, read by `value`, are invalid.
+    fn invalid_amount_error(&self, row: usize, value: &dyn Fn(&Source) -> f64) -> ScoreError {
+        let (requested, revenue) = (value(&self.requested), value(&self.revenue));
+        let issue = self.policy.amount_issue(requested, revenue);
+        let (source, x) = match issue {
+            Some(i) if i.revenue => (&self.revenue, revenue),
+            _ => (&self.requested, requested),
+        };
+        let column = match source {
+            Source::Column(c) => self.inputs[*c].name.clone(),
+            Source::None => String::new(),
+        };
+        ScoreError::InvalidAmount {
+            row: row + 1,
+            column,
+            value: number_text(x),
+            reason: issue.map_or("invalid", |i| i.reason).to_string(),
+        }
+    }
+
+    /// The first invalid amount of an application, if any, as (column, reason): what the file
+    /// scorers reject. `requested` and `revenue` are the values of the policy's columns (NaN =
+    /// missing or absent).
+    pub fn amount_issue(&self, inputs: &[f64]) -> Option<(&str, &'static str)> {
+        let value = |s: &Source| match s {
+            Source::None => f64::NAN,
+            Source::Column(c) => inputs.get(*c).copied().unwrap_or(f64::NAN),
+        };
+        let issue = self
+            .policy
+            .amount_issue(value(&self.requested), value(&self.revenue))?;
+        let source = if issue.revenue {
+            &self.revenue
+        } else {
+            &self.requested
+        };
+        match source {
+            Source::Column(c) => Some((self.inputs[*c].name.as_str(), issue.reason)),
+            Source::None => None,
+        }
+    }
+
+    /// Whether the file scorers reject a row with an invalid amount (the policy's
+    /// `invalid_amount` is `reject`, the default) rather than score it as a flagged referral.
+    pub fn rejects_amount_issues(&self) -> bool {
+        self.rejects_invalid_amounts()
+    }
+
+    /// The columns scoring reads, each with what reads it: every feature (`feature`), and with
+    /// `decisions`, every column of the decision policy (`policy.amount_column`, ...) but the
+    /// history features, which matter only as features.
+    pub fn needed_columns(&self, decisions: bool) -> Vec<(&str, String)> {
+        let mut out: Vec<(&str, String)> = self
+            .model
+            .features()
+            .iter()
+            .map(|f| (f.name.as_str(), "feature".to_string()))
+            .collect();
+        if decisions {
+            for c in self.model.policy().columns() {
+                if c.field != "history_features" {
+                    out.push((c.name, format!("policy.{}", c.field)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Check that the data's columns (`available`) hold every column scoring reads
+    /// ([`Scorer::needed_columns`]); the error names each absent one, with a "did you mean".
+    pub fn check_columns(
+        &self,
+        available: &[&str],
+        decisions: bool,
+    ) -> Result<(), crate::schema::MissingColumns> {
+        let needed = self.needed_columns(decisions);
+        crate::schema::check_columns(needed.iter().map(|(n, b)| (*n, b.as_str())), available)
+    }
+
+    /// With decision outputs asked for and a policy that rejects invalid amounts: the error for
+    /// the first of `n` rows (read by `value(row, source)`) whose amount is invalid. Checked
+    /// before anything is written.
+    fn check_amounts(
+        &self,
+        n: usize,
+        out: &BatchOutput<'_>,
+        value: impl Fn(usize, &Source) -> f64,
+    ) -> Result<(), ScoreError> {
+        let decisions =
+            out.decision.is_some() || out.limit.is_some() || out.expected_loss.is_some();
+        if !decisions || !self.rejects_invalid_amounts() || self.model.policy().limit.is_none() {
+            return Ok(());
+        }
+        let bad = (0..n).find(|&i| {
+            self.policy
+                .amount_issue(value(i, &self.requested), value(i, &self.revenue))
+                .is_some()
+        });
+        match bad {
+            Some(i) => Err(self.invalid_amount_error(i, &|s| value(i, s))),
+            None => Ok(()),
         }
     }
 
@@ -729,15 +877,42 @@ impl Scorer {
                 flags: fl,
             });
         }
+        // Policy amounts given as text: a number, a missing token, or not a number (invalid:
+        // never read as missing).
+        let mut text_amount: Option<(usize, &str)> = None;
         let policy_value = |s: &Source| match s {
             Source::None => f64::NAN,
             Source::Column(i) => match values[*i] {
                 Value::Missing => f64::NAN,
                 Value::Number(x) => x,
-                Value::Text(t) => crate::table::parse_number(t).unwrap_or(f64::NAN),
+                Value::Text(t) if crate::table::is_missing_token(t) => f64::NAN,
+                Value::Text(t) => crate::table::parse_number(t).unwrap_or(f64::NEG_INFINITY),
             },
         };
+        for source in [&self.requested, &self.revenue] {
+            if let Source::Column(i) = source {
+                if let Value::Text(t) = values[*i] {
+                    if !crate::table::is_missing_token(t)
+                        && crate::table::parse_number(t).is_none()
+                        && text_amount.is_none()
+                    {
+                        text_amount = Some((*i, t));
+                    }
+                }
+            }
+        }
         let r = self.finish(&bins, all_flags, policy_value);
+        if r.outcome.invalid_amount && self.rejects_invalid_amounts() {
+            return Err(match text_amount {
+                Some((i, t)) => ScoreError::InvalidAmount {
+                    row: 1,
+                    column: self.inputs[i].name.clone(),
+                    value: format!("{t:?}"),
+                    reason: "an amount must be a number".into(),
+                },
+                None => self.invalid_amount_error(0, &policy_value),
+            });
+        }
         let mut idx = [-1i32; MAX_REASONS];
         self.reasons_into(&bins, &mut idx[..k.min(self.features.len())]);
         let reasons = idx
@@ -769,19 +944,26 @@ impl Scorer {
     }
 
     /// Score one application given as named fields (numbers or text). Fields the model does not
-    /// use are ignored; fields it uses that are absent are missing.
+    /// use are ignored; an input it reads that is not among the fields is scored as missing
+    /// and flags the result [`flags::ABSENT_COLUMN`].
     pub fn score_fields<'v>(
         &self,
         fields: &[(&str, Value<'v>)],
         k: usize,
     ) -> Result<Scored<'_>, ScoreError> {
         let mut values = vec![Value::Missing; self.inputs.len()];
+        let mut given = vec![false; self.inputs.len()];
         for (name, v) in fields {
             if let Some(&i) = self.input_index.get(*name) {
                 values[i] = *v;
+                given[i] = true;
             }
         }
-        self.score_values(&values, k)
+        let mut scored = self.score_values(&values, k)?;
+        if given.contains(&false) {
+            scored.flags |= flags::ABSENT_COLUMN;
+        }
+        Ok(scored)
     }
 
     fn check_outputs(&self, n: usize, k: usize, out: &BatchOutput<'_>) -> Result<(), ScoreError> {
@@ -831,6 +1013,10 @@ impl Scorer {
         }
         let n = x.len() / m;
         self.check_outputs(n, k, &out)?;
+        self.check_amounts(n, &out, |i, s| match s {
+            Source::None => f64::NAN,
+            Source::Column(c) => x[i * m + c],
+        })?;
         let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
             let xs = &x[i * m..(i + 1) * m];
             let mut fl = 0;
@@ -878,6 +1064,10 @@ impl Scorer {
         }
         self.check_outputs(n, k, &out)?;
         let value = |c: &Option<&[f64]>, i: usize| c.map_or(f64::NAN, |v| v[i]);
+        self.check_amounts(n, &out, |i, s| match s {
+            Source::None => f64::NAN,
+            Source::Column(c) => value(&columns[*c], i),
+        })?;
         let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
             let mut fl = 0;
             for ((f, b), c) in self.features.iter().zip(bins.iter_mut()).zip(columns) {
@@ -922,22 +1112,46 @@ impl Scorer {
         self.score_named_columns(&columns, table.n_rows(), k, out)
     }
 
-    /// Score `n` rows given as borrowed, named columns (numbers, or category codes with their
-    /// levels), as a data frame holds them: columns are matched by name, absent columns are
-    /// missing, unused columns are ignored. A numeric column given for a categorical feature is
-    /// matched by its number's text; a categorical column given for a numeric feature is an
-    /// error. Nothing is copied per column; results equal [`Scorer::score_table_into`].
+    /// [`Scorer::score_named_columns_with`], absent columns an error.
     pub fn score_named_columns(
         &self,
         columns: &[NamedColumn<'_>],
         n: usize,
         k: usize,
+        out: BatchOutput<'_>,
+    ) -> Result<(), ScoreError> {
+        self.score_named_columns_with(columns, n, k, out, AbsentColumns::Error)
+    }
+
+    /// Score `n` rows given as borrowed, named columns (numbers, or category codes with their
+    /// levels), as a data frame holds them: columns are matched by exact name and unused
+    /// columns are ignored. Every feature must be present, and, when decisions (decision, limit
+    /// or expected loss) are asked for, every column of the policy: an absent one is an error
+    /// naming it ([`ScoreError::MissingColumns`]), unless `absent` is
+    /// [`AbsentColumns::AsMissing`], which scores it as missing and flags every row
+    /// `absent_column`. A numeric column given for a categorical feature is matched by its
+    /// number's text; a categorical column given for a numeric feature is an error. Nothing is
+    /// copied per column; results equal [`Scorer::score_table_into`].
+    pub fn score_named_columns_with(
+        &self,
+        columns: &[NamedColumn<'_>],
+        n: usize,
+        k: usize,
         mut out: BatchOutput<'_>,
+        absent: AbsentColumns,
     ) -> Result<(), ScoreError> {
         self.check_outputs(n, k, &out)?;
         for c in columns {
             c.check(n)?;
         }
+        let decisions =
+            out.decision.is_some() || out.limit.is_some() || out.expected_loss.is_some();
+        let names: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        let absent_flag = match (self.check_columns(&names, decisions), absent) {
+            (Ok(()), _) => 0,
+            (Err(e), AbsentColumns::Error) => return Err(e.into()),
+            (Err(_), AbsentColumns::AsMissing) => flags::ABSENT_COLUMN,
+        };
         let find = |name: &str| columns.iter().find(|c| c.name == name);
         // Per feature: bin and flags of every row, column by column.
         let binned: Vec<(Vec<u16>, Vec<u32>)> = self
@@ -975,8 +1189,12 @@ impl Scorer {
                 _ => None,
             })
             .collect();
+        self.check_amounts(n, &out, |i, s| match s {
+            Source::None => f64::NAN,
+            Source::Column(c) => policy_columns[*c].map_or(f64::NAN, |v| v[i]),
+        })?;
         let row = |i: usize, bins: &mut [u16], reasons: Option<&mut [i32]>| -> RowResult {
-            let mut fl = 0;
+            let mut fl = absent_flag;
             for (b, (cb, cf)) in bins.iter_mut().zip(&binned) {
                 *b = cb[i];
                 fl |= cf[i];

@@ -20,7 +20,7 @@ use crate::metrics;
 use crate::model::{
     CandidateReport, Feature, Model, ModelError, ModelParts, TrainSettings, TrainingSummary,
 };
-use crate::policy::Policy;
+use crate::policy::PolicySpec;
 use crate::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
 use crate::selection::{correlation, select, Candidate, Verdict};
 use crate::table::{ColumnData, Table, MISSING_CODE};
@@ -70,6 +70,10 @@ pub enum TrainError {
     /// The fit failed.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// The decision policy is invalid, or names a column the data lacks or holds text where
+    /// it needs numbers.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
     /// The assembled model is invalid (a bug if it happens).
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -111,8 +115,9 @@ pub struct TrainParams {
     pub round_points: bool,
     /// Maximum PDs of grades A, B, ... (the last grade takes the rest).
     pub grade_pds: Vec<f64>,
-    /// The decision policy stored in the model.
-    pub policy: Policy,
+    /// The decision policy, resolved against the model's scaling and grades and checked
+    /// against the training columns (default: PD cut-offs only, see [`PolicySpec`]).
+    pub policy: PolicySpec,
 }
 
 impl TrainParams {
@@ -135,7 +140,7 @@ impl TrainParams {
             scaling: Scaling::default(),
             round_points: false,
             grade_pds: DEFAULT_GRADE_PDS.to_vec(),
-            policy: Policy::default(),
+            policy: PolicySpec::default(),
         }
     }
 
@@ -188,8 +193,8 @@ impl TrainParams {
             return err("the iteration limit must be positive");
         }
         self.scaling.validate().map_err(TrainError::Params)?;
-        self.policy.validate().map_err(TrainError::Params)?;
-        grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
+        let grades = grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
+        self.policy.resolve(&self.scaling, &grades)?;
         for (name, values) in &self.specials {
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(TrainError::Params(format!(
@@ -274,8 +279,8 @@ pub struct TrainConfig {
     pub round_points: bool,
     /// Maximum PD per grade.
     pub grade_pds: Vec<f64>,
-    /// Decision policy (default: [`Policy::default`]).
-    pub policy: Option<Policy>,
+    /// Decision policy (default: PD cut-offs only, see [`PolicySpec`]).
+    pub policy: Option<PolicySpec>,
 }
 
 impl Default for TrainConfig {
@@ -384,8 +389,8 @@ pub(crate) struct Binned {
 pub(crate) trait TrainingRows {
     /// Number of rows and their weighted goods and bads.
     fn totals(&self) -> (u64, Counts);
-    /// Whether a column exists.
-    fn has_column(&self, name: &str) -> bool;
+    /// Whether a column exists and holds numbers (`Some(true)`) or text (`Some(false)`).
+    fn column_is_numeric(&self, name: &str) -> Option<bool>;
     /// Bin every column not in `reserved`, in column order.
     fn bin(
         &mut self,
@@ -551,8 +556,10 @@ impl TrainingRows for TableRows<'_> {
         (self.bad.len() as u64, self.total)
     }
 
-    fn has_column(&self, name: &str) -> bool {
-        self.table.column(name).is_some()
+    fn column_is_numeric(&self, name: &str) -> Option<bool> {
+        self.table
+            .column(name)
+            .map(|c| matches!(c.data, ColumnData::Numeric(_)))
     }
 
     fn bin(
@@ -700,8 +707,32 @@ pub(crate) fn train_on(
         .chain(params.trends.keys())
         .chain(params.prebin_edges.keys())
     {
-        if !rows.has_column(name) {
+        if rows.column_is_numeric(name).is_none() {
             return Err(TrainError::MissingColumn(name.clone()));
+        }
+    }
+    let grades = grades_from_pds(&params.scaling, &params.grade_pds).map_err(TrainError::Params)?;
+    let policy = params.policy.resolve(&params.scaling, &grades)?;
+    for c in policy.columns() {
+        match rows.column_is_numeric(c.name) {
+            None => {
+                return Err(crate::policy::PolicyError {
+                    field: c.field.to_string(),
+                    reason: format!("column '{}' is not in the training data", c.name),
+                }
+                .into())
+            }
+            Some(false) if c.numeric => {
+                return Err(crate::policy::PolicyError {
+                    field: c.field.to_string(),
+                    reason: format!(
+                    "column '{}' holds text in the training data; the policy reads it as a number",
+                    c.name
+                ),
+                }
+                .into())
+            }
+            Some(_) => {}
         }
     }
     let binned = rows.bin(params, &params.reserved())?;
@@ -822,7 +853,6 @@ pub(crate) fn train_on(
             },
         })
         .collect();
-    let grades = grades_from_pds(&params.scaling, &params.grade_pds).map_err(TrainError::Params)?;
     let model = Model::from_parts(ModelParts {
         target: params.target.clone(),
         id_column: params.id_column.clone(),
@@ -832,7 +862,7 @@ pub(crate) fn train_on(
         intercept: fit.intercept,
         features,
         grades,
-        policy: params.policy.clone(),
+        policy,
         training: TrainingSummary {
             rows: n,
             bads: total.bads,

@@ -69,9 +69,13 @@ fn faulty_file(dir: &std::path::Path) -> (std::path::PathBuf, Vec<(u64, &'static
     faults.push((51, "required by the decision policy"));
     lines[60].extend_from_slice(b",extra"); // too many fields
     faults.push((61, "fields where the header has"));
+    set(&mut lines[65], col("requested_amount"), b"-5000"); // never approved with a limit
+    faults.push((66, "an amount cannot be negative"));
+    set(&mut lines[67], col("monthly_revenue"), b"inf"); // the policy's revenue: must be finite
+    faults.push((68, "an amount must be a finite number"));
     // Unusual but scoreable: flagged, not rejected.
     set(&mut lines[70], col("province"), b"Atlantis");
-    set(&mut lines[80], col("monthly_revenue"), b"inf");
+    set(&mut lines[80], col("debt_to_income"), b"inf");
     // A blank line is not a row.
     lines.insert(90, Vec::new());
     let path = dir.join("faulty.csv");

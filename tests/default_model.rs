@@ -43,3 +43,18 @@ fn the_shipped_example_file_is_what_synth_writes() {
         "examples/applications.csv is stale: run docs/regenerate-default-model.sh"
     );
 }
+
+/// The policy file the regenerate script trains with is the built-in recipe's policy.
+#[test]
+fn the_microloan_policy_file_is_the_built_in_policy() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/policies/microloan.json"
+    ))
+    .unwrap();
+    let file = microscore::policy::PolicySpec::from_json(&text).unwrap();
+    assert_eq!(file, microscore::policy::PolicySpec::microloan());
+    let model = default_model().unwrap();
+    let resolved = file.resolve(model.scaling(), model.grades()).unwrap();
+    assert_eq!(&resolved, model.policy());
+}

@@ -149,7 +149,7 @@ fn missing_columns_are_an_error_naming_them() {
     let scorer = Scorer::new(default_model().unwrap());
     let err = score_record_batch(&scorer, &batch, &FrameOptions::default()).unwrap_err();
     assert!(
-        matches!(&err, BatchError::MissingColumns { columns, .. } if columns == &["monthly_revenue"]),
+        matches!(&err, BatchError::MissingColumns { missing, .. } if missing.names() == ["monthly_revenue"]),
         "{err}"
     );
     // An empty batch gives the output schema (how Python declares mapInArrow's schema).

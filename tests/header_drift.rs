@@ -35,3 +35,30 @@ fn committed_header_matches_cbindgen() {
     }
     assert!(committed.contains(&format!("#define MICROSCORE_VERSION \"{version}\"")));
 }
+
+/// The flag macros of the header are the scorer's flags, bit for bit and name for name.
+#[test]
+fn header_flags_are_the_scorer_flags() {
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/microscore.h"))
+            .unwrap();
+    let defined: Vec<(String, u32)> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define MICROSCORE_FLAG_"))
+        .map(|rest| {
+            let (name, value) = rest.split_once(' ').unwrap();
+            let bit: u32 = value
+                .trim_start_matches("(1u << ")
+                .trim_end_matches(')')
+                .parse()
+                .unwrap();
+            (name.to_ascii_lowercase(), bit)
+        })
+        .collect();
+    let expected: Vec<(String, u32)> = microscore::scoring::flags::NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), i as u32))
+        .collect();
+    assert_eq!(defined, expected);
+}

@@ -221,16 +221,47 @@ proptest! {
 proptest! {
     #![proptest_config(common::strategies::config(256, "prop_scoring"))]
 
-    /// 3, on the built-in model: any cell in any column gives a finite score in range.
+    /// 3, on the built-in model: any cell in any column gives a finite score in range, and a
+    /// finite limit >= 0; 5: an application whose requested amount or revenue is invalid
+    /// (negative, infinite, text) is never approved with a positive limit: the policy rejects
+    /// it (an error naming the column), or, set to refer, refers it flagged without a limit.
     #[test]
     fn built_in_model_scores_anything(cells in prop::collection::vec(awkward_cell(), 17..18)) {
-        let s = Scorer::new(microscore::default_model::default_model().unwrap());
+        let model = microscore::default_model::default_model().unwrap();
+        let mut refer_policy = microscore::policy::PolicySpec::of(model.policy());
+        refer_policy.invalid_amount = Some(microscore::policy::InvalidAmount::Refer);
+        let referring = Scorer::new(model.with_policy_spec(&refer_policy).unwrap());
+        let s = Scorer::new(model);
         let mut vals: Vec<Value<'_>> = cells.iter().map(Cell::value).collect();
         vals.resize(s.input_columns().len(), Value::Missing);
-        let r = s.score_values(&vals, 4).unwrap();
-        prop_assert!(r.score.is_finite());
-        prop_assert!(s.model().min_score() <= r.score && r.score <= s.model().max_score());
-        prop_assert!(r.pd > 0.0 && r.pd < 1.0);
-        prop_assert!(r.outcome.limit.is_finite() && r.outcome.limit >= 0.0);
+        let at = |name: &str| s.input_columns().iter().position(|c| c.name == name).unwrap();
+        let invalid = [at("requested_amount"), at("monthly_revenue")].iter().any(|&j| match vals[j] {
+            Value::Number(x) => x < 0.0 || x.is_infinite(),
+            Value::Text(t) if microscore::table::is_missing_token(t) => false,
+            Value::Text(t) => microscore::table::parse_number(t).is_none_or(|x| x < 0.0 || x.is_infinite()),
+            Value::Missing => false,
+        });
+        match s.score_values(&vals, 4) {
+            Ok(r) => {
+                prop_assert!(!invalid, "an invalid amount was scored: {:?}", r.outcome);
+                prop_assert!(r.score.is_finite());
+                prop_assert!(s.model().min_score() <= r.score && r.score <= s.model().max_score());
+                prop_assert!(r.pd > 0.0 && r.pd < 1.0);
+                prop_assert!(r.outcome.limit.is_finite() && r.outcome.limit >= 0.0);
+            }
+            Err(microscore::scoring::ScoreError::InvalidAmount { column, .. }) => {
+                prop_assert!(invalid);
+                prop_assert!(column == "requested_amount" || column == "monthly_revenue");
+            }
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+        let r = referring.score_values(&vals, 4).unwrap();
+        prop_assert_eq!(r.outcome.invalid_amount, invalid);
+        if invalid {
+            prop_assert_eq!(r.outcome.decision, microscore::policy::Decision::Refer);
+            prop_assert!(r.outcome.limit.is_nan());
+            prop_assert!(r.flags & microscore::scoring::flags::INVALID_AMOUNT != 0);
+        }
+        prop_assert!(!(r.outcome.decision == microscore::policy::Decision::Approve && invalid));
     }
 }

@@ -191,7 +191,12 @@ fn batch_equals_one_by_one_whatever_the_threads() {
 
 #[test]
 fn unusual_inputs_are_scored_by_the_recorded_routes_and_flagged() {
-    let s = scorer();
+    // monthly_revenue is a feature and the policy's revenue column: with a policy that refers
+    // invalid amounts, its unusual values are scored by the feature's routes (and referred).
+    let base = scorer();
+    let mut spec = microscore::policy::PolicySpec::of(base.model().policy());
+    spec.invalid_amount = Some(microscore::policy::InvalidAmount::Refer);
+    let s = Scorer::new(base.model().with_policy_spec(&spec).unwrap());
     let model = s.model();
     let fields = |overrides: &[(&'static str, Value<'static>)]| {
         let mut base: Vec<(&str, Value<'static>)> = vec![
@@ -235,16 +240,30 @@ fn unusual_inputs_are_scored_by_the_recorded_routes_and_flagged() {
     }
     // Infinity: scored as missing, flagged as not finite.
     for x in [f64::INFINITY, f64::NEG_INFINITY] {
-        let (bin, f, _) = bin_of("monthly_revenue", &[("monthly_revenue", Value::Number(x))]);
+        let (bin, f, all) = bin_of("monthly_revenue", &[("monthly_revenue", Value::Number(x))]);
         assert_eq!(bin, revenue.missing.bin);
         assert_eq!(f, flags::NOT_FINITE);
+        assert!(
+            all & flags::INVALID_AMOUNT != 0,
+            "an infinite revenue is no amount"
+        );
     }
     // Text that is not a number in a numeric feature.
-    let (bin, f, _) = bin_of(
+    let (bin, f, all) = bin_of(
         "monthly_revenue",
         &[("monthly_revenue", Value::Text("lots"))],
     );
     assert_eq!((bin, f), (revenue.missing.bin, flags::NOT_A_NUMBER));
+    assert!(all & flags::INVALID_AMOUNT != 0);
+    // With the built-in policy (reject), such an application is an error naming the column.
+    let err = base
+        .score_fields(&fields(&[("monthly_revenue", Value::Text("lots"))]), 4)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("monthly_revenue") && err.contains("\"lots\""),
+        "{err}"
+    );
     // A number as text is a number.
     let (bin, f, _) = bin_of(
         "monthly_revenue",

@@ -3,9 +3,10 @@
  *
  *   score APPLICATIONS.csv [MODEL.json]      (default: the built-in model)
  *
- * Prints one line per application to stdout: id, score, pd (%.17g: exact doubles), grade,
- * decision and the reason codes. The CSV reader here is deliberately simple: comma-separated,
- * no quoted fields (the files microscore synth writes).
+ * Prints one line per application to stdout: id (the model's id column, empty when it has
+ * none), score, pd (%.17g: exact doubles), grade, decision and the reason codes. The CSV reader
+ * here is deliberately small: comma-separated, one record per line, double-quoted fields with
+ * "" for a quote (RFC 4180 without line breaks inside fields).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -31,16 +32,35 @@ static int fail(microscore_status status, microscore_error *err) {
     return 1;
 }
 
-/* Split `line` in place at commas; empty fields are kept. Returns the number of fields. */
+/* Split `line` in place at commas outside quotes, unquoting quoted fields ("" is a quote);
+ * empty fields are kept. Returns the number of fields. */
 static size_t split(char *line, char **fields, size_t max) {
     size_t n = 0;
     char *p = line;
     while (n < max) {
+        char *out = p;
         fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (comma == NULL) break;
-        *comma = '\0';
-        p = comma + 1;
+        if (*p == '"') {
+            p++;
+            while (*p != '\0') {
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            while (*p != '\0' && *p != ',') p++; /* text after a closing quote: dropped */
+        } else {
+            while (*p != '\0' && *p != ',') *out++ = *p++;
+        }
+        int more = *p == ',';
+        *out = '\0';
+        if (!more) break;
+        p++;
     }
     return n;
 }
@@ -89,8 +109,12 @@ int main(int argc, char **argv) {
     size_t ncols = split(header_copy, fields, MAX_COLS);
     long *where = malloc(m * sizeof *where);
     long id_col = -1;
+    char id_name[256];
+    size_t id_len = 0;
+    st = microscore_model_id_column(model, id_name, sizeof id_name, &id_len, &err);
+    if (st != MICROSCORE_OK) return fail(st, err);
     for (size_t c = 0; c < ncols; c++)
-        if (strcmp(fields[c], "application_id") == 0) id_col = (long)c;
+        if (id_len > 0 && strcmp(fields[c], id_name) == 0) id_col = (long)c;
     for (size_t j = 0; j < m; j++) {
         where[j] = -1;
         for (size_t c = 0; c < ncols; c++)
@@ -125,7 +149,14 @@ int main(int argc, char **argv) {
                     value = (double)index;
                     cats[n * m + j] = strdup(v);
                 } else {
-                    value = strtod(v, NULL);
+                    char *end = NULL;
+                    value = strtod(v, &end);
+                    while (end != NULL && (*end == ' ' || *end == '\t')) end++;
+                    if (end == v || (end != NULL && *end != '\0')) {
+                        fprintf(stderr, "%s, data row %zu: column %s: %s is not a number\n", argv[1], n + 1,
+                                input_names[j], v);
+                        return 1;
+                    }
                 }
             }
             x[n * m + j] = value;
@@ -146,12 +177,11 @@ int main(int argc, char **argv) {
                                  reasons_len, &err);
     if (st != MICROSCORE_OK) return fail(st, err);
 
-    static const char *decision_names[] = {"approve", "refer", "decline"};
     char grade[16], code[128];
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         microscore_model_grade_name(model, grades[i], grade, sizeof grade, &len, NULL);
-        printf("%s,%.17g,%.17g,%s,%s", ids[i], scores[i], pds[i], grade, decision_names[decisions[i]]);
+        printf("%s,%.17g,%.17g,%s,%s", ids[i], scores[i], pds[i], grade, microscore_decision_str(decisions[i]));
         for (size_t r = 0; r < K; r++) {
             int32_t feature = reasons[i * K + r];
             code[0] = '\0';
@@ -243,7 +273,7 @@ int main(int argc, char **argv) {
             return 1;
         }
         fprintf(stderr, "application %s: score %.2f, PD %.2f%%, %s; reasons:", ids[0], result.score,
-                100.0 * result.pd, decision_names[result.decision]);
+                100.0 * result.pd, microscore_decision_str(result.decision));
         for (uint32_t r = 0; r < result.n_reasons; r++) {
             size_t len = 0;
             microscore_model_reason_code(model, (size_t)result.reasons[r], code, sizeof code, &len, NULL);

@@ -19,7 +19,7 @@ use microscore::distributed::{
 };
 use microscore::model::{Model, ModelError};
 use microscore::policy::Decision;
-use microscore::scoring::{BatchOutput, ColumnRef, NamedColumn, ScoreError, Scorer};
+use microscore::scoring::{AbsentColumns, BatchOutput, ColumnRef, NamedColumn, ScoreError, Scorer};
 use microscore::table::{read_table as core_read_table, Column, ColumnData, ReadOptions, Table};
 use microscore::table::{TableError, MISSING_CODE};
 use microscore::train::{train as core_train, TrainConfig, TrainError};
@@ -92,7 +92,7 @@ impl ToPyErr for TrainError {
             TrainError::MissingColumn(_)
             | TrainError::BadTarget { .. }
             | TrainError::BadWeight { .. } => "InputError",
-            TrainError::Params(_) => "ParameterError",
+            TrainError::Params(_) | TrainError::Policy(_) => "ParameterError",
             _ => "TrainingError",
         };
         raise(py, class, self.to_string())
@@ -392,8 +392,43 @@ impl PyModel {
         serde_json::to_string(self.model().training()).unwrap_or_default()
     }
 
+    /// The columns scoring reads, as (name, what reads it) pairs: every feature, and with
+    /// `decisions`, the columns of the decision policy.
+    #[pyo3(signature = (decisions=true))]
+    fn needed_columns(&self, decisions: bool) -> Vec<(String, String)> {
+        self.scorer
+            .needed_columns(decisions)
+            .into_iter()
+            .map(|(n, by)| (n.to_string(), by))
+            .collect()
+    }
+
+    /// The decision policy as JSON (the model file's `policy` object).
+    fn policy_json(&self) -> String {
+        serde_json::to_string(self.model().policy()).unwrap_or_default()
+    }
+
+    /// The parts of the decision policy and whether each is active, one line each.
+    fn policy_summary(&self) -> Vec<String> {
+        self.model().policy().describe(self.model().scaling())
+    }
+
+    /// The same model with another decision policy (a policy spec as JSON).
+    fn with_policy(&self, py: Python<'_>, spec_json: &str) -> PyResult<PyModel> {
+        let spec = microscore::policy::PolicySpec::from_json(spec_json)
+            .map_err(|e| raise(py, "ParameterError", e.to_string()))?;
+        self.model()
+            .with_policy_spec(&spec)
+            .map(PyModel::new)
+            .map_err(|e| raise(py, "ParameterError", e.to_string()))
+    }
+
     /// Score `n` rows given as named columns; returns the requested outputs as arrays.
-    #[pyo3(signature = (columns, n, outputs, reasons=0))]
+    /// `missing_columns` is `"error"` (an absent column the model reads is an error naming
+    /// it) or `"as_missing"` (scored as missing, every row flagged `absent_column`);
+    /// `available` lists every column of the caller's data, for "did you mean" in that error.
+    #[pyo3(signature = (columns, n, outputs, reasons=0, missing_columns="error", available=None))]
+    #[allow(clippy::too_many_arguments)]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -401,7 +436,19 @@ impl PyModel {
         n: usize,
         outputs: Vec<String>,
         reasons: usize,
+        missing_columns: &str,
+        available: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let absent = absent_columns(py, missing_columns)?;
+        if let (Some(names), AbsentColumns::Error) = (&available, absent) {
+            let decisions = outputs
+                .iter()
+                .any(|o| matches!(o.as_str(), "decision" | "limit" | "expected_loss"));
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            self.scorer
+                .check_columns(&names, decisions)
+                .map_err(|e| input_error(py, e.to_string()))?;
+        }
         if let Some(bad) = outputs
             .iter()
             .find(|o| !self::outputs().any(|k| k == o.as_str()))
@@ -435,7 +482,7 @@ impl PyModel {
         let scorer = &self.scorer;
         py.detach(|| {
             parallel(None, || {
-                scorer.score_named_columns(
+                scorer.score_named_columns_with(
                     &refs,
                     n,
                     k,
@@ -452,6 +499,7 @@ impl PyModel {
                         flags: flags.as_deref_mut(),
                         reasons: reason_idx.as_deref_mut(),
                     },
+                    absent,
                 )
             })
         })?
@@ -500,6 +548,19 @@ impl PyModel {
             self.model().max_score(),
             &self.model().checksum()[..12.min(self.model().checksum().len())]
         )
+    }
+}
+
+/// `missing_columns` as the core's setting.
+fn absent_columns(py: Python<'_>, missing_columns: &str) -> PyResult<AbsentColumns> {
+    match missing_columns {
+        "error" => Ok(AbsentColumns::Error),
+        "as_missing" => Ok(AbsentColumns::AsMissing),
+        other => Err(raise(
+            py,
+            "ParameterError",
+            format!("missing_columns must be \"error\" or \"as_missing\", got {other:?}"),
+        )),
     }
 }
 
@@ -596,7 +657,7 @@ fn read_table<'py>(
 
 /// Score a file into another with the streaming batch scorer; returns the summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None))]
+#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None, missing_columns="error"))]
 #[allow(clippy::too_many_arguments)]
 fn score_file(
     py: Python<'_>,
@@ -611,7 +672,9 @@ fn score_file(
     input_format: Option<String>,
     output_format: Option<String>,
     threads: Option<usize>,
+    missing_columns: &str,
 ) -> PyResult<String> {
+    let absent = absent_columns(py, missing_columns)?;
     let format = |f: Option<String>| -> PyResult<Option<FileFormat>> {
         f.map(|f| {
             f.parse::<FileFormat>()
@@ -626,6 +689,7 @@ fn score_file(
         force,
         input_format: format(input_format)?,
         output_format: format(output_format)?,
+        absent_columns: absent,
         ..BatchOptions::default()
     };
     let scorer = &model.scorer;
@@ -685,6 +749,7 @@ fn evaluate(
         target,
         require_target: true,
         protected: protected.unwrap_or_else(|| model.model().protected().to_vec()),
+        decisions: true,
     };
     let scorer = &model.scorer;
     let e = py
@@ -718,6 +783,7 @@ fn monitor(
         target: target.clone(),
         require_target: false,
         protected: Vec::new(),
+        decisions: false,
     };
     let (b, c) = (input(baseline), input(current));
     let scorer = &model.scorer;
@@ -731,6 +797,62 @@ fn monitor(
         write_report(py, &path, &render::monitoring_markdown(&m))?;
     }
     serde_json::to_string(&m).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The strategy table of a model on a CSV file, as JSON (see `microscore strategy`).
+#[pyfunction]
+#[pyo3(signature = (model, data, target=None, step=None, approve_rate=None, max_bad_rate=None, refer_band=None))]
+#[allow(clippy::too_many_arguments)]
+fn strategy(
+    py: Python<'_>,
+    model: &PyModel,
+    data: PathBuf,
+    target: Option<String>,
+    step: Option<f64>,
+    approve_rate: Option<f64>,
+    max_bad_rate: Option<f64>,
+    refer_band: Option<f64>,
+) -> PyResult<(String, Option<String>)> {
+    use microscore::report::strategy::{
+        strategy as core_strategy, StrategyOptions, StrategyTarget,
+    };
+    use microscore::report::ReportInput;
+    let choice = match (approve_rate, max_bad_rate) {
+        (Some(_), Some(_)) => {
+            return Err(raise(
+                py,
+                "ParameterError",
+                "give approve_rate or max_bad_rate, not both".into(),
+            ))
+        }
+        (Some(r), None) => Some(StrategyTarget::ApproveRate(r)),
+        (None, Some(b)) => Some(StrategyTarget::MaxBadRate(b)),
+        (None, None) => None,
+    };
+    let input = ReportInput {
+        path: data,
+        require_target: target.is_some(),
+        target,
+        protected: Vec::new(),
+        decisions: true,
+    };
+    let options = StrategyOptions {
+        step,
+        target: choice,
+        refer_band,
+    };
+    let scorer = &model.scorer;
+    let s = py
+        .detach(|| parallel(None, || core_strategy(scorer, &input, &options)))?
+        .map_err(|e| e.to_py(py))?;
+    let policy = s.chosen.as_ref().map(|c| {
+        let mut spec = microscore::policy::PolicySpec::of(scorer.model().policy());
+        spec.approve_min_score = Some(c.approve_min_score);
+        spec.decline_below_score = Some(c.decline_below_score);
+        spec.to_json()
+    });
+    let table = serde_json::to_string(&s).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    Ok((table, policy))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -904,6 +1026,7 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(categories_from_numbers, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(monitor, m)?)?;
+    m.add_function(wrap_pyfunction!(strategy, m)?)?;
     m.add_function(wrap_pyfunction!(score_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(train_partitioned, m)?)?;
     m.add_class::<PyPartialStats>()?;

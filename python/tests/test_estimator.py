@@ -140,13 +140,74 @@ def test_explain_reasons_are_largest_shortfalls(fitted: microscore.Scorecard, da
         fitted.explain(X.head(2), top_k=99)
 
 
+MICROLOAN_POLICY = Path(__file__).resolve().parents[2] / "examples" / "policies" / "microloan.json"
+
+
 def test_decide(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
-    X, _ = data
+    X, y = data
+    # Without a policy: PD cut-offs only; no limit or expected loss is invented.
     d = fitted.decide(X)
-    assert set(d["decision"]) <= set(microscore.DECISIONS)
-    assert (d.loc[d["decision"] == "decline", "limit"] == 0).all()
-    assert (d["expected_loss"] >= 0).all()
+    assert set(d["decision"]) == set(microscore.DECISIONS)
+    assert d["limit"].isna().all() and d["expected_loss"].isna().all()
     assert set(d["grade"]) <= set(fitted.model_.grades)
+    assert any("loan sizing: off" in line for line in fitted.policy_summary)
+    pd_ = fitted.predict_proba(X)[:, 1]
+    assert (pd_[d["decision"] == "approve"] <= 0.05).all() and (pd_[d["decision"] == "decline"] > 0.15).all()
+    # With the microloan policy file: limits for approvals and referrals, 0 for declines.
+    sized = microscore.Scorecard(solver="newton", policy=MICROLOAN_POLICY).fit(X, y)
+    d = sized.decide(X)
+    assert (d.loc[d["decision"] == "decline", "limit"] == 0).all()
+    assert (d.loc[d["decision"] != "decline", "limit"] > 0).all()
+    assert (d["expected_loss"] >= 0).all()
+    assert sized.policy_["limit"]["requested_column"] == "requested_amount"
+
+
+def test_policy_is_checked_against_the_training_data(data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = data
+    with pytest.raises(microscore.ParameterError, match=r"policy.amount_column: column 'loan' is not in the training data"):
+        microscore.Scorecard(solver="newton", policy={"amount_column": "loan"}).fit(X, y)
+    with pytest.raises(microscore.ParameterError, match=r"policy.thin_file_column: column 'province' holds text"):
+        microscore.Scorecard(solver="newton", policy={"thin_file_column": "province"}).fit(X, y)
+    with pytest.raises(microscore.ParameterError, match="approve_pd"):
+        microscore.Scorecard(solver="newton", policy={"approve_pd": 2}).fit(X, y)
+
+
+def test_invalid_amounts_are_never_approved_with_a_limit(data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, y = data
+    sized = microscore.Scorecard(solver="newton", policy=MICROLOAN_POLICY).fit(X, y)
+    bad = X.head(20).copy()
+    bad.loc[3, "requested_amount"] = -5000.0
+    with pytest.raises(microscore.InputError, match=r"row 4, column 'requested_amount': value -5000: an amount cannot be negative"):
+        sized.decide(bad)
+    # Scores do not need the amount: no error there.
+    assert np.isfinite(sized.score_points(bad)).all()
+    spec = dict(sized.policy_)
+    spec["invalid_amount"] = "refer"
+    referring = microscore.Scorecard.from_model(sized.model_.with_policy(__import__("json").dumps(spec)))
+    for value in (-5000.0, np.inf, -np.inf):
+        bad.loc[3, "requested_amount"] = value
+        d = referring.decide(bad)
+        assert d["decision"][3] == "refer" and np.isnan(d["limit"][3])
+        assert "invalid_amount" in d["flags"][3].split(";")
+
+
+def test_absent_columns_are_errors_unless_opted_in(fitted: microscore.Scorecard, data: tuple[pd.DataFrame, pd.Series]) -> None:
+    X, _ = data
+    renamed = X.rename(columns={"monthly_revenue": "Monthly Revenue"}).head(50)
+    for method in (fitted.predict_proba, fitted.score_points, fitted.decide, fitted.explain):
+        with pytest.raises(microscore.InputError, match=r"monthly_revenue \(did you mean 'Monthly Revenue'\?\)"):
+            method(renamed)
+    for kind in (lambda f: f, lambda f: f.to_dict(orient="series"), lambda f: __import__("pyarrow").Table.from_pandas(f)):
+        with pytest.raises(microscore.InputError, match="monthly_revenue"):
+            fitted.predict_proba(kind(renamed))
+    as_missing = fitted.predict_proba(renamed, missing_columns="as_missing")[:, 1]
+    missing = X.head(50).copy()
+    missing["monthly_revenue"] = np.nan
+    assert np.array_equal(as_missing, fitted.predict_proba(missing)[:, 1])
+    flags = fitted.decide(renamed, missing_columns="as_missing")["flags"]
+    assert all("absent_column" in f.split(";") for f in flags)
+    with pytest.raises(microscore.ParameterError, match="missing_columns"):
+        fitted.predict_proba(renamed, missing_columns="ignore")
 
 
 def test_sample_weight_doubling_equals_repeating_rows(data: tuple[pd.DataFrame, pd.Series]) -> None:

@@ -53,13 +53,16 @@ def test_missing_values_none_and_nan(card: microscore.Scorecard) -> None:
     row_nan = {"monthly_revenue": np.array([np.nan]), "province": np.array([None], dtype=object)}
     row_none = {"monthly_revenue": np.array([None], dtype=object), "province": np.array([np.nan], dtype=object)}
     empty: dict[str, np.ndarray] = {"unrelated": np.array([1.0])}
-    a, b, c = (card.decide(r, as_frame=False) for r in (row_nan, row_none, empty))
+    # Only two of the model's columns: scoring the rest as missing needs the explicit opt-in.
+    a, b, c = (card.decide(r, as_frame=False, missing_columns="as_missing") for r in (row_nan, row_none, empty))
     assert a["score"][0] == b["score"][0] == c["score"][0]
-    assert "missing" in a["flags"][0]
+    assert "missing" in a["flags"][0] and "absent_column" in a["flags"][0]
+    with pytest.raises(microscore.InputError, match="column\\(s\\) missing from the header: county_remoteness"):
+        card.decide(row_nan)
 
 
 def test_unseen_category_is_flagged(card: microscore.Scorecard) -> None:
-    out = card.decide({"province": np.array(["Atlantis"], dtype=object)}, as_frame=False)
+    out = card.decide({"province": np.array(["Atlantis"], dtype=object)}, as_frame=False, missing_columns="as_missing")
     assert "unseen_category" in out["flags"][0]
 
 
@@ -78,23 +81,23 @@ def test_numeric_column_forced_categorical_matches_file_text(tmp_path: Path) -> 
 
 def test_wrong_dtype_text_in_numeric_feature(card: microscore.Scorecard) -> None:
     with pytest.raises(microscore.InputError, match="'monthly_revenue' must be numeric") as e:
-        card.score_points({"monthly_revenue": np.array(["lots", "some"], dtype=object)})
+        card.score_points({"monthly_revenue": np.array(["lots", "some"], dtype=object)}, missing_columns="as_missing")
     assert isinstance(e.value, ValueError)
 
 
 def test_unsupported_dtype(card: microscore.Scorecard) -> None:
     dates = np.array(["2026-01-01", "2026-02-01"], dtype="datetime64[D]")
     with pytest.raises(microscore.InputError, match="column 'monthly_revenue': dtype datetime64"):
-        card.score_points({"monthly_revenue": dates})
+        card.score_points({"monthly_revenue": dates}, missing_columns="as_missing")
     # Columns the model does not use are not converted, whatever they hold.
-    assert len(card.score_points({"when": dates})) == 2
+    assert len(card.score_points({"when": dates}, missing_columns="as_missing")) == 2
     with pytest.raises(microscore.InputError, match="column 'when': dtype datetime64"):
         microscore.Scorecard().fit({"when": dates}, [0, 1])
 
 
 def test_ragged_arrays(card: microscore.Scorecard) -> None:
     with pytest.raises(microscore.InputError, match="column 'applicant_age' has 2 values, but there are 3 rows"):
-        card.score_points({"monthly_revenue": np.ones(3), "applicant_age": np.ones(2)})
+        card.score_points({"monthly_revenue": np.ones(3), "applicant_age": np.ones(2)}, missing_columns="as_missing")
     with pytest.raises(microscore.InputError, match="all columns must have the same length"):
         microscore.Scorecard().fit({"a": np.ones(3), "b": np.ones(2)}, [0, 1, 0])
 

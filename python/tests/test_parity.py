@@ -24,7 +24,8 @@ def assert_same_as_cli(card: microscore.Scorecard, data: object, cli: list[dict[
     explained = card.explain(data, top_k=4, as_frame=False)
     assert len(decided["score"]) == len(cli)
     for col in OUTPUT_COLUMNS:
-        expected = np.array([float(r[col]) for r in cli])
+        # An empty cell (no limit without loan sizing) is NaN.
+        expected = np.array([float(r[col]) if r[col] != "" else np.nan for r in cli])
         got = decided[col]
         # Bit-identical: the CLI writes the shortest text that round-trips to the same double.
         assert np.array_equal(got, expected, equal_nan=True), col
@@ -61,9 +62,15 @@ def test_default_model_numpy_2d(applications_csv: Path, default_cli_scores: list
     numeric = df.select_dtypes("number")
     card = microscore.default_model()
     # The numeric columns as one float matrix, named by feature_names: the same scores as the
-    # same columns in a frame (text columns are then missing in both).
+    # same columns in a frame (text columns are then absent in both, scored as missing only
+    # with the opt-in).
     named = microscore.Scorecard.from_model(card.model_).set_params(feature_names=list(numeric.columns))
-    assert np.array_equal(named.score_points(numeric.to_numpy()), card.score_points(numeric))
+    assert np.array_equal(
+        named.score_points(numeric.to_numpy(), missing_columns="as_missing"),
+        card.score_points(numeric, missing_columns="as_missing"),
+    )
+    with pytest.raises(microscore.InputError, match="province"):
+        named.score_points(numeric.to_numpy())
     with pytest.raises(microscore.InputError, match="feature_names"):
         microscore.Scorecard().fit(np.zeros((2, 3)), [0, 1])
 

@@ -9,7 +9,9 @@
 
 use std::borrow::Cow;
 
-use super::{input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta, TextBlock};
+use super::{
+    amount_reject, input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta, TextBlock,
+};
 use crate::scoring::Scorer;
 use crate::table::is_missing_token;
 
@@ -287,7 +289,10 @@ fn convert_row<'a>(
         .iter()
         .map(|&i| owned(i).map(Some))
         .collect::<Result<_, _>>()?;
-    Ok(RowMeta { id, keep })
+    if let Some(e) = amount_reject(scorer, values) {
+        return Err(e);
+    }
+    Ok(RowMeta { id, keep, flags: 0 })
 }
 
 /// A field that is a number written plainly (no spaces, not NaN or infinity), read straight

@@ -10,7 +10,7 @@ use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{input_value, known_category, BatchError, Parsed, Plan, RowMeta};
+use super::{amount_reject, input_value, known_category, BatchError, Parsed, Plan, RowMeta};
 use crate::scoring::Scorer;
 use crate::table::is_missing_token;
 
@@ -233,6 +233,10 @@ fn parse_batch_with<'b>(
                 }
             }
         }
+        if let Some(e) = amount_reject(scorer, &values) {
+            parsed.reject(line, e, b"");
+            continue 'rows;
+        }
         let owned = |a: &Access<'b>| match a {
             Access::Text(text) => text.at(r),
             _ => None,
@@ -241,6 +245,7 @@ fn parse_batch_with<'b>(
         parsed.metas.push(RowMeta {
             id: id.as_ref().and_then(|v| v.first()).and_then(owned),
             keep: keep.iter().map(owned).collect(),
+            flags: 0,
         });
     }
     parsed

@@ -128,12 +128,27 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
             ""
         }
     );
-    println!(
-        "  recommended limit {:.0}   annual rate {:.2}%   expected loss {:.2}",
-        o.limit,
-        100.0 * o.annual_rate,
-        o.expected_loss
-    );
+    let sized = scorer.model().policy().limit.is_some();
+    let limit = if o.invalid_amount {
+        "no limit (invalid amount: referred)".to_string()
+    } else if sized {
+        format!(
+            "recommended limit {:.0}   expected loss {:.2}",
+            o.limit, o.expected_loss
+        )
+    } else {
+        "no limit (the policy does not size loans)".to_string()
+    };
+    let rate = if o.annual_rate.is_finite() {
+        format!("annual rate {:.2}%", 100.0 * o.annual_rate)
+    } else {
+        "no rate for the grade".to_string()
+    };
+    println!("  {limit}   {rate}");
+    println!("\n  decision policy:");
+    for line in scorer.model().policy().describe(scorer.model().scaling()) {
+        println!("    {line}");
+    }
     println!();
     let w = s
         .features

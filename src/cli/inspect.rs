@@ -166,5 +166,10 @@ fn print_summary(model: &Model, markdown: bool) {
         model.features().len(),
         t.candidates.len()
     );
+    println!("{bullet}decision policy:");
+    let indent = if markdown { "  - " } else { "  " };
+    for line in model.policy().describe(model.scaling()) {
+        println!("{indent}{line}");
+    }
     println!("{bullet}checksum: {}", model.checksum());
 }

@@ -4,6 +4,7 @@ mod explain;
 mod inspect;
 mod report;
 mod score;
+mod strategy;
 mod synth;
 mod train;
 
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use microscore::model::Model;
-use microscore::policy::Policy;
+use microscore::policy::PolicySpec;
 
 /// Credit scorecards for unsecured rural microloans.
 ///
@@ -36,6 +37,7 @@ enum Command {
     Inspect(inspect::InspectArgs),
     Evaluate(Box<report::EvaluateArgs>),
     Monitor(Box<report::MonitorArgs>),
+    Strategy(Box<strategy::StrategyArgs>),
 }
 
 /// An error to report on one line, then exit non-zero.
@@ -77,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args).map(|()| 0),
         Command::Evaluate(args) => report::run_evaluate(*args).map(|()| 0),
         Command::Monitor(args) => report::run_monitor(*args).map(|()| 0),
+        Command::Strategy(args) => strategy::run(*args).map(|()| 0),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -133,11 +136,17 @@ pub fn load_model(args: &ModelArgs) -> Result<Model, CliError> {
     match &args.policy {
         None => Ok(model),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-            let policy = Policy::from_json(&text)
-                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-            Ok(model.with_policy(policy)?)
+            let spec = read_policy(path)?;
+            model
+                .with_policy_spec(&spec)
+                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
         }
     }
+}
+
+/// Read a policy file (JSON); errors name the file.
+pub fn read_policy(path: &std::path::Path) -> Result<PolicySpec, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+    PolicySpec::from_json(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }

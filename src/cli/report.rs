@@ -149,6 +149,7 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<(), CliError> {
         target: args.target.clone(),
         require_target: true,
         protected,
+        decisions: true,
     };
     let e = with_threads(args.output.threads, || {
         Ok(report::evaluate(&scorer, &input)?)
@@ -176,6 +177,7 @@ pub fn run_monitor(args: MonitorArgs) -> Result<(), CliError> {
         target: args.target.clone(),
         require_target: false,
         protected: Vec::new(),
+        decisions: false,
     };
     let m = with_threads(args.output.threads, || {
         Ok(report::monitor(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use microscore::batch::{score_file, BatchError, BatchOptions};
-use microscore::scoring::Scorer;
+use microscore::scoring::{AbsentColumns, Scorer};
 use microscore::FileFormat;
 
 use super::{load_model, with_threads, CliError, ModelArgs};
@@ -55,6 +55,10 @@ pub struct ScoreArgs {
     /// Replace existing output and rejects files.
     #[arg(long)]
     force: bool,
+    /// Score columns the model or its policy reads that the input lacks as missing, flagging
+    /// every row `absent_column` (without it, an absent column is an error naming it).
+    #[arg(long)]
+    allow_missing_columns: bool,
     /// Input format: csv or jsonl. Default: from the extension.
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
@@ -81,6 +85,11 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         input_format: args.format,
         output_format: args.output_format,
         force: args.force,
+        absent_columns: if args.allow_missing_columns {
+            AbsentColumns::AsMissing
+        } else {
+            AbsentColumns::Error
+        },
         ..BatchOptions::default()
     };
     let total = std::fs::metadata(&args.data).map(|m| m.len()).ok();
@@ -133,6 +142,15 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         }
     }
     if !args.quiet {
+        for line in &summary.policy {
+            eprintln!("policy {line}");
+        }
+        if !summary.absent_columns.is_empty() {
+            eprintln!(
+                "warning: absent column(s) scored as missing (every row flagged absent_column): {}",
+                summary.absent_columns.join(", ")
+            );
+        }
         let [a, r, d] = summary.decisions;
         eprintln!(
             "read {} rows: {} scored ({a} approve, {r} refer, {d} decline), {} rejected{} -> {} in {:.2} s ({:.0} rows/s)",

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 use microscore::binning::Trend;
+use microscore::policy::PolicySpec;
 use microscore::table::{read_header, read_table, ReadOptions};
 use microscore::train::{train, TrainConfig};
 use microscore::FileFormat;
@@ -110,6 +111,37 @@ pub struct TrainArgs {
     /// Maximum PD of each grade A, B, ... (comma-separated, increasing); the last grade takes the rest.
     #[arg(long, value_name = "PDS", value_delimiter = ',')]
     grade_pds: Option<Vec<f64>>,
+    /// A decision policy file (JSON, see docs/scoring.md), checked against the training data
+    /// and recorded in the model. The flags below override its keys. Without one, the model
+    /// gets PD cut-offs only: no loan sizing, no thin-file rule, no required columns.
+    #[arg(long, value_name = "FILE", help_heading = "Decision policy")]
+    policy: Option<PathBuf>,
+    /// Approve applications whose PD is at most this [default: 0.05].
+    #[arg(long, value_name = "PD", help_heading = "Decision policy")]
+    approve_pd: Option<f64>,
+    /// Decline applications whose PD is above this [default: 0.15]; refer those between.
+    #[arg(long, value_name = "PD", help_heading = "Decision policy")]
+    decline_pd: Option<f64>,
+    /// The numeric column with the requested loan amount: turns on loan sizing (limit and
+    /// expected loss), and the column becomes required.
+    #[arg(long, value_name = "COLUMN", help_heading = "Decision policy")]
+    amount_column: Option<String>,
+    /// The numeric column with the monthly revenue (the policy file gives the multiple of
+    /// revenue each grade may borrow).
+    #[arg(long, value_name = "COLUMN", help_heading = "Decision policy")]
+    revenue_column: Option<String>,
+    /// The numeric column telling a thin-file applicant (no credit history: missing): such an
+    /// applicant is never declined for lacking history alone.
+    #[arg(long, value_name = "COLUMN", help_heading = "Decision policy")]
+    thin_file_column: Option<String>,
+    /// Features that only a credit history fills (comma-separated) [default: the thin-file column].
+    #[arg(
+        long,
+        value_name = "COLUMNS",
+        value_delimiter = ',',
+        help_heading = "Decision policy"
+    )]
+    history_features: Option<Vec<String>>,
     /// Worker threads (default: all cores). The model does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -178,7 +210,30 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     if let Some(pds) = &args.grade_pds {
         config.grade_pds = pds.clone();
     }
-    let mut params = config.into_params(args.target.clone())?;
+    let file = match &args.policy {
+        Some(path) => super::read_policy(path)?,
+        None => PolicySpec::default(),
+    };
+    let flags = PolicySpec {
+        approve_pd: args.approve_pd,
+        decline_pd: args.decline_pd,
+        amount_column: args.amount_column.clone(),
+        revenue_column: args.revenue_column.clone(),
+        thin_file_column: args.thin_file_column.clone(),
+        history_features: args.history_features.clone(),
+        ..PolicySpec::default()
+    };
+    let in_file = |e: microscore::policy::PolicyError| match &args.policy {
+        Some(path) => CliError::msg(format!("{}: {e}", path.display())),
+        None => CliError::from(e),
+    };
+    config.policy = Some(file.overridden_by(flags).map_err(in_file)?);
+    let mut params = config
+        .into_params(args.target.clone())
+        .map_err(|e| match e {
+            microscore::train::TrainError::Policy(p) => in_file(p),
+            other => CliError::from(other),
+        })?;
 
     // Columns that are read but never features are skipped at read time.
     let header = read_header(&args.data, args.format)?;
@@ -188,9 +243,12 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             .any(|h| h == "application_id")
             .then(|| "application_id".to_string())
     });
+    // Columns the policy reads are read (their types are checked), even when excluded.
+    let policy_columns = params.policy.column_names();
     let mut skip: Vec<String> = params.exclude.clone();
     skip.extend(params.id_column.clone());
     skip.extend(params.protected.iter().cloned());
+    skip.retain(|c| !policy_columns.contains(c));
     let mut required = vec![params.target.clone()];
     required.extend(params.id_column.clone());
     required.extend(params.weight_column.clone());
@@ -206,7 +264,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let threads = args.threads;
     let model = with_threads(threads, || {
         let table = read_table(&args.data, &options)?;
-        Ok(train(&table, &params)?)
+        train(&table, &params).map_err(|e| match e {
+            microscore::train::TrainError::Policy(p) => in_file(p),
+            other => CliError::from(other),
+        })
     })?;
     model.save(&args.out)?;
     if !args.quiet {
@@ -261,6 +322,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             model.min_score(),
             model.max_score()
         );
+        println!("\ndecision policy:");
+        for line in model.policy().describe(model.scaling()) {
+            println!("  {line}");
+        }
         println!(
             "wrote {} in {:.2} s",
             args.out.display(),

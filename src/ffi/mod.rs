@@ -39,6 +39,10 @@ pub enum microscore_status {
     MICROSCORE_BUFFER_TOO_SMALL = 5,
     /// An argument is out of range (index, length, number of reasons).
     MICROSCORE_INVALID_ARGUMENT = 6,
+    /// An input value cannot be used: a requested amount or revenue that is negative, infinite
+    /// or not a number, under a policy that rejects such applications. The message names the
+    /// row, the column and the value; nothing is written.
+    MICROSCORE_INVALID_INPUT = 7,
     /// A Rust panic was caught at the boundary (a bug: please report it).
     MICROSCORE_PANIC = 99,
 }
@@ -115,6 +119,17 @@ fn boundary(
 /// An out-of-range argument, with what is wrong.
 fn invalid(message: impl Into<String>) -> (microscore_status, String) {
     (MICROSCORE_INVALID_ARGUMENT, message.into())
+}
+
+/// The status and message of a scoring error: an invalid amount is `MICROSCORE_INVALID_INPUT`,
+/// anything else (buffer and column sizes, codes, the number of reasons) an invalid argument.
+fn score_error(e: crate::scoring::ScoreError) -> (microscore_status, String) {
+    match e {
+        crate::scoring::ScoreError::InvalidAmount { .. } => {
+            (MICROSCORE_INVALID_INPUT, e.to_string())
+        }
+        other => invalid(other.to_string()),
+    }
 }
 
 /// At most [`MAX_REASONS`] reasons per application.
@@ -196,6 +211,7 @@ pub extern "C" fn microscore_status_str(status: u32) -> *const c_char {
         4 => "invalid model\0",
         5 => "buffer too small\0",
         6 => "invalid argument\0",
+        7 => "invalid input value\0",
         99 => "internal error (panic)\0",
         _ => "unknown status\0",
     };
@@ -429,9 +445,43 @@ pub unsafe extern "C" fn microscore_model_grade_name(
     })
 }
 
+/// Name of the model's id column (carried, never a feature): an empty string when the model
+/// has none.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_id_column(
+    model: *const microscore_model,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        copy_out(m.scorer.model().id_column().unwrap_or(""), buf, len, out_n)
+    })
+}
+
+/// The name of decision code `decision` (`microscore_result.decision`, batch decisions):
+/// "approve" (0), "refer" (1) or "decline" (2); "unknown" for any other number. Never NULL;
+/// the string is static.
+#[unsafe(no_mangle)]
+pub extern "C" fn microscore_decision_str(decision: u32) -> *const c_char {
+    let s: &'static str = match decision {
+        0 => "approve\0",
+        1 => "refer\0",
+        2 => "decline\0",
+        _ => "unknown\0",
+    };
+    s.as_ptr().cast()
+}
+
 /// Score one application given as `n_fields` named fields: `names[i]` with either the text
 /// `texts[i]` (when `texts` and `texts[i]` are not NULL) or the number `numbers[i]` (NaN =
-/// missing). Fields the model does not use are ignored; absent ones are missing. `k` reasons
+/// missing). Fields the model does not use are ignored; an input the model reads that is not
+/// among the names is scored as missing and flags the result `MICROSCORE_FLAG_ABSENT_COLUMN`
+/// (pass it with NaN or a NULL text to say "missing" without the flag). A requested amount or
+/// revenue the policy rejects (negative, infinite, not a number) gives
+/// `MICROSCORE_INVALID_INPUT`. `k` reasons
 /// (at most `MICROSCORE_MAX_REASONS`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microscore_score_one(
@@ -473,10 +523,7 @@ pub unsafe extern "C" fn microscore_score_one(
             };
             fields.push((name, value));
         }
-        let s = m
-            .scorer
-            .score_fields(&fields, k)
-            .map_err(|e| invalid(e.to_string()))?;
+        let s = m.scorer.score_fields(&fields, k).map_err(score_error)?;
         let mut r = microscore_result {
             score: s.score,
             pd: s.pd,
@@ -638,7 +685,7 @@ pub unsafe extern "C" fn microscore_score_columns(
         }
         m.scorer
             .score_columns(&cols, n_rows, o.k, o.out)
-            .map_err(|e| invalid(e.to_string()))
+            .map_err(score_error)
     })
 }
 
@@ -747,9 +794,7 @@ pub unsafe extern "C" fn microscore_score_matrix(
             .checked_mul(n_cols)
             .ok_or_else(|| invalid("n_rows * n_cols overflows"))?;
         let xs = std::slice::from_raw_parts(x, len);
-        m.scorer
-            .score_matrix(xs, o.k, o.out)
-            .map_err(|e| invalid(e.to_string()))
+        m.scorer.score_matrix(xs, o.k, o.out).map_err(score_error)
     })
 }
 

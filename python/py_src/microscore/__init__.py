@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import _microscore
-from ._columns import Columns, force_categorical, target_array, to_columns
+from ._columns import Columns, column_names, force_categorical, target_array, to_columns
 from ._errors import (
     InputError,
     MicroscoreError,
@@ -56,6 +56,7 @@ __all__ = [
     "read_table",
     "evaluate",
     "monitor",
+    "strategy",
     "MicroscoreError",
     "InputError",
     "ParameterError",
@@ -145,8 +146,11 @@ class Scorecard:
       ``grade_pds``: points scaling and grade bands.
     - ``protected``: protected attributes, never features (recorded for fairness reports);
       ``id_column``: carried, never a feature (default ``application_id`` when present);
-      ``categorical``: numeric columns to treat as categories; ``policy``: the decision policy
-      as a dict (the model file's ``policy`` object).
+      ``categorical``: numeric columns to treat as categories; ``policy``: the decision policy,
+      a dict or the path of a policy file (keys as ``microscore train --policy``:
+      ``approve_pd``, ``decline_pd``, ``amount_column``, ``revenue_column``,
+      ``thin_file_column``, ...), checked against the training data. Without one the model
+      gets PD cut-offs only (approve at PD <= 5%, decline above 15%).
     - ``feature_names``: column names for 2-D array input.
 
     After ``fit``: ``model_`` (a :class:`Model`), ``classes_``, ``feature_names_in_``,
@@ -182,7 +186,7 @@ class Scorecard:
         protected: Sequence[str] | None = None,
         categorical: Sequence[str] | None = None,
         id_column: str | None = None,
-        policy: Mapping[str, Any] | None = None,
+        policy: Mapping[str, Any] | str | os.PathLike[str] | None = None,
         feature_names: Sequence[str] | None = None,
     ) -> None:
         self.max_bins = max_bins
@@ -275,7 +279,7 @@ class Scorecard:
         if self.grade_pds is not None:
             config["grade_pds"] = [float(x) for x in self.grade_pds]
         if self.policy is not None:
-            config["policy"] = dict(self.policy)
+            config["policy"] = _policy_spec(self.policy)
         try:
             return json.dumps(config, allow_nan=False)
         except (TypeError, ValueError) as e:
@@ -327,32 +331,40 @@ class Scorecard:
             raise NotFittedError("this Scorecard is not fitted yet: call fit() or load()")
         return model
 
-    def _score(self, X: Any, outputs: list[str], reasons: int = 0) -> dict[str, np.ndarray]:
+    def _score(
+        self, X: Any, outputs: list[str], reasons: int = 0, missing_columns: str = "error"
+    ) -> dict[str, np.ndarray]:
         model = self._model()
         names = self.feature_names
         if names is None and getattr(self, "feature_names_in_", None) is not None:
             names = list(self.feature_names_in_)
-        cols, n = to_columns(X, names, only={c for c, _ in model.input_columns})
+        wanted = {c for c, _ in model.input_columns} | {c for c, _ in model.needed_columns(True)}
+        cols, n = to_columns(X, names, only=wanted)
         if self.categorical:
             cols = force_categorical(cols, self.categorical)
-        return model.score(cols, n, outputs, reasons)
+        return model.score(cols, n, outputs, reasons, missing_columns, column_names(X, names))
 
-    def score_points(self, X: Any) -> np.ndarray:
-        """The credit score of each row (higher is safer), as float64."""
-        return self._score(X, ["score"])["score"]
+    def score_points(self, X: Any, *, missing_columns: str = "error") -> np.ndarray:
+        """The credit score of each row (higher is safer), as float64.
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+        Every feature of the model must be a column of ``X`` (exact names): an absent one
+        raises :class:`InputError` naming it, with "did you mean" for a near miss.
+        ``missing_columns="as_missing"`` scores absent columns as missing instead, flagging
+        every row ``absent_column``; the same holds for every scoring method."""
+        return self._score(X, ["score"], missing_columns=missing_columns)["score"]
+
+    def predict_proba(self, X: Any, *, missing_columns: str = "error") -> np.ndarray:
         """``n x 2`` probabilities: column 0 repaid, column 1 default (the PD)."""
-        pd_ = self._score(X, ["pd"])["pd"]
+        pd_ = self._score(X, ["pd"], missing_columns=missing_columns)["pd"]
         return np.column_stack([1.0 - pd_, pd_])
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, *, missing_columns: str = "error") -> np.ndarray:
         """1 where the PD is at least one half, else 0 (use :meth:`decide` for lending)."""
-        return (self._score(X, ["pd"])["pd"] >= 0.5).astype(np.int64)
+        return (self._score(X, ["pd"], missing_columns=missing_columns)["pd"] >= 0.5).astype(np.int64)
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def decision_function(self, X: Any, *, missing_columns: str = "error") -> np.ndarray:
         """Log-odds of default, ``log(pd / (1 - pd))`` (higher is riskier)."""
-        pd_ = self._score(X, ["pd"])["pd"]
+        pd_ = self._score(X, ["pd"], missing_columns=missing_columns)["pd"]
         with np.errstate(divide="ignore"):
             logit: np.ndarray = np.log(pd_) - np.log1p(-pd_)
         return logit
@@ -364,15 +376,23 @@ class Scorecard:
         w = None if sample_weight is None else target_array(sample_weight, len(pd_), "sample_weight")
         return _auc(yv, pd_, w)
 
-    def decide(self, X: Any, as_frame: bool | None = None) -> Any:
+    def decide(self, X: Any, as_frame: bool | None = None, *, missing_columns: str = "error") -> Any:
         """The policy outcome per row: score, PD, grade, decision (approve/refer/decline),
         recommended limit, annual rate (the price), expected loss and flags.
+
+        The columns the policy reads (amount, revenue, thin-file indicator, required columns)
+        must be in ``X`` as well as the features. Without loan sizing in the policy the limit
+        and expected loss are NaN; a row whose amount is negative or infinite raises
+        :class:`InputError` naming it, unless the policy refers such rows
+        (``invalid_amount: "refer"``). See :attr:`policy_summary`.
 
         A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays.
         """
         model = self._model()
         out = self._score(
-            X, ["score", "pd", "grade", "decision", "limit", "annual_rate", "expected_loss", "flags"]
+            X,
+            ["score", "pd", "grade", "decision", "limit", "annual_rate", "expected_loss", "flags"],
+            missing_columns=missing_columns,
         )
         grades = np.array(model.grades, dtype=object)
         data = {
@@ -387,7 +407,9 @@ class Scorecard:
         }
         return _frame(data, as_frame)
 
-    def explain(self, X: Any, top_k: int = 4, as_frame: bool | None = None) -> Any:
+    def explain(
+        self, X: Any, top_k: int = 4, as_frame: bool | None = None, *, missing_columns: str = "error"
+    ) -> Any:
         """Why each row scored as it did: score, PD, grade, the ``top_k`` reason codes (the
         features that lost the most points against their maximum, most first; None when fewer
         lost any), and the points and bin of every feature (``points:<feature>``,
@@ -399,7 +421,9 @@ class Scorecard:
         k = min(int(top_k), len(model.features))
         if top_k < 0 or top_k > MAX_REASONS:
             raise ParameterError(f"top_k must be in 0..={MAX_REASONS}, got {top_k}")
-        out = self._score(X, ["score", "pd", "grade", "flags", "reasons", "points", "bins"], k)
+        out = self._score(
+            X, ["score", "pd", "grade", "flags", "reasons", "points", "bins"], k, missing_columns
+        )
         codes = np.array(list(model.reason_codes) + [None], dtype=object)
         data: dict[str, Any] = {
             "score": out["score"],
@@ -425,6 +449,18 @@ class Scorecard:
         keys = ["feature", "bin", "count", "share", "bad_rate", "woe", "iv", "points"]
         data = {k: [r[k] if r[k] is not None else float("nan") for r in rows] for k in keys}
         return _frame({k: np.array(v, dtype=object if k in ("feature", "bin") else np.float64) for k, v in data.items()}, as_frame)
+
+    @property
+    def policy_(self) -> dict[str, Any]:
+        """The decision policy recorded in the model (cut-offs as scores)."""
+        policy: dict[str, Any] = json.loads(self._model().policy_json())
+        return policy
+
+    @property
+    def policy_summary(self) -> list[str]:
+        """The parts of the decision policy and whether each is active (cut-offs, loan sizing,
+        thin-file rule, pricing, required columns), one line each."""
+        return list(self._model().policy_summary())
 
     @property
     def training_summary(self) -> dict[str, Any]:
@@ -465,6 +501,25 @@ class Scorecard:
         self.__dict__.update(state)
         if text is not None:
             self.model_ = Model.from_json(text)
+
+
+def _policy_spec(policy: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
+    """A policy given as a dict, or as the path of a policy file (JSON)."""
+    if isinstance(policy, (str, os.PathLike)):
+        path = os.fspath(policy)
+        try:
+            with open(path, encoding="utf-8") as f:
+                spec = json.load(f)
+        except FileNotFoundError:
+            raise MicroscoreFileNotFoundError(f"{path}: policy file not found") from None
+        except json.JSONDecodeError as e:
+            raise ParameterError(f"{path}: not a JSON policy file: {e}") from None
+        if not isinstance(spec, dict):
+            raise ParameterError(f"{path}: a policy file holds one JSON object")
+        return spec
+    if isinstance(policy, Mapping):
+        return dict(policy)
+    raise ParameterError(f"policy must be a dict or the path of a policy file, got {type(policy).__name__}")
 
 
 def _flag_text(bits: np.ndarray) -> np.ndarray:
@@ -516,11 +571,13 @@ def score_file(
     input_format: str | None = None,
     output_format: str | None = None,
     threads: int | None = None,
+    missing_columns: str = "error",
 ) -> dict[str, Any]:
     """Score a CSV, JSON Lines or Parquet file into another with the streaming batch scorer
     (the engine of ``microscore score``): bounded memory, every core, rows that cannot be scored
-    written to ``rejects`` with their line, column, value and reason. Returns the summary
-    (``rows_read == rows_scored + rows_rejected``)."""
+    written to ``rejects`` with their line, column, value and reason. A column the model or its
+    policy reads that the file lacks is an error, unless ``missing_columns="as_missing"``.
+    Returns the summary (``rows_read == rows_scored + rows_rejected``)."""
     text = _microscore.score_file(
         _native_model(model),
         os.fspath(input),
@@ -533,6 +590,7 @@ def score_file(
         input_format,
         output_format,
         threads,
+        missing_columns,
     )
     summary: dict[str, Any] = json.loads(text)
     return summary
@@ -594,6 +652,79 @@ def monitor(
     )
     report: dict[str, Any] = json.loads(text)
     return report
+
+
+def strategy(
+    model: Scorecard | Model | str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    *,
+    target: str | None = None,
+    step: float | None = None,
+    approve_rate: float | None = None,
+    max_bad_rate: float | None = None,
+    refer_band: float | None = None,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    as_frame: bool | None = None,
+) -> Any:
+    """The strategy table of ``microscore strategy`` on a CSV file: per score cut-off (every
+    grade boundary, the current cut-offs and a grid of ``step`` points), the applications
+    approved at or above it, the approval rate, the expected bad rate (mean PD), the observed
+    and marginal bad rates (labelled data), and the exposure and expected loss (when the policy
+    sizes loans).
+
+    With ``approve_rate`` (e.g. 0.7) or ``max_bad_rate`` (e.g. 0.03) it also chooses the
+    cut-offs (decline ``refer_band`` points below the approval cut-off, default the model's
+    PDO): the policy spec is in ``table.attrs["policy"]`` (a DataFrame) and written to ``out``
+    when given, ready for ``Scorecard(policy=...)`` or ``microscore score --policy``.
+
+    A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays."""
+    text, policy = _microscore.strategy(
+        _native_model(model),
+        os.fspath(data),
+        target,
+        step,
+        approve_rate,
+        max_bad_rate,
+        refer_band,
+    )
+    if out is not None and policy is None:
+        raise ParameterError("out writes the chosen cut-offs: give approve_rate or max_bad_rate")
+    result = json.loads(text)
+    keys = [
+        "cutoff",
+        "pd",
+        "grade",
+        "approved",
+        "approval_rate",
+        "expected_bad_rate",
+        "bad_rate",
+        "marginal_bad_rate",
+        "exposure",
+        "expected_loss",
+    ]
+    rows = result["rows"]
+
+    def column(k: str) -> np.ndarray:
+        if k == "grade":
+            return np.array([r[k] for r in rows], dtype=object)
+        return np.array([np.nan if r[k] is None else r[k] for r in rows], dtype=np.float64)
+
+    table = _frame({k: column(k) for k in keys}, as_frame)
+    if policy is not None:
+        spec = json.loads(policy)
+        if out is not None:
+            path = os.fspath(out)
+            if os.path.exists(path) and not force:
+                raise MicroscoreFileExistsError(f"{path}: already exists; pass force=True to replace it")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(policy)
+        if hasattr(table, "attrs"):
+            table.attrs["policy"] = spec
+            table.attrs["chosen"] = result["chosen"]
+    if hasattr(table, "attrs"):
+        table.attrs["data"] = result["data"]
+    return table
 
 
 def read_table(

@@ -228,6 +228,20 @@ def to_columns(
     )
 
 
+def column_names(X: Any, feature_names: Sequence[str] | None = None) -> list[str] | None:
+    """The names of every column of ``X`` (for "did you mean" in errors), or None when they
+    cannot be told without converting it."""
+    if _is_pandas_frame(X):
+        return [str(c) for c in X.columns]
+    if _is_arrow_table(X):
+        return [str(c) for c in X.column_names]
+    if isinstance(X, Mapping):
+        return [str(k) for k in X.keys()]
+    if feature_names is not None:
+        return [str(n) for n in feature_names]
+    return None
+
+
 def _length(payload: Payload) -> int:
     if isinstance(payload, tuple):
         return len(payload[0])

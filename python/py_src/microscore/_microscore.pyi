@@ -18,6 +18,7 @@ __all__ = [
     "categories_from_numbers",
     "evaluate",
     "monitor",
+    "strategy",
     "score_arrow",
     "train_partitioned",
     "PartialStats",
@@ -70,12 +71,18 @@ class Model:
     def max_score(self) -> float: ...
     def scorecard_json(self) -> str: ...
     def training_json(self) -> str: ...
+    def needed_columns(self, decisions: bool = True) -> list[tuple[str, str]]: ...
+    def policy_json(self) -> str: ...
+    def policy_summary(self) -> list[str]: ...
+    def with_policy(self, spec_json: str) -> Model: ...
     def score(
         self,
         columns: Sequence[tuple[str, _Payload]],
         n: int,
         outputs: Sequence[str],
         reasons: int = 0,
+        missing_columns: str = "error",
+        available: Sequence[str] | None = None,
     ) -> dict[str, npt.NDArray[np.generic]]: ...
 
 def train(columns: Sequence[tuple[str, _Payload]], target: str, config: str = "{}") -> Model: ...
@@ -95,6 +102,7 @@ def score_file(
     input_format: str | None = None,
     output_format: str | None = None,
     threads: int | None = None,
+    missing_columns: str = "error",
 ) -> str: ...
 def evaluate(
     model: Model,
@@ -112,6 +120,15 @@ def monitor(
     html: _Path | None = None,
     markdown: _Path | None = None,
 ) -> str: ...
+def strategy(
+    model: Model,
+    data: _Path,
+    target: str | None = None,
+    step: float | None = None,
+    approve_rate: float | None = None,
+    max_bad_rate: float | None = None,
+    refer_band: float | None = None,
+) -> tuple[str, str | None]: ...
 def score_arrow(
     model: Model,
     data: bytes,
