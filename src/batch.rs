@@ -168,12 +168,7 @@ pub struct Summary {
 
 /// The format of a path, looking through a `.gz` suffix; and whether it is gzip-compressed.
 pub fn detect_format(path: &Path) -> (Option<FileFormat>, bool) {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let lower = name.to_ascii_lowercase();
-    match lower.strip_suffix(".gz") {
-        Some(stem) => (FileFormat::from_path(Path::new(stem)), true),
-        None => (FileFormat::from_path(path), false),
-    }
+    FileFormat::detect(path)
 }
 
 /// Where each needed value comes from.

@@ -34,7 +34,7 @@ use crate::metrics::RiskGroup;
 use crate::model::{Feature, Model};
 use crate::selection::MomentSums;
 use crate::table::is_missing_token;
-use crate::train::{target_from_text, train_on, Binned, TrainError, TrainParams, TrainingRows};
+use crate::train::{train_on, Binned, TrainError, TrainParams, TrainingRows};
 use crate::woe::Counts;
 
 /// How a column is read: as numbers or as category names.
@@ -108,6 +108,9 @@ pub struct Request {
     pub target: String,
     /// The sample-weight column, if any.
     pub weight: Option<String>,
+    /// Target values that mean "default" (empty: 1/true).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_values: Vec<String>,
     /// The pass.
     #[serde(flatten)]
     pub pass: Pass,
@@ -363,23 +366,34 @@ fn category(value: Option<&str>) -> Option<&str> {
     value.filter(|t| !is_missing_token(t)).map(str::trim)
 }
 
-/// The target of every row: 1/0 (or true/false) only, as in single-machine training.
-fn targets(batch: &RecordBatch, name: &str) -> Result<Vec<bool>, DistributedError> {
+/// The target of every row, by the same rule as single-machine training.
+fn targets(
+    batch: &RecordBatch,
+    name: &str,
+    bad_values: &[String],
+) -> Result<Vec<bool>, DistributedError> {
+    let rule = crate::model::TargetRule::new(bad_values);
     let bad = |row: usize, value: String| DistributedError::Value {
         column: name.to_string(),
         row,
-        message: format!("value {value} is not 0 or 1"),
+        message: format!("value {value} is not {}", rule.describe()),
     };
     let data_type = column(batch, name)?.data_type().clone();
     if data_type.is_numeric() || data_type == DataType::Boolean {
         numbers(batch, name)?
             .iter()
             .enumerate()
-            .map(|(i, &x)| match x {
-                1.0 => Ok(true),
-                0.0 => Ok(false),
-                x if x.is_nan() => Err(bad(i, "(missing)".into())),
-                x => Err(bad(i, x.to_string())),
+            .map(|(i, &x)| {
+                rule.number(x).ok_or_else(|| {
+                    bad(
+                        i,
+                        if x.is_nan() {
+                            "(missing)".into()
+                        } else {
+                            x.to_string()
+                        },
+                    )
+                })
             })
             .collect()
     } else {
@@ -388,7 +402,7 @@ fn targets(batch: &RecordBatch, name: &str) -> Result<Vec<bool>, DistributedErro
             .enumerate()
             .map(|(i, t)| match category(t.as_deref()) {
                 None => Err(bad(i, "(missing)".into())),
-                Some(t) => target_from_text(t).ok_or_else(|| bad(i, format!("{t:?}"))),
+                Some(t) => rule.text(t).ok_or_else(|| bad(i, format!("{t:?}"))),
             })
             .collect()
     }
@@ -485,7 +499,7 @@ impl PartialStats {
 
     /// Fold one record batch in.
     pub fn add(&mut self, batch: &RecordBatch) -> Result<(), DistributedError> {
-        let bad = targets(batch, &self.request.target)?;
+        let bad = targets(batch, &self.request.target, &self.request.bad_values)?;
         let w = match &self.request.weight {
             Some(c) => Some(weights(batch, c)?),
             None => None,
@@ -584,6 +598,7 @@ struct PartitionedRows<'r> {
     run: &'r mut dyn FnMut(&Request) -> Result<Vec<Partial>, TrainError>,
     target: String,
     weight: Option<String>,
+    bad_values: Vec<String>,
     columns: Vec<(String, ColumnKind)>,
     rows: u64,
     total: Counts,
@@ -601,6 +616,7 @@ impl PartitionedRows<'_> {
         let request = Request {
             target: self.target.clone(),
             weight: self.weight.clone(),
+            bad_values: self.bad_values.clone(),
             pass,
         };
         let partials = (self.run)(&request)?;
@@ -626,6 +642,10 @@ fn unexpected() -> TrainError {
 impl TrainingRows for PartitionedRows<'_> {
     fn totals(&self) -> (u64, Counts) {
         (self.rows, self.total)
+    }
+
+    fn column_names(&self) -> Vec<&str> {
+        self.columns.iter().map(|(c, _)| c.as_str()).collect()
     }
 
     fn column_is_numeric(&self, name: &str) -> Option<bool> {
@@ -792,6 +812,7 @@ pub fn train_partitioned(
         run,
         target: params.target.clone(),
         weight: params.weight_column.clone(),
+        bad_values: params.bad_values.clone(),
         columns: columns.to_vec(),
         rows: 0,
         total: Counts::default(),

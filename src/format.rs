@@ -29,6 +29,17 @@ impl FileFormat {
         }
     }
 
+    /// The format of a path, looking through a `.gz` suffix, and whether it is
+    /// gzip-compressed (`x.csv.gz` is gzip-compressed CSV).
+    pub fn detect(path: &Path) -> (Option<FileFormat>, bool) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let lower = name.to_ascii_lowercase();
+        match lower.strip_suffix(".gz") {
+            Some(stem) => (FileFormat::from_path(Path::new(stem)), true),
+            None => (FileFormat::from_path(path), false),
+        }
+    }
+
     /// The canonical extension, without the dot.
     pub const fn extension(self) -> &'static str {
         match self {

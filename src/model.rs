@@ -142,6 +142,78 @@ pub struct TrainSettings {
     /// Pre-bin edges given per feature instead of its own quantiles (absent when none were).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub prebin_edges: BTreeMap<String, Vec<f64>>,
+    /// The target values that mean "default" (absent: 1/true; see [`TargetRule`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_values: Vec<String>,
+}
+
+/// How the values of a target column read as outcomes: by default 1/`true` is a default and
+/// 0/`false` is not; with `bad_values` (`train --bad-values`), a value equal to one of them (as
+/// a number, or as text ignoring case and surrounding spaces) is a default and any other
+/// present value is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetRule<'a> {
+    bad_values: &'a [String],
+}
+
+impl<'a> TargetRule<'a> {
+    /// The rule with these values meaning "default" (empty: the 0/1 rule).
+    pub fn new(bad_values: &'a [String]) -> TargetRule<'a> {
+        TargetRule { bad_values }
+    }
+
+    /// The outcome of a number (`None`: not an outcome; NaN is missing, also `None`).
+    pub fn number(&self, x: f64) -> Option<bool> {
+        if x.is_nan() {
+            return None;
+        }
+        if self.bad_values.is_empty() {
+            return if x == 1.0 {
+                Some(true)
+            } else if x == 0.0 {
+                Some(false)
+            } else {
+                None
+            };
+        }
+        Some(
+            self.bad_values
+                .iter()
+                .any(|b| crate::table::parse_number(b) == Some(x)),
+        )
+    }
+
+    /// The outcome of a text value (`None`: missing, or not an outcome under the 0/1 rule).
+    pub fn text(&self, t: &str) -> Option<bool> {
+        let t = t.trim();
+        if crate::table::is_missing_token(t) {
+            return None;
+        }
+        if self.bad_values.is_empty() {
+            return match t.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => crate::table::parse_number(t).and_then(|x| self.number(x)),
+            };
+        }
+        let number = crate::table::parse_number(t);
+        Some(self.bad_values.iter().any(|b| {
+            b.trim().eq_ignore_ascii_case(t)
+                || (number.is_some() && crate::table::parse_number(b) == number)
+        }))
+    }
+
+    /// What the rule accepts, for error messages.
+    pub fn describe(&self) -> String {
+        if self.bad_values.is_empty() {
+            "0 or 1 (or false/true)".into()
+        } else {
+            format!(
+                "a value ({} = default, anything else = not)",
+                self.bad_values.join(", ")
+            )
+        }
+    }
 }
 
 /// Facts about the training data and fit, for the validation record.
@@ -495,6 +567,11 @@ impl Model {
     /// Name of the target column the model was trained on.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// How the target column's values read as outcomes (for evaluating on labelled data).
+    pub fn target_rule(&self) -> TargetRule<'_> {
+        TargetRule::new(&self.training.settings.bad_values)
     }
 
     /// Name of the id column, if one was given.

@@ -249,6 +249,7 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
                 .ok_or_else(|| data_err(format!("protected attribute '{p}' is not in the header")))
         })
         .collect::<Result<_, _>>()?;
+    let rule = scorer.model().target_rule();
     let has_thin = scorer.model().policy().thin_file.is_some();
     let lgd = scorer.model().policy().lgd;
     let min_score = scorer.model().min_score();
@@ -310,17 +311,16 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
             }
             let label = match target.map(field) {
                 None => None,
-                Some(Ok(t)) => match t.trim().to_ascii_lowercase().as_str() {
-                    "1" | "true" => Some(true),
-                    "0" | "false" => Some(false),
-                    other if input.require_target || !is_missing_token(other) => {
+                Some(Ok(t)) => match rule.text(t) {
+                    Some(bad) => Some(bad),
+                    None if !input.require_target && is_missing_token(t) => None,
+                    None => {
                         reject(
                             &mut acc,
-                            format!("outcome '{target_name}' is {t:?}, not 0 or 1"),
+                            format!("outcome '{target_name}' is {t:?}, not {}", rule.describe()),
                         );
                         return acc;
                     }
-                    _ => None,
                 },
                 Some(Err(_)) => {
                     reject(&mut acc, format!("outcome '{target_name}': invalid UTF-8"));

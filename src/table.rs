@@ -75,7 +75,9 @@ pub enum TableError {
         format: FileFormat,
     },
     /// The file format cannot be determined from the extension.
-    #[error("{path}: unknown file format (use a .csv or .jsonl extension, or --format)")]
+    #[error(
+        "{path}: unknown file format (use a .csv or .jsonl extension, optionally .gz, or --format)"
+    )]
     UnknownFormat {
         /// File.
         path: PathBuf,
@@ -274,17 +276,27 @@ pub fn parse_number(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|x| !x.is_nan())
 }
 
-/// The column names of a CSV or JSON Lines file (the keys of its first record for JSON Lines).
-pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String>, TableError> {
-    let format = format
-        .or_else(|| FileFormat::from_path(path))
-        .ok_or_else(|| TableError::UnknownFormat {
-            path: path.to_path_buf(),
-        })?;
+/// Open a file for reading, through gzip when its name ends in `.gz`.
+fn open_input(path: &Path) -> Result<Box<dyn Read>, TableError> {
     let file = File::open(path).map_err(|source| TableError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    Ok(if FileFormat::detect(path).1 {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
+/// The column names of a CSV or JSON Lines file (the keys of its first record for JSON Lines).
+pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String>, TableError> {
+    let format = format
+        .or_else(|| FileFormat::detect(path).0)
+        .ok_or_else(|| TableError::UnknownFormat {
+            path: path.to_path_buf(),
+        })?;
+    let file = open_input(path)?;
     match format {
         FileFormat::Csv => csv_header(file, path),
         FileFormat::Jsonl => jsonl_keys(file, path),
@@ -297,7 +309,7 @@ pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String
 
 /// Read a CSV or JSON Lines file into a table.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
-    let format = match options.format.or_else(|| FileFormat::from_path(path)) {
+    let format = match options.format.or_else(|| FileFormat::detect(path).0) {
         Some(f) => f,
         None => {
             return Err(TableError::UnknownFormat {
@@ -305,11 +317,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
             })
         }
     };
-    let io_err = |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let open = || File::open(path).map_err(io_err);
+    let open = || open_input(path);
     let names = match format {
         FileFormat::Csv => csv_header(open()?, path)?,
         FileFormat::Jsonl => jsonl_keys(open()?, path)?,
@@ -440,7 +448,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
     Ok(Table { columns, rows })
 }
 
-fn csv_header(file: File, path: &Path) -> Result<Vec<String>, TableError> {
+fn csv_header(file: impl Read, path: &Path) -> Result<Vec<String>, TableError> {
     let mut reader = csv::ReaderBuilder::new().from_reader(file);
     let header = reader.headers().map_err(|e| csv_error(e, path))?;
     let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
@@ -462,7 +470,7 @@ fn check_unique(names: &[String], path: &Path) -> Result<(), TableError> {
     Ok(())
 }
 
-fn jsonl_keys(file: File, path: &Path) -> Result<Vec<String>, TableError> {
+fn jsonl_keys(file: impl Read, path: &Path) -> Result<Vec<String>, TableError> {
     let mut line = String::new();
     let mut reader = BufReader::new(file);
     let mut number = 0u64;

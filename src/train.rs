@@ -36,8 +36,8 @@ pub enum TrainError {
     /// A named column is absent.
     #[error("column '{0}' is not in the data")]
     MissingColumn(String),
-    /// The target column is not 0/1.
-    #[error("target column '{column}', data row {row}: value {value} is not 0 or 1")]
+    /// A target value is not an outcome.
+    #[error("target column '{column}', data row {row}: value {value} is not {expected}")]
     BadTarget {
         /// Column.
         column: String,
@@ -45,6 +45,8 @@ pub enum TrainError {
         row: usize,
         /// The value.
         value: String,
+        /// What the target rule accepts.
+        expected: String,
     },
     /// The weight column has an invalid value.
     #[error("weight column '{column}', data row {row}: value {value} is not a finite weight >= 0")]
@@ -98,6 +100,8 @@ pub struct TrainParams {
     pub specials: BTreeMap<String, Vec<f64>>,
     /// Per-feature WoE trends (numeric features).
     pub trends: BTreeMap<String, Trend>,
+    /// Target values that mean "default" (empty: 1/true; see [`crate::model::TargetRule`]).
+    pub bad_values: Vec<String>,
     /// Pre-bin edges per numeric feature, used instead of the feature's own quantiles (for
     /// example the edges a cluster computed, to reproduce its binning on one machine).
     pub prebin_edges: BTreeMap<String, Vec<f64>>,
@@ -132,6 +136,7 @@ impl TrainParams {
             include: Vec::new(),
             specials: BTreeMap::new(),
             trends: BTreeMap::new(),
+            bad_values: Vec::new(),
             prebin_edges: BTreeMap::new(),
             binning: BinningParams::default(),
             min_iv: 0.02,
@@ -247,6 +252,8 @@ pub struct TrainConfig {
     pub trends: BTreeMap<String, String>,
     /// Default trend of numeric features.
     pub default_trend: String,
+    /// Target values that mean "default" (empty: 1/true).
+    pub bad_values: Vec<String>,
     /// Pre-bin edges per numeric feature (instead of its own quantiles).
     pub prebin_edges: BTreeMap<String, Vec<f64>>,
     /// Maximum regular bins per feature.
@@ -295,6 +302,7 @@ impl Default for TrainConfig {
             specials: BTreeMap::new(),
             trends: BTreeMap::new(),
             default_trend: "auto".into(),
+            bad_values: Vec::new(),
             prebin_edges: BTreeMap::new(),
             max_bins: p.binning.max_bins,
             prebins: p.binning.max_prebins,
@@ -336,6 +344,7 @@ impl TrainConfig {
         params.include = self.include;
         params.specials = self.specials;
         params.prebin_edges = self.prebin_edges;
+        params.bad_values = self.bad_values;
         for (column, t) in &self.trends {
             params
                 .trends
@@ -391,6 +400,8 @@ pub(crate) trait TrainingRows {
     fn totals(&self) -> (u64, Counts);
     /// Whether a column exists and holds numbers (`Some(true)`) or text (`Some(false)`).
     fn column_is_numeric(&self, name: &str) -> Option<bool>;
+    /// The names of the columns, for "did you mean" in errors.
+    fn column_names(&self) -> Vec<&str>;
     /// Bin every column not in `reserved`, in column order.
     fn bin(
         &mut self,
@@ -420,51 +431,47 @@ pub(crate) trait TrainingRows {
     ) -> Result<Vec<metrics::RiskGroup>, TrainError>;
 }
 
-/// A target written as text: `1`/`true` is a default, `0`/`false` is not (any case).
-pub(crate) fn target_from_text(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "1" | "true" => Some(true),
-        "0" | "false" => Some(false),
-        _ => None,
-    }
-}
-
 fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, TrainError> {
     let column = table
         .column(&params.target)
         .ok_or_else(|| TrainError::MissingColumn(params.target.clone()))?;
+    let rule = crate::model::TargetRule::new(&params.bad_values);
     let bad = |row: usize, value: String| TrainError::BadTarget {
         column: params.target.clone(),
         row: row + 1,
         value,
+        expected: rule.describe(),
     };
     match &column.data {
         ColumnData::Numeric(v) => v
             .iter()
             .enumerate()
             .map(|(i, &x)| {
-                if x == 1.0 {
-                    Ok(true)
-                } else if x == 0.0 {
-                    Ok(false)
-                } else if x.is_nan() {
-                    Err(bad(i, "(missing)".into()))
-                } else {
-                    Err(bad(i, x.to_string()))
-                }
+                rule.number(x).ok_or_else(|| {
+                    bad(
+                        i,
+                        if x.is_nan() {
+                            "(missing)".into()
+                        } else {
+                            x.to_string()
+                        },
+                    )
+                })
             })
             .collect(),
-        ColumnData::Categorical { codes, levels } => codes
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| {
-                if c == MISSING_CODE {
-                    return Err(bad(i, "(missing)".into()));
-                }
-                let level = &levels[c as usize];
-                target_from_text(level).ok_or_else(|| bad(i, format!("{level:?}")))
-            })
-            .collect(),
+        ColumnData::Categorical { codes, levels } => {
+            let per_level: Vec<Option<bool>> = levels.iter().map(|l| rule.text(l)).collect();
+            codes
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    if c == MISSING_CODE {
+                        return Err(bad(i, "(missing)".into()));
+                    }
+                    per_level[c as usize].ok_or_else(|| bad(i, format!("{:?}", levels[c as usize])))
+                })
+                .collect()
+        }
     }
 }
 
@@ -560,6 +567,14 @@ impl TrainingRows for TableRows<'_> {
         self.table
             .column(name)
             .map(|c| matches!(c.data, ColumnData::Numeric(_)))
+    }
+
+    fn column_names(&self) -> Vec<&str> {
+        self.table
+            .columns()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
     }
 
     fn bin(
@@ -716,11 +731,15 @@ pub(crate) fn train_on(
     for c in policy.columns() {
         match rows.column_is_numeric(c.name) {
             None => {
+                let names = rows.column_names();
+                let hint = crate::schema::suggest(c.name, &names)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
                 return Err(crate::policy::PolicyError {
                     field: c.field.to_string(),
-                    reason: format!("column '{}' is not in the training data", c.name),
+                    reason: format!("column '{}' is not in the training data{hint}", c.name),
                 }
-                .into())
+                .into());
             }
             Some(false) if c.numeric => {
                 return Err(crate::policy::PolicyError {
@@ -882,6 +901,7 @@ pub(crate) fn train_on(
                 include: params.include.clone(),
                 exclude: params.exclude.clone(),
                 prebin_edges: params.prebin_edges.clone(),
+                bad_values: params.bad_values.clone(),
             },
         },
     })?;

@@ -25,9 +25,14 @@ pub struct TrainArgs {
     /// Labelled applications (CSV or JSON Lines).
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
-    /// The 0/1 outcome column (1 = default; true/false accepted).
+    /// The outcome column: 1 = default, 0 = repaid (true/false accepted), unless --bad-values.
     #[arg(long, value_name = "COLUMN")]
     target: String,
+    /// The values of --target that mean "default" (comma-separated, e.g. `bad` or `Yes,1`);
+    /// every other value means repaid. Recorded in the model, so that evaluate, monitor and
+    /// strategy read the outcome the same way.
+    #[arg(long, value_name = "VALUES", value_delimiter = ',')]
+    bad_values: Vec<String>,
     /// Where to write the model file (JSON).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -191,6 +196,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         base_score: args.base_score,
         base_odds: args.base_odds,
         round_points: args.round_points,
+        bad_values: args.bad_values.clone(),
         ..TrainConfig::default()
     };
     for (column, values) in parse_pairs("special", &args.special)? {

@@ -15,6 +15,21 @@ pub fn shared_data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Whether `../shared/data` is there. Without it a test that needs it prints one line saying
+/// it is skipped (never a silent pass), and under `CI=true` it fails instead: CI has the
+/// shared data, so its absence there is an error.
+pub fn shared_present(test: &str) -> bool {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if dir.is_dir() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: ../shared/data is not present, and CI=true requires it");
+    }
+    eprintln!("skipped: {test}: ../shared not present");
+    false
+}
+
 /// A fresh scratch folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
     static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
