@@ -30,6 +30,9 @@
 /* Largest number of reasons per application (the size of microscore_result.reasons). */
 #define MICROSCORE_MAX_REASONS 32
 
+/* Largest n_fields of microscore_score_one (more is MICROSCORE_INVALID_ARGUMENT). */
+#define MICROSCORE_MAX_FIELDS 65536
+
 /* Flag bits of microscore_result.flags. */
 #define MICROSCORE_FLAG_MISSING (1u << 0)
 #define MICROSCORE_FLAG_UNSEEN_CATEGORY (1u << 1)
@@ -283,7 +286,8 @@ const char *microscore_decision_str(uint32_t decision);
 /**
  * Score one application given as `n_fields` named fields: `names[i]` with either the text
  * `texts[i]` (when `texts` and `texts[i]` are not NULL) or the number `numbers[i]` (NaN =
- * missing). Fields the model does not use are ignored; an input the model reads that is not
+ * missing); at most `MICROSCORE_MAX_FIELDS`, each name once (a repeated name is
+ * `MICROSCORE_INVALID_ARGUMENT`). Fields the model does not use are ignored; an input the model reads that is not
  * among the names is scored as missing and flags the result `MICROSCORE_FLAG_ABSENT_COLUMN`
  * (pass it with NaN or a NULL text to say "missing" without the flag). A requested amount or
  * revenue the policy rejects (negative, infinite, not a number) gives

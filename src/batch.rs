@@ -12,8 +12,9 @@
 //! Every non-blank data line is one application and ends up either in the output or in the
 //! rejects file (with its line number, column, raw value and reason): rows read = rows scored +
 //! rows rejected, reported in the [`Summary`]. A record is one line: a quoted field containing a
-//! line break is not supported (each of its lines is rejected, the reason saying so). Output and rejects
-//! are written to temporary files renamed at the end ([`crate::format::AtomicFile`]).
+//! line break is not supported (each of its lines is rejected, the reason saying so). The
+//! output, the rejects and the summary are written to temporary files, all synced and then
+//! renamed at the end ([`crate::format::AtomicFile`]), or streamed to standard output (`-`).
 
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::format::{write_number, AtomicFile, FileFormat};
+use crate::format::{write_number, FileFormat, Output};
 use crate::scoring::{flags, AbsentColumns, BatchOutput, ScoreError, Scorer};
 use crate::table::{is_missing_token, parse_number};
 
@@ -60,6 +61,10 @@ pub enum BatchError {
         /// What is wrong.
         message: String,
     },
+    /// The run was interrupted (SIGINT, SIGTERM, or the caller's cancel flag): nothing was
+    /// written.
+    #[error("interrupted: nothing written")]
+    Interrupted,
     /// `--strict`: the first bad row stops the batch.
     #[error("{path}, line {}: {}", .reject.line, .reject.describe())]
     Strict {
@@ -122,6 +127,33 @@ pub struct BatchOptions {
     /// Columns the model or its policy reads that the input lacks: an error (the default), or
     /// scored as missing with every row flagged `absent_column` (`--allow-missing-columns`).
     pub absent_columns: AbsentColumns,
+    /// Also write the [`Summary`] as JSON here (`-` for standard output), committed with the
+    /// output.
+    pub summary_json: Option<PathBuf>,
+    /// Set (by a signal handler, another thread) to stop the run: it ends with
+    /// [`BatchError::Interrupted`], and nothing is written.
+    pub cancel: Option<CancelFlag>,
+}
+
+/// A flag that stops a run once set: a static one (what a signal handler can set) or a shared
+/// one (another thread's).
+#[derive(Debug, Clone)]
+pub enum CancelFlag {
+    /// A flag in static memory.
+    Static(&'static std::sync::atomic::AtomicBool),
+    /// A flag shared with another thread.
+    Shared(std::sync::Arc<std::sync::atomic::AtomicBool>),
+}
+
+impl CancelFlag {
+    /// Whether the flag is set.
+    pub fn is_set(&self) -> bool {
+        let flag = match self {
+            CancelFlag::Static(f) => f,
+            CancelFlag::Shared(f) => f.as_ref(),
+        };
+        flag.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl Default for BatchOptions {
@@ -135,6 +167,8 @@ impl Default for BatchOptions {
             chunk_bytes: 1 << 20,
             force: false,
             absent_columns: AbsentColumns::Error,
+            summary_json: None,
+            cancel: None,
         }
     }
 }
@@ -290,12 +324,12 @@ enum Work {
 }
 
 /// The output sink and the rejects file (with its path).
-type Sinks<'p> = (Sink, Option<(AtomicFile, &'p Path)>);
+type Sinks<'p> = (Sink, Option<(Output, &'p Path)>);
 
 /// Where scored rows go.
 enum Sink {
-    Bytes(AtomicFile),
-    Parquet(Box<parquet::arrow::ArrowWriter<AtomicFile>>),
+    Bytes(Output),
+    Parquet(Box<parquet::arrow::ArrowWriter<Output>>),
 }
 
 /// Score `input` into `output` (and `rejects`), streaming. `progress(bytes_read, rows_read)`
@@ -329,24 +363,47 @@ pub fn score_file(
             input.display()
         )));
     }
-    let out_format = options
-        .output_format
-        .or_else(|| detect_format(output).0)
-        .unwrap_or(FileFormat::Csv);
+    let out_format = match (options.output_format, detect_format(output)) {
+        (Some(f), _) => f,
+        (None, (_, true)) => {
+            return Err(BatchError::Format(format!(
+                "{}: compressed output is not written: give a .csv, .jsonl or .parquet name (Parquet compresses internally)",
+                output.display()
+            )))
+        }
+        (None, (Some(f), false)) => f,
+        // Standard output, or a name without an extension: CSV.
+        (None, (None, false)) if output.extension().is_none() => FileFormat::Csv,
+        (None, (None, false)) => {
+            return Err(BatchError::Format(format!(
+                "{}: unknown output format '.{}' (use .csv, .jsonl or .parquet, or --output-format)",
+                output.display(),
+                output
+                    .extension()
+                    .map(|e| e.to_string_lossy())
+                    .unwrap_or_default()
+            )))
+        }
+    };
     if options.reasons > crate::scoring::MAX_REASONS {
         return Err(ScoreError::TooManyReasons(options.reasons).into());
     }
-    for path in std::iter::once(output).chain(rejects) {
-        if path.exists() && !options.force {
-            return Err(BatchError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "already exists; pass --force to replace it",
-                ),
-            });
-        }
-    }
+    let mut outputs: Vec<(&str, &Path)> = vec![("--out", output)];
+    outputs.extend(rejects.map(|p| ("--rejects", p)));
+    outputs.extend(
+        options
+            .summary_json
+            .as_deref()
+            .map(|p| ("--summary-json", p)),
+    );
+    crate::format::check_distinct_outputs(&outputs, &[("--data", input)])
+        .map_err(|e| BatchError::Format(e.to_string()))?;
+    // Every output is created (checked writable, not replacing a file without `force`) before
+    // any work starts.
+    let create = |p: &Path| Output::create(p, options.force).map_err(io_err(p));
+    let out_file = create(output)?;
+    let rejects_file = rejects.map(create).transpose()?;
+    let summary_file = options.summary_json.as_deref().map(create).transpose()?;
     let file = std::fs::File::open(input).map_err(io_err(input))?;
 
     // The input: text lines (with the header read here) or Parquet record batches.
@@ -376,6 +433,16 @@ pub fn score_file(
                     bytes: std::sync::Arc::clone(&bytes_read),
                 },
             );
+            crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidData => BatchError::BadHeader {
+                    path: input.to_path_buf(),
+                    message: e.to_string(),
+                },
+                _ => BatchError::Io {
+                    path: input.to_path_buf(),
+                    source: e,
+                },
+            })?;
             let names = if format == FileFormat::Csv {
                 let mut line = Vec::new();
                 reader.read_until(b'\n', &mut line).map_err(io_err(input))?;
@@ -416,7 +483,6 @@ pub fn score_file(
         Opened::Parquet(builder) => Source::Parquet(parquet_input::reader(builder, &plan, input)?),
     };
 
-    let out_file = AtomicFile::create(output).map_err(io_err(output))?;
     let sink = match out_format {
         FileFormat::Parquet => Sink::Parquet(Box::new(
             parquet_output::writer(out_file, scorer, &plan, options.reasons)
@@ -429,14 +495,13 @@ pub fn score_file(
             Sink::Bytes(f)
         }
     };
-    let rej = match rejects {
-        Some(p) => {
-            let mut f = AtomicFile::create(p).map_err(io_err(p))?;
+    let rej = match (rejects, rejects_file) {
+        (Some(p), Some(mut f)) => {
             f.write_all(b"line,column,value,reason,raw\n")
                 .map_err(io_err(p))?;
             Some((f, p))
         }
-        None => None,
+        _ => None,
     };
 
     let threads = rayon::current_num_threads().max(1);
@@ -471,8 +536,18 @@ pub fn score_file(
     let chunk_bytes = options.chunk_bytes.max(1);
     let mut keys: Option<(Vec<bool>, Vec<String>)> = None;
     let (sink, rej, read) = std::thread::scope(|scope| {
-        let reader =
-            scope.spawn(move || read_units(source, line_no, input, chunk_bytes, token_rx, work_tx));
+        let cancel = options.cancel.as_ref();
+        let reader = scope.spawn(move || {
+            read_units(
+                source,
+                line_no,
+                input,
+                chunk_bytes,
+                token_rx,
+                work_tx,
+                cancel,
+            )
+        });
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (work_rx, spare_rx, plan) = (&work_rx, &spare_rx, &plan);
@@ -490,6 +565,7 @@ pub fn score_file(
             (sink, rej),
             &mut summary,
             &mut keys,
+            options.cancel.as_ref(),
             options.strict.then_some(input),
             output,
             &bytes_read,
@@ -503,21 +579,41 @@ pub fn score_file(
         written.map(|(sink, rej)| (sink, rej, read))
     })?;
     read?;
+    if cancelled(options) {
+        return Err(BatchError::Interrupted);
+    }
     if let Some((seen, first_keys)) = keys.filter(|_| summary.rows_read > 0) {
         check_jsonl_keys(scorer, &plan, &seen, &first_keys, input, options)?;
     }
-    match sink {
-        Sink::Bytes(f) => f.commit().map_err(io_err(output))?,
+    // Every output is written in full and synced before any is renamed into place: a failure
+    // (disk full, an I/O error) leaves none of them.
+    let mut out_file = match sink {
+        Sink::Bytes(f) => f,
         Sink::Parquet(w) => w
             .into_inner()
-            .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?
-            .commit()
-            .map_err(io_err(output))?,
+            .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
+    };
+    out_file.sync().map_err(io_err(output))?;
+    let mut rej = rej;
+    if let Some((f, p)) = rej.as_mut() {
+        f.sync().map_err(io_err(p))?;
     }
+    summary.seconds = started.elapsed().as_secs_f64();
+    let mut summary_file = summary_file;
+    if let (Some(f), Some(p)) = (summary_file.as_mut(), options.summary_json.as_deref()) {
+        let mut json = serde_json::to_vec_pretty(&summary)
+            .map_err(|e| BatchError::Format(format!("the run summary: {e}")))?;
+        json.push(b'\n');
+        f.write_all(&json).map_err(io_err(p))?;
+        f.sync().map_err(io_err(p))?;
+    }
+    out_file.commit().map_err(io_err(output))?;
     if let Some((f, p)) = rej {
         f.commit().map_err(io_err(p))?;
     }
-    summary.seconds = started.elapsed().as_secs_f64();
+    if let (Some(f), Some(p)) = (summary_file, options.summary_json.as_deref()) {
+        f.commit().map_err(io_err(p))?;
+    }
     debug_assert_eq!(
         summary.rows_read,
         summary.rows_scored + summary.rows_rejected
@@ -537,6 +633,7 @@ enum Source {
 /// (a text block is read into its token's buffer), and send them to the workers. `line_no`
 /// is the line (or row) number of the first unit's first row. Stops at the end of the input,
 /// or early when the writer or the workers are gone (their error is reported by the writer).
+#[allow(clippy::too_many_arguments)]
 fn read_units(
     mut source: Source,
     mut line_no: u64,
@@ -544,15 +641,21 @@ fn read_units(
     chunk_bytes: usize,
     tokens: std::sync::mpsc::Receiver<Vec<u8>>,
     units: std::sync::mpsc::Sender<(u64, Work)>,
+    cancel: Option<&CancelFlag>,
 ) -> Result<(), BatchError> {
     let mut carry = Vec::new();
     for seq in 0u64.. {
         let Ok(mut buf) = tokens.recv() else {
             return Ok(());
         };
+        if cancel.is_some_and(CancelFlag::is_set) {
+            return Ok(());
+        }
         let work = match &mut source {
             Source::Parquet(reader) => {
-                let Some(batch) = reader.next() else {
+                let next = crate::guard::catch(|| reader.next())
+                    .map_err(|panic| parquet_input::broken(path, &panic))?;
+                let Some(batch) = next else {
                     return Ok(());
                 };
                 let batch =
@@ -701,6 +804,7 @@ fn write_in_order<'p>(
     (mut sink, mut rej): Sinks<'p>,
     summary: &mut Summary,
     keys: &mut Option<(Vec<bool>, Vec<String>)>,
+    cancel: Option<&CancelFlag>,
     strict_input: Option<&Path>,
     output: &Path,
     bytes_read: &std::sync::atomic::AtomicU64,
@@ -709,6 +813,9 @@ fn write_in_order<'p>(
     let mut pending = std::collections::BTreeMap::new();
     let mut next = 0u64;
     for (seq, result, token) in done {
+        if cancel.is_some_and(CancelFlag::is_set) {
+            return Err(BatchError::Interrupted);
+        }
         pending.insert(seq, (result, token));
         while let Some((result, token)) = pending.remove(&next) {
             next += 1;
@@ -886,6 +993,10 @@ fn make_plan(
         absent_opt_in: options.absent_columns == AbsentColumns::AsMissing,
         absent,
     })
+}
+
+fn cancelled(options: &BatchOptions) -> bool {
+    options.cancel.as_ref().is_some_and(CancelFlag::is_set)
 }
 
 /// JSON Lines: a key the model or its policy reads that no record of the file has is an error
@@ -1173,11 +1284,8 @@ fn parse_json_row<'a>(
     seen: &mut [bool],
     first_keys: &mut Option<Vec<String>>,
 ) -> Result<RowMeta<'a>, RowError> {
-    let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(line) {
-        Ok(serde_json::Value::Object(o)) => o,
-        Ok(_) => return Err((String::new(), String::new(), "not a JSON object".into())),
-        Err(e) => return Err((String::new(), String::new(), format!("invalid JSON: {e}"))),
-    };
+    let object = crate::format::json_record(line)
+        .map_err(|reason| (String::new(), String::new(), reason))?;
     if first_keys.is_none() {
         *first_keys = Some(object.keys().cloned().collect());
     }

@@ -28,6 +28,7 @@ pub mod distributed;
 pub mod ffi;
 pub mod fit;
 pub mod format;
+pub mod guard;
 pub mod metrics;
 pub mod model;
 pub mod policy;

@@ -25,6 +25,8 @@ use crate::scaling::{GradeBand, Scaling};
 pub const FORMAT: &str = "microscore-scorecard";
 /// Version of the model file format written by this library (and the only one it reads).
 pub const FORMAT_VERSION: u32 = 1;
+/// Largest model file read (64 MiB; the built-in model is 60 KB).
+pub const MAX_MODEL_BYTES: u64 = 64 << 20;
 
 /// Errors raised while loading, validating or saving a model.
 #[derive(Debug, thiserror::Error)]
@@ -343,12 +345,14 @@ impl Model {
         Ok(model)
     }
 
-    /// Load and validate a model file.
+    /// Load and validate a model file: a regular file (not a FIFO or a device, which could
+    /// block or never end) of at most [`MAX_MODEL_BYTES`].
     pub fn load(path: &Path) -> Result<Model, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        let io = |source| ModelError::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let text = crate::format::read_text_file(path, MAX_MODEL_BYTES).map_err(io)?;
         Model::from_json(&text).map_err(|e| ModelError::InFile {
             path: path.display().to_string(),
             source: Box::new(e),
@@ -363,14 +367,20 @@ impl Model {
         text
     }
 
-    /// Write the model file atomically.
+    /// Write the model file atomically, replacing an existing file.
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
+        self.save_to(path, true)
+    }
+
+    /// Write the model file atomically; an existing file is replaced only with `replace` (and
+    /// of two writers, one wins whole).
+    pub fn save_to(&self, path: &Path, replace: bool) -> Result<(), ModelError> {
         use std::io::Write;
         let io = |source| ModelError::Io {
             path: path.display().to_string(),
             source,
         };
-        let mut file = crate::format::AtomicFile::create(path).map_err(io)?;
+        let mut file = crate::format::AtomicFile::create(path, replace).map_err(io)?;
         file.write_all(self.to_json().as_bytes()).map_err(io)?;
         file.commit().map_err(io)
     }
@@ -527,6 +537,18 @@ impl Model {
                         ));
                     }
                 }
+            }
+        }
+        // Finite points can still add up past the largest f64: every score must be finite.
+        for (field, x) in [
+            ("features", self.min_score()),
+            ("features", self.max_score()),
+        ] {
+            if !x.is_finite() {
+                return Err(invalid(
+                    field.into(),
+                    "the points add up to a score that is not a finite number",
+                ));
             }
         }
         self.check_policy(&self.policy)

@@ -200,11 +200,19 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let name = path.to_string_lossy().to_ascii_lowercase();
-    let reader: Box<dyn Read> = if name.ends_with(".gz") {
+    let raw: Box<dyn Read> = if name.ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
         Box::new(file)
     };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, raw);
+    crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => data_err(e.to_string()),
+        _ => ReportError::Io {
+            path: path.clone(),
+            source: e,
+        },
+    })?;
     if !(name.ends_with(".csv") || name.ends_with(".csv.gz")) {
         return Err(data_err(
             "reports read CSV files (.csv or .csv.gz)".to_string(),
@@ -423,6 +431,28 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
         rows_labelled: total.labelled,
     };
     Ok((total, summary))
+}
+
+/// A file with no row that could be scored gives no figures: an error, never a report of
+/// zeros and verdicts.
+fn no_rows(input: &ReportInput, data: &DataSummary) -> Result<(), ReportError> {
+    if data.rows_scored > 0 {
+        return Ok(());
+    }
+    Err(ReportError::Data {
+        path: input.path.clone(),
+        message: if data.rows_read == 0 {
+            "no data rows (only a header): nothing to report on".into()
+        } else {
+            format!(
+                "none of its {} rows could be scored (first: {}): nothing to report on",
+                data.rows_read,
+                data.rejects
+                    .first()
+                    .map_or_else(String::new, |(l, why)| format!("line {l}: {why}"))
+            )
+        },
+    })
 }
 
 /// The model a report is about.
@@ -745,6 +775,7 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
         ..input.clone()
     };
     let (acc, data) = accumulate(scorer, &input)?;
+    no_rows(&input, &data)?;
     let no_outcomes = |message: &str| ReportError::Data {
         path: input.path.clone(),
         message: message.to_string(),
@@ -977,6 +1008,9 @@ pub fn monitor(
     let started = std::time::Instant::now();
     let (base, base_summary) = accumulate(scorer, baseline)?;
     let (cur, cur_summary) = accumulate(scorer, current)?;
+    for (input, summary) in [(baseline, &base_summary), (current, &cur_summary)] {
+        no_rows(input, summary)?;
+    }
     let rate = |c: &[f64; 4]| {
         if c[1] + c[2] > 0.0 {
             c[2] / (c[1] + c[2])

@@ -282,11 +282,24 @@ fn open_input(path: &Path) -> Result<Box<dyn Read>, TableError> {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(if FileFormat::detect(path).1 {
+    let raw: Box<dyn Read> = if FileFormat::detect(path).1 {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
         Box::new(file)
-    })
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => TableError::Malformed {
+            path: path.to_path_buf(),
+            line: 1,
+            message: e.to_string(),
+        },
+        _ => TableError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })?;
+    Ok(Box::new(reader))
 }
 
 /// The column names of a CSV or JSON Lines file (the keys of its first record for JSON Lines).
@@ -501,19 +514,13 @@ fn parse_json_object(
     path: &Path,
     number: u64,
 ) -> Result<serde_json::Map<String, serde_json::Value>, TableError> {
-    match serde_json::from_str::<serde_json::Value>(line) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
-        Ok(_) => Err(TableError::Malformed {
+    crate::format::json_record(line.trim_end().as_bytes()).map_err(|message| {
+        TableError::Malformed {
             path: path.to_path_buf(),
             line: number,
-            message: "not a JSON object".into(),
-        }),
-        Err(e) => Err(TableError::Malformed {
-            path: path.to_path_buf(),
-            line: number,
-            message: format!("invalid JSON: {e}"),
-        }),
-    }
+            message,
+        }
+    })
 }
 
 fn csv_error(e: csv::Error, path: &Path) -> TableError {

@@ -53,7 +53,7 @@ fn bad_model_files_are_refused_with_the_file_and_the_reason() {
     let cases = [
         ("model_empty.json", "EOF while parsing"),
         ("model_truncated.json", "EOF while parsing"),
-        ("model_not_json.json", "stream did not contain valid UTF-8"),
+        ("model_not_json.json", "is not UTF-8 text"),
         (
             "model_future_version.json",
             "format_version 99; this microscore reads version 1",

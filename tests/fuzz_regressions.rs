@@ -52,3 +52,23 @@ fn c_abi_score_corpus() {
         common::fuzz_checks::c_abi_score(data);
     }
 }
+
+#[test]
+fn parquet_corpus() {
+    let inputs = inputs("parquet");
+    assert!(!inputs.is_empty(), "fuzz/corpus/parquet is empty");
+    let dir = common::scratch("fuzz-parquet");
+    for (_, data) in &inputs {
+        common::fuzz_checks::parquet(data, &dir);
+    }
+}
+
+#[test]
+fn jsonl_corpus() {
+    let inputs = inputs("jsonl");
+    assert!(!inputs.is_empty(), "fuzz/corpus/jsonl is empty");
+    let dir = common::scratch("fuzz-jsonl");
+    for (_, data) in &inputs {
+        common::fuzz_checks::jsonl(data, &dir);
+    }
+}

@@ -62,3 +62,16 @@ fn header_flags_are_the_scorer_flags() {
         .collect();
     assert_eq!(defined, expected);
 }
+
+/// The header's field limit is the one the C ABI checks.
+#[test]
+fn header_max_fields_is_the_abi_limit() {
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/microscore.h"))
+            .unwrap();
+    let line = format!(
+        "#define MICROSCORE_MAX_FIELDS {}",
+        microscore::ffi::MAX_FIELDS
+    );
+    assert!(header.contains(&line), "{line}");
+}

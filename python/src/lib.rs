@@ -723,7 +723,7 @@ impl ToPyErr for microscore::report::ReportError {
 /// Write `text` to `path` atomically.
 fn write_report(py: Python<'_>, path: &std::path::Path, text: &str) -> PyResult<()> {
     use std::io::Write;
-    let result = microscore::format::AtomicFile::create(path).and_then(|mut f| {
+    let result = microscore::format::AtomicFile::create(path, true).and_then(|mut f| {
         f.write_all(text.as_bytes())?;
         f.commit()
     });

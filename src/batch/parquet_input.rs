@@ -22,7 +22,9 @@ pub(super) fn open(
     file: File,
     path: &Path,
 ) -> Result<(ParquetRecordBatchReaderBuilder<File>, Vec<String>), BatchError> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(path, e))?;
+    let builder = crate::guard::catch(|| ParquetRecordBatchReaderBuilder::try_new(file))
+        .map_err(|panic| broken(path, &panic))?
+        .map_err(|e| bad(path, e))?;
     let names = builder
         .schema()
         .fields()
@@ -30,6 +32,14 @@ pub(super) fn open(
         .map(|f| f.name().clone())
         .collect();
     Ok((builder, names))
+}
+
+/// A file the Parquet decoder panicked on.
+pub(super) fn broken(path: &Path, panic: &str) -> BatchError {
+    BatchError::Format(format!(
+        "{}: not a readable Parquet file (the decoder failed: {panic})",
+        path.display()
+    ))
 }
 
 fn bad(path: &Path, e: parquet::errors::ParquetError) -> BatchError {
@@ -56,12 +66,15 @@ pub(super) fn reader(
         .collect();
     used.sort_unstable();
     used.dedup();
-    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), used);
-    builder
-        .with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(|e| bad(path, e))
+    crate::guard::catch(|| {
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), used);
+        builder
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+    })
+    .map_err(|panic| broken(path, &panic))?
+    .map_err(|e| bad(path, e))
 }
 
 /// A column as the scorer reads it.
@@ -71,25 +84,44 @@ enum Access<'b> {
     Text(Text<'b>),
 }
 
-/// A text column: the batch's own, or a cast of it.
+/// A text column: the batch's own, a cast of it, or bytes (a binary column) read as UTF-8 row
+/// by row, so that invalid UTF-8 rejects its row as in CSV (a cast would make it null).
 enum Text<'b> {
     Borrowed(&'b StringArray),
     Owned(StringArray),
+    Bytes(arrow_array::BinaryArray),
 }
+
+/// A row whose bytes are not UTF-8: the bytes, shown lossily.
+struct NotUtf8(String);
 
 impl<'b> Text<'b> {
     /// Row `row`'s text (`None` if null), borrowed from the batch when the column is text.
-    fn at(&self, row: usize) -> Option<Cow<'b, str>> {
-        match self {
+    fn at(&self, row: usize) -> Result<Option<Cow<'b, str>>, NotUtf8> {
+        Ok(match self {
             Text::Borrowed(a) => (!a.is_null(row)).then(|| Cow::Borrowed(a.value(row))),
             Text::Owned(a) => (!a.is_null(row)).then(|| Cow::Owned(a.value(row).to_string())),
-        }
+            Text::Bytes(_) => self.str_at(row)?.map(|t| Cow::Owned(t.to_string())),
+        })
     }
 
-    fn array(&self) -> &StringArray {
-        match self {
-            Text::Borrowed(a) => a,
-            Text::Owned(a) => a,
+    /// Row `row`'s text (`None` if null), borrowed from this column.
+    fn str_at(&self, row: usize) -> Result<Option<&str>, NotUtf8> {
+        let (a, bytes): (&dyn Array, Option<&[u8]>) = match self {
+            Text::Borrowed(a) => (*a, None),
+            Text::Owned(a) => (a, None),
+            Text::Bytes(b) => (b, Some(b.value(row))),
+        };
+        if a.is_null(row) {
+            return Ok(None);
+        }
+        match (self, bytes) {
+            (Text::Borrowed(a), _) => Ok(Some(a.value(row))),
+            (Text::Owned(a), _) => Ok(Some(a.value(row))),
+            (_, Some(b)) => std::str::from_utf8(b)
+                .map(Some)
+                .map_err(|_| NotUtf8(String::from_utf8_lossy(b).into_owned())),
+            _ => Ok(None),
         }
     }
 }
@@ -118,14 +150,16 @@ fn access<'b>(
         Ok(Access::Number(cast.as_primitive::<Float64Type>().clone()))
     } else if array.data_type() == &DataType::Utf8 {
         Ok(Access::Text(Text::Borrowed(array.as_string::<i32>())))
+    } else if matches!(
+        array.data_type(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) {
+        let cast = arrow_cast::cast(array, &DataType::Binary).map_err(cannot)?;
+        Ok(Access::Text(Text::Bytes(cast.as_binary::<i32>().clone())))
     } else {
         let cast = arrow_cast::cast(array, &DataType::Utf8).map_err(cannot)?;
         Ok(Access::Text(Text::Owned(cast.as_string::<i32>().clone())))
     }
-}
-
-fn text_at(array: &StringArray, row: usize) -> Option<&str> {
-    (!array.is_null(row)).then(|| array.value(row))
 }
 
 /// Convert one record batch; `first_row` is the 1-based row number of its first row (reported
@@ -195,6 +229,9 @@ fn parse_batch_with<'b>(
         }
     };
     let mut values = vec![0.0; m];
+    let name_of = |c: Option<usize>| c.map_or_else(String::new, |i| plan.header[i].clone());
+    let not_utf8 =
+        |column: String, NotUtf8(bytes): NotUtf8| (column, bytes, "invalid UTF-8".to_string());
     'rows: for r in 0..n {
         parsed.read += 1;
         let line = first_row + r as u64;
@@ -208,16 +245,22 @@ fn parse_batch_with<'b>(
                         f.value(r)
                     }
                 }
-                Access::Text(text) => match text_at(text.array(), r) {
-                    None => f64::NAN,
-                    Some(t) => match known_category(scorer, j, t.as_bytes())
+                Access::Text(text) => match text.str_at(r) {
+                    Err(e) => {
+                        parsed.reject(line, not_utf8(name_of(plan.inputs[j]), e), b"");
+                        continue 'rows;
+                    }
+                    Ok(None) => f64::NAN,
+                    Ok(Some(t)) => match known_category(scorer, j, t.as_bytes())
                         .map_or_else(|| input_value(scorer, plan, j, t), Ok)
                     {
                         Ok(x) => x,
                         Err(reason) => {
-                            let name =
-                                plan.inputs[j].map_or_else(String::new, |i| plan.header[i].clone());
-                            parsed.reject(line, (name, t.to_string(), reason), b"");
+                            parsed.reject(
+                                line,
+                                (name_of(plan.inputs[j]), t.to_string(), reason),
+                                b"",
+                            );
                             continue 'rows;
                         }
                     },
@@ -226,10 +269,17 @@ fn parse_batch_with<'b>(
         }
         for (a, &c) in required.iter().zip(&required_cols) {
             if let Access::Text(text) = a {
-                if text_at(text.array(), r).is_none_or(is_missing_token) {
-                    let reason = "required by the decision policy, but empty".to_string();
-                    parsed.reject(line, (plan.header[c].clone(), String::new(), reason), b"");
-                    continue 'rows;
+                match text.str_at(r) {
+                    Err(e) => {
+                        parsed.reject(line, not_utf8(plan.header[c].clone(), e), b"");
+                        continue 'rows;
+                    }
+                    Ok(t) if t.is_none_or(is_missing_token) => {
+                        let reason = "required by the decision policy, but empty".to_string();
+                        parsed.reject(line, (plan.header[c].clone(), String::new(), reason), b"");
+                        continue 'rows;
+                    }
+                    Ok(_) => {}
                 }
             }
         }
@@ -237,16 +287,29 @@ fn parse_batch_with<'b>(
             parsed.reject(line, e, b"");
             continue 'rows;
         }
-        let owned = |a: &Access<'b>| match a {
-            Access::Text(text) => text.at(r),
-            _ => None,
+        // The id and kept columns; text that is not UTF-8 rejects the row, as in CSV.
+        let owned = |a: &Access<'b>, c: usize| match a {
+            Access::Text(text) => text.at(r).map_err(|e| not_utf8(plan.header[c].clone(), e)),
+            _ => Ok(None),
+        };
+        let id = match (id.as_ref().and_then(|v| v.first()), plan.id) {
+            (Some(a), Some(c)) => owned(a, c),
+            _ => Ok(None),
+        };
+        let keep = keep
+            .iter()
+            .zip(&plan.keep)
+            .map(|(a, &c)| owned(a, c))
+            .collect::<Result<Vec<_>, _>>();
+        let (id, keep) = match (id, keep) {
+            (Ok(id), Ok(keep)) => (id, keep),
+            (Err(e), _) | (_, Err(e)) => {
+                parsed.reject(line, e, b"");
+                continue 'rows;
+            }
         };
         parsed.x.extend_from_slice(&values);
-        parsed.metas.push(RowMeta {
-            id: id.as_ref().and_then(|v| v.first()).and_then(owned),
-            keep: keep.iter().map(owned).collect(),
-            flags: 0,
-        });
+        parsed.metas.push(RowMeta { id, keep, flags: 0 });
     }
     parsed
 }

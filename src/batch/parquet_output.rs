@@ -16,7 +16,7 @@ use super::{Plan, RowMeta, Scored, DECISIONS};
 
 /// Rows per row group of the output.
 const ROW_GROUP_ROWS: usize = 131_072;
-use crate::format::AtomicFile;
+use crate::format::Output;
 use crate::scoring::{flags, Scorer};
 
 /// The result fields after the passed-through columns: [`crate::scoring::RESULT_COLUMNS`],
@@ -55,11 +55,11 @@ fn schema(scorer: &Scorer, plan: &Plan, k: usize) -> Arc<Schema> {
 
 /// A Parquet writer for the scored rows.
 pub(super) fn writer(
-    file: AtomicFile,
+    file: Output,
     scorer: &Scorer,
     plan: &Plan,
     reasons: usize,
-) -> Result<ArrowWriter<AtomicFile>, parquet::errors::ParquetError> {
+) -> Result<ArrowWriter<Output>, parquet::errors::ParquetError> {
     let k = reasons.min(scorer.model().features().len());
     let mut props = WriterProperties::builder();
     // Dictionary encoding pays for the few distinct grades, decisions, reasons and flags; for

@@ -67,10 +67,71 @@ impl CliError {
     }
 }
 
+/// Set by SIGINT or SIGTERM during a command that writes files (`score`, `synth`): the
+/// command stops, removes its temporary files, and exits 128 + the signal's number.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The signal that set [`INTERRUPTED`].
+static SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+#[cfg(unix)]
+extern "C" fn on_signal(signal: libc::c_int) {
+    // Only atomic stores: async-signal-safe.
+    SIGNAL.store(signal, std::sync::atomic::Ordering::SeqCst);
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Catch SIGINT and SIGTERM so that a long write stops cleanly (the writing command polls
+/// [`INTERRUPTED`]).
+fn catch_interrupts() {
+    #[cfg(unix)]
+    // SAFETY: installing a handler that only stores to atomics, before any thread starts.
+    unsafe {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+}
+
+/// The error of an interrupted command, if a signal came.
+pub fn stop_if_interrupted() -> Result<(), CliError> {
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        Err(CliError::msg("interrupted: nothing written"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A writer that fails once a signal came, so that a streaming write stops.
+pub struct Interruptible<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Interruptible<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Parse the arguments, run the subcommand and turn its outcome into an exit code.
 pub fn main() -> ExitCode {
     restore_sigpipe();
+    // A panic inside a decoder's boundary is reported as an error naming the file: no
+    // backtrace for it. Any other panic still prints as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !microscore::guard::inside() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Score(_) | Command::Synth(_)) {
+        catch_interrupts();
+    }
     let outcome = match cli.command {
         Command::Synth(args) => synth::run(args).map(|()| 0),
         Command::Train(args) => train::run(*args).map(|()| 0),
@@ -81,6 +142,12 @@ pub fn main() -> ExitCode {
         Command::Monitor(args) => report::run_monitor(*args).map(|()| 0),
         Command::Strategy(args) => strategy::run(*args).map(|()| 0),
     };
+    let signal = SIGNAL.load(std::sync::atomic::Ordering::SeqCst);
+    if signal != 0 {
+        // Stopped by a signal: temporary files are gone; exit as the shell expects (130, 143).
+        eprintln!("microscore: interrupted (signal {signal}): nothing written");
+        return ExitCode::from((128 + signal).clamp(0, 255) as u8);
+    }
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(CliError(message)) => {
@@ -146,7 +213,7 @@ pub fn load_model(args: &ModelArgs) -> Result<Model, CliError> {
 
 /// Read a policy file (JSON); errors name the file.
 pub fn read_policy(path: &std::path::Path) -> Result<PolicySpec, CliError> {
-    let text = std::fs::read_to_string(path)
+    let text = microscore::format::read_text_file(path, microscore::model::MAX_MODEL_BYTES)
         .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
     PolicySpec::from_json(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }

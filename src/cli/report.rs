@@ -88,12 +88,19 @@ pub struct MonitorArgs {
     output: ReportOutput,
 }
 
-fn check_outputs(o: &ReportOutput) -> Result<(), CliError> {
+fn check_outputs(o: &ReportOutput, inputs: &[(&str, &Path)]) -> Result<(), CliError> {
     if o.out.is_none() && o.json.is_none() {
         return Err(CliError::msg(
             "nothing to write: give --out FILE and/or --json FILE",
         ));
     }
+    let outputs: Vec<(&str, &Path)> = o
+        .out
+        .iter()
+        .map(|p| ("--out", p.as_path()))
+        .chain(o.json.iter().map(|p| ("--json", p.as_path())))
+        .collect();
+    microscore::format::check_distinct_outputs(&outputs, inputs)?;
     for path in o.out.iter().chain(o.json.iter()) {
         if path.exists() && !o.force {
             return Err(CliError::msg(format!(
@@ -106,10 +113,10 @@ fn check_outputs(o: &ReportOutput) -> Result<(), CliError> {
     Ok(())
 }
 
-fn write(path: &Path, text: &str) -> Result<(), CliError> {
+fn write(path: &Path, text: &str, force: bool) -> Result<(), CliError> {
     use std::io::Write;
     let io = |e: std::io::Error| CliError::msg(format!("{}: {e}", path.display()));
-    let mut f = AtomicFile::create(path).map_err(io)?;
+    let mut f = AtomicFile::create(path, force).map_err(io)?;
     f.write_all(text.as_bytes()).map_err(io)?;
     f.commit().map_err(io)?;
     Ok(())
@@ -124,20 +131,20 @@ fn emit<T: serde::Serialize>(
     if let Some(path) = &o.json {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
-        write(path, &(text + "\n"))?;
+        write(path, &(text + "\n"), o.force)?;
     }
     if let Some(path) = &o.out {
         let text = match o.format {
             ReportFormat::Html => html(value),
             ReportFormat::Md => md(value),
         };
-        write(path, &text)?;
+        write(path, &text, o.force)?;
     }
     Ok(())
 }
 
 pub fn run_evaluate(args: EvaluateArgs) -> Result<(), CliError> {
-    check_outputs(&args.output)?;
+    check_outputs(&args.output, &[("--data", &args.data)])?;
     let model = load_model(&args.model)?;
     let protected = args
         .protected
@@ -170,7 +177,10 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<(), CliError> {
 }
 
 pub fn run_monitor(args: MonitorArgs) -> Result<(), CliError> {
-    check_outputs(&args.output)?;
+    check_outputs(
+        &args.output,
+        &[("--baseline", &args.baseline), ("--current", &args.current)],
+    )?;
     let scorer = Scorer::new(load_model(&args.model)?);
     let input = |path: &PathBuf| ReportInput {
         path: path.clone(),

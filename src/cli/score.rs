@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use microscore::batch::{score_file, BatchError, BatchOptions};
+use microscore::batch::{score_file, BatchError, BatchOptions, CancelFlag};
 use microscore::scoring::{AbsentColumns, Scorer};
 use microscore::FileFormat;
 
@@ -27,16 +27,22 @@ pub const EXIT_REJECTED: u8 = 3;
 /// quoting or UTF-8, an empty required column) go to --rejects with their line number, column,
 /// value and reason; nothing is dropped: rows read = rows scored + rows rejected.
 ///
+/// Outputs are written to temporary files and renamed into place together at the end: an error,
+/// a full disk or a signal leaves no output and no temporary file (docs/batch.md,
+/// "Guarantees").
+///
 /// Exit status: 0 every row scored; 3 finished, some rows rejected; 1 error (nothing written);
-/// 2 bad command line.
+/// 2 bad command line; 130 / 143 interrupted by SIGINT / SIGTERM (nothing written).
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// Applications to score: .csv, .jsonl, optionally gzip-compressed (.csv.gz, .jsonl.gz).
+    /// Applications to score: .csv, .jsonl (optionally gzip-compressed: .csv.gz, .jsonl.gz) or
+    /// .parquet.
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
-    /// Where to write the scores (.csv or .jsonl; written atomically).
+    /// Where to write the scores (.csv, .jsonl or .parquet; written atomically), or - for
+    /// standard output (streamed; CSV unless --output-format says otherwise).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// Where to write rows that could not be scored (CSV: line, column, value, reason, raw).
@@ -59,10 +65,10 @@ pub struct ScoreArgs {
     /// every row `absent_column` (without it, an absent column is an error naming it).
     #[arg(long)]
     allow_missing_columns: bool,
-    /// Input format: csv or jsonl. Default: from the extension.
+    /// Input format: csv, jsonl or parquet. Default: from the extension.
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
-    /// Output format: csv or jsonl. Default: from the extension of --out.
+    /// Output format: csv, jsonl or parquet. Default: from the extension of --out.
     #[arg(long, value_name = "FORMAT")]
     output_format: Option<FileFormat>,
     /// Also write the run summary as JSON to this file (`-` for standard output).
@@ -85,6 +91,8 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         input_format: args.format,
         output_format: args.output_format,
         force: args.force,
+        summary_json: args.summary_json.clone(),
+        cancel: Some(CancelFlag::Static(&super::INTERRUPTED)),
         absent_columns: if args.allow_missing_columns {
             AbsentColumns::AsMissing
         } else {
@@ -130,16 +138,6 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
     })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
-    }
-    if let Some(path) = &args.summary_json {
-        let json =
-            serde_json::to_string_pretty(&summary).map_err(|e| CliError::msg(e.to_string()))?;
-        if path.as_os_str() == "-" {
-            println!("{json}");
-        } else {
-            std::fs::write(path, json + "\n")
-                .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        }
     }
     if !args.quiet {
         for line in &summary.policy {

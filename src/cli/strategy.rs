@@ -102,7 +102,7 @@ fn write_new(path: &std::path::Path, text: &str, force: bool) -> Result<(), CliE
         )));
     }
     let io = |e: std::io::Error| CliError::msg(format!("{}: {e}", path.display()));
-    let mut f = AtomicFile::create(path).map_err(io)?;
+    let mut f = AtomicFile::create(path, force).map_err(io)?;
     f.write_all(text.as_bytes()).map_err(io)?;
     f.commit().map_err(io)
 }

@@ -63,8 +63,10 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
                     path.display()
                 )));
             }
-            let mut file = AtomicFile::create(path)
+            let file = AtomicFile::create(path, args.force)
                 .map_err(|e| CliError::msg(format!("cannot create {}: {e}", path.display())))?;
+            // A signal stops the writes: the temporary file is then removed.
+            let mut file = super::Interruptible(file);
             let summary = with_threads(args.threads, || {
                 Ok(if format == FileFormat::Parquet {
                     microscore::synth::write_applications_parquet(
@@ -78,7 +80,9 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
                     write_applications_with(&mut file, rows, seed, format, label, |_| {})?
                 })
             })?;
-            file.commit()
+            super::stop_if_interrupted()?;
+            file.0
+                .commit()
                 .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;
             summary
         }

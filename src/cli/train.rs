@@ -275,7 +275,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             other => CliError::from(other),
         })
     })?;
-    model.save(&args.out)?;
+    model.save_to(&args.out, args.force)?;
     if !args.quiet {
         let t = model.training();
         println!(

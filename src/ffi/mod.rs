@@ -88,6 +88,13 @@ pub struct microscore_result {
 /// Largest number of reasons per application.
 pub const MICROSCORE_MAX_REASONS: u32 = MAX_REASONS as u32;
 
+/// Largest `n_fields` of `microscore_score_one` (`MICROSCORE_MAX_FIELDS` in the header).
+pub const MAX_FIELDS: usize = 65_536;
+
+/// Largest `n_rows` of one batch call: every buffer of `n_rows` doubles (times `n_cols` or `k`)
+/// must be a valid slice.
+const MAX_ROWS: usize = (isize::MAX as usize) / 8;
+
 fn fail(
     err_out: *mut *mut microscore_error,
     status: microscore_status,
@@ -119,6 +126,16 @@ fn boundary(
 /// An out-of-range argument, with what is wrong.
 fn invalid(message: impl Into<String>) -> (microscore_status, String) {
     (MICROSCORE_INVALID_ARGUMENT, message.into())
+}
+
+/// A batch of `n_rows` rows must fit in memory's address range (`n_rows * 8` bytes).
+fn check_rows(n_rows: usize) -> Result<(), (microscore_status, String)> {
+    if n_rows > MAX_ROWS {
+        return Err(invalid(format!(
+            "n_rows = {n_rows} is larger than any buffer can be"
+        )));
+    }
+    Ok(())
 }
 
 /// The status and message of a scoring error: an invalid amount is `MICROSCORE_INVALID_INPUT`,
@@ -477,7 +494,8 @@ pub extern "C" fn microscore_decision_str(decision: u32) -> *const c_char {
 
 /// Score one application given as `n_fields` named fields: `names[i]` with either the text
 /// `texts[i]` (when `texts` and `texts[i]` are not NULL) or the number `numbers[i]` (NaN =
-/// missing). Fields the model does not use are ignored; an input the model reads that is not
+/// missing); at most `MICROSCORE_MAX_FIELDS`, each name once (a repeated name is
+/// `MICROSCORE_INVALID_ARGUMENT`). Fields the model does not use are ignored; an input the model reads that is not
 /// among the names is scored as missing and flags the result `MICROSCORE_FLAG_ABSENT_COLUMN`
 /// (pass it with NaN or a NULL text to say "missing" without the flag). A requested amount or
 /// revenue the policy rejects (negative, infinite, not a number) gives
@@ -506,9 +524,20 @@ pub unsafe extern "C" fn microscore_score_one(
             return Err(null("numbers and texts"));
         }
         check_k(k)?;
+        if n_fields > MAX_FIELDS {
+            return Err(invalid(format!(
+                "n_fields = {n_fields}: at most {MAX_FIELDS} fields (MICROSCORE_MAX_FIELDS)"
+            )));
+        }
         let mut fields: Vec<(&str, Value<'_>)> = Vec::with_capacity(n_fields);
+        let mut seen = std::collections::HashSet::with_capacity(n_fields);
         for i in 0..n_fields {
             let name = str_arg(*names.add(i), "names[i]")?;
+            if !seen.insert(name) {
+                return Err(invalid(format!(
+                    "field '{name}' is given twice (names[{i}]): each field once"
+                )));
+            }
             let text = if texts.is_null() {
                 std::ptr::null()
             } else {
@@ -651,7 +680,12 @@ pub unsafe extern "C" fn microscore_score_columns(
                     "input {j} is numeric: give it in columns, not texts"
                 )));
             }
-            let mut v = Vec::with_capacity(n_rows);
+            let mut v = Vec::new();
+            v.try_reserve_exact(n_rows).map_err(|_| {
+                invalid(format!(
+                    "cannot allocate {n_rows} category indices for text input {j}"
+                ))
+            })?;
             for r in 0..n_rows {
                 let p = *t.add(r);
                 v.push(if p.is_null() {
@@ -709,9 +743,11 @@ unsafe fn outputs<'a>(
     reasons_len: usize,
 ) -> Result<Outputs<'a>, (microscore_status, String)> {
     check_k(k)?;
+    check_rows(n_rows)?;
     let needed_reasons = n_rows
         .checked_mul(k)
-        .ok_or_else(|| invalid("n_rows * k overflows"))?;
+        .filter(|&n| n <= MAX_ROWS)
+        .ok_or_else(|| invalid("n_rows * k is too large"))?;
     if buf_len < n_rows || (!reasons.is_null() && reasons_len < needed_reasons) {
         return Err((
             MICROSCORE_BUFFER_TOO_SMALL,
@@ -792,7 +828,8 @@ pub unsafe extern "C" fn microscore_score_matrix(
         }
         let len = n_rows
             .checked_mul(n_cols)
-            .ok_or_else(|| invalid("n_rows * n_cols overflows"))?;
+            .filter(|&n| n <= MAX_ROWS)
+            .ok_or_else(|| invalid("n_rows * n_cols is too large"))?;
         let xs = std::slice::from_raw_parts(x, len);
         m.scorer.score_matrix(xs, o.k, o.out).map_err(score_error)
     })

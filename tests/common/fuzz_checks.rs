@@ -115,6 +115,80 @@ pub fn rows(data: &[u8], dir: &Path) {
     }
 }
 
+/// A Parquet file of arbitrary bytes (seeded with valid files and byte flips): scored, its
+/// rows accounted for, or refused with a message naming the file; never a panic.
+pub fn parquet(data: &[u8], dir: &Path) {
+    use microscore::batch::{score_file, BatchOptions};
+    let scorer =
+        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+    let input = dir.join("in.parquet");
+    std::fs::write(&input, data).unwrap();
+    let options = BatchOptions {
+        force: true,
+        absent_columns: microscore::scoring::AbsentColumns::AsMissing,
+        ..BatchOptions::default()
+    };
+    for out in ["out.csv", "out.parquet"] {
+        match score_file(
+            &scorer,
+            &input,
+            &dir.join(out),
+            Some(&dir.join("rejects.csv")),
+            &options,
+            |_, _| {},
+        ) {
+            Ok(s) => assert_eq!(s.rows_read, s.rows_scored + s.rows_rejected),
+            Err(e) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("in.parquet"),
+                    "the error names the file: {message}"
+                );
+            }
+        }
+    }
+}
+
+/// JSON Lines of arbitrary bytes through the file scorer and the training reader: every
+/// record scored or rejected with a reason (a duplicate key included), or a specific error.
+pub fn jsonl(data: &[u8], dir: &Path) {
+    use microscore::batch::{score_file, BatchOptions};
+    let scorer =
+        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+    let input = dir.join("in.jsonl");
+    std::fs::write(&input, data).unwrap();
+    for absent in [
+        microscore::scoring::AbsentColumns::Error,
+        microscore::scoring::AbsentColumns::AsMissing,
+    ] {
+        let options = BatchOptions {
+            force: true,
+            chunk_bytes: 128,
+            absent_columns: absent,
+            ..BatchOptions::default()
+        };
+        let rejects = dir.join("rejects.csv");
+        match score_file(
+            &scorer,
+            &input,
+            &dir.join("out.jsonl"),
+            Some(&rejects),
+            &options,
+            |_, _| {},
+        ) {
+            Ok(s) => {
+                assert_eq!(s.rows_read, s.rows_scored + s.rows_rejected);
+                let text = std::fs::read_to_string(&rejects).unwrap();
+                assert_eq!(text.lines().count() as u64, s.rows_rejected + 1);
+            }
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+    if let Err(e) = microscore::table::read_table(&input, &Default::default()) {
+        assert!(!e.to_string().is_empty());
+    }
+}
+
 /// Scoring through the C ABI with arbitrary bytes: fields `name=value` separated by NUL bytes
 /// (values as text, or as numbers from 8 raw bytes after `#`), plus a row-major batch of the raw
 /// bytes as doubles.

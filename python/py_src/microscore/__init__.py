@@ -418,9 +418,11 @@ class Scorecard:
         A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays.
         """
         model = self._model()
-        k = min(int(top_k), len(model.features))
+        if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
+            raise ParameterError(f"top_k must be a whole number in 0..={MAX_REASONS}, got {top_k!r}")
         if top_k < 0 or top_k > MAX_REASONS:
             raise ParameterError(f"top_k must be in 0..={MAX_REASONS}, got {top_k}")
+        k = min(int(top_k), len(model.features))
         out = self._score(
             X, ["score", "pd", "grade", "flags", "reasons", "points", "bins"], k, missing_columns
         )

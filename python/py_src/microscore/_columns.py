@@ -9,6 +9,7 @@ missing value means, all happen in the Rust core.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Union
 
 import numpy as np
@@ -84,10 +85,14 @@ def _number_levels(values: np.ndarray) -> list[str]:
 
 
 def _numeric_or_text(name: str, values: np.ndarray) -> Payload:
-    """An object array: numbers (None/NaN missing) when every present value is a number,
-    otherwise categories."""
+    """An object array: numbers (None/NaN missing; Decimal included) when every present value is
+    a number, otherwise categories. Complex numbers are an error (no part of one is dropped)."""
+    for i, v in enumerate(values):
+        if isinstance(v, (complex, np.complexfloating)):
+            raise InputError(f"column '{name}', row {i + 1}: value {v!r} is a complex number; give real numbers")
     if all(
-        _is_missing(v) or (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
+        _is_missing(v)
+        or (isinstance(v, (int, float, Decimal, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
         for v in values
     ):
         return np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=np.float64)
@@ -99,6 +104,8 @@ def _from_numpy(name: str, values: Any) -> Payload:
     if arr.ndim != 1:
         raise InputError(f"column '{name}': expected a 1-D array, got shape {arr.shape}")
     kind = arr.dtype.kind
+    if kind == "c":
+        raise InputError(f"column '{name}': dtype {arr.dtype} holds complex numbers; give real numbers")
     if kind == "f":
         return np.ascontiguousarray(arr, dtype=np.float64)
     if kind in "iub":
@@ -123,14 +130,14 @@ def _from_pandas_series(name: str, s: Any) -> Payload:
         else:
             levels = [str(c) for c in cats]
         return _codes(s.cat.codes.to_numpy()), levels
-    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiubc":
         return _from_numpy(name, s.to_numpy())
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
         # Nullable extension types (Int64, Float64, boolean): pd.NA becomes NaN.
         return np.asarray(s.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
     if pd.api.types.is_string_dtype(dtype) or dtype == object:
         inferred = pd.api.types.infer_dtype(s, skipna=True)
-        if inferred in ("floating", "integer", "mixed-integer-float", "decimal", "empty"):
+        if inferred in ("floating", "integer", "mixed-integer-float", "decimal", "complex", "empty"):
             return _numeric_or_text(name, s.to_numpy(dtype=object))
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         if inferred == "string":
