@@ -1,9 +1,11 @@
 """Check that a C/C++ program's scores equal the CLI's bit for bit (both parse to the same double);
-rows are id,score,pd[,grade,decision,reason_1..4]. Usage: same_scores.py C_OUTPUT CLI_OUTPUT."""
+a header line, then rows id,score,pd[,grade,decision,reason_1..4]. Usage: same_scores.py C_OUTPUT CLI_OUTPUT."""
 import csv
 import sys
 
 c_rows = list(csv.reader(open(sys.argv[1])))
+assert c_rows and c_rows[0][1:3] == ["score", "pd"], f"no header line: {c_rows[:1]}"
+c_rows = c_rows[1:]
 with open(sys.argv[2]) as f:
     cli = list(csv.DictReader(f))
 assert len(c_rows) == len(cli), f"{len(c_rows)} C rows, {len(cli)} CLI rows"

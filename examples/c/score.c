@@ -3,8 +3,9 @@
  *
  *   score APPLICATIONS.csv [MODEL.json]      (default: the built-in model)
  *
- * Prints one line per application to stdout: id (the model's id column, empty when it has
- * none), score, pd (%.17g: exact doubles), grade, decision and the reason codes. The CSV reader
+ * Prints a header line, then one line per application to stdout: id (the model's id column,
+ * empty when it has none), score, pd (%.17g: exact doubles), grade, decision (its name) and the
+ * reason codes. The CSV reader
  * here is deliberately small: comma-separated, one record per line, double-quoted fields with
  * "" for a quote (RFC 4180 without line breaks inside fields).
  */
@@ -178,6 +179,9 @@ int main(int argc, char **argv) {
     if (st != MICROSCORE_OK) return fail(st, err);
 
     char grade[16], code[128];
+    printf("%s,score,pd,grade,decision", id_len > 0 ? id_name : "id");
+    for (size_t r = 0; r < K; r++) printf(",reason_%zu", r + 1);
+    printf("\n");
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
         microscore_model_grade_name(model, grades[i], grade, sizeof grade, &len, NULL);

@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
         std::vector<double> scores, pds;
         std::vector<int32_t> reasons;
         model.score_batch(x, 4, scores, pds, reasons);
+        std::printf("id,score,pd\n");
         for (size_t i = 0; i < scores.size(); i++) std::printf("%s,%.17g,%.17g\n", ids[i].c_str(), scores[i], pds[i]);
 
         try {

@@ -137,6 +137,8 @@ def test_python_and_c_equal_the_cli_on_real_data(d: dict[str, Any], tmp_path: Pa
         pytest.skip(f"skipped: {C_SCORE} not built (make -C examples)")
     c_out = subprocess.run([str(C_SCORE), str(apps), str(model_path)], capture_output=True, text=True, check=True)
     c_rows = list(csv.reader(c_out.stdout.splitlines()))
+    assert c_rows[0][1:5] == ["score", "pd", "grade", "decision"], c_rows[0]
+    c_rows = c_rows[1:]
     assert len(c_rows) == len(cli)
     for c, r in zip(c_rows, cli):
         assert float(c[1]) == float(r["score"]) and float(c[2]) == float(r["pd"])

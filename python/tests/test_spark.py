@@ -156,3 +156,37 @@ def test_training_rejects_what_it_cannot_use(spark: SparkSession, labelled_csv: 
     broken = df.withColumn("default_12m", F.when(F.col("applicant_age") == 30, 2).otherwise(F.col("default_12m")))
     with pytest.raises(Exception, match="default_12m"):
         ms.train(broken, "default_12m")
+
+
+def test_executors_are_checked_once(spark: SparkSession) -> None:
+    interpreter, version, _ = ms.check_executors(spark)
+    assert interpreter == sys.executable and version == microscore.__version__
+    assert ms.check_executors(spark) == (interpreter, version, _)
+
+
+def test_executors_without_microscore_say_what_to_set(tmp_path: Path) -> None:
+    """A Spark whose workers run an interpreter without microscore: a clear error, not a task
+    failure deep in a job (run in a fresh process: the interpreter is fixed per context)."""
+    import shutil
+    import subprocess
+
+    bare = shutil.which("python3")
+    if bare is None or subprocess.run([bare, "-c", "import microscore"], capture_output=True).returncode == 0:
+        pytest.skip("no python3 without microscore on the PATH")
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import os, sys\n"
+        f"os.environ['PYSPARK_PYTHON'] = {bare!r}\n"
+        "from pyspark.sql import SparkSession\n"
+        "import microscore, microscore.spark as ms\n"
+        "s = SparkSession.builder.master('local[1]').config('spark.ui.enabled', 'false').getOrCreate()\n"
+        "s.sparkContext.setLogLevel('OFF')\n"
+        "try:\n"
+        "    ms.check_executors(s)\n"
+        "except microscore.MicroscoreError as e:\n"
+        "    print('ERROR', e)\n"
+        "s.stop()\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "ERROR Spark's executors cannot import" in out.stdout, out.stdout + out.stderr[-2000:]
+    assert "PYSPARK_PYTHON=" in out.stdout and "spark.pyspark.python" in out.stdout

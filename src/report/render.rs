@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::svg::{bar_chart, esc, line_chart, Series};
+use super::svg::{bar_chart, esc, hbar_chart, line_chart, Series};
 use super::{DataSummary, Evaluation, Monitoring, Stability};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.4}\
@@ -589,17 +589,13 @@ pub fn monitoring_html(m: &Monitoring) -> String {
         None,
     ));
     let names: Vec<String> = m.characteristics.iter().map(|s| s.name.clone()).collect();
-    b.push_str(&bar_chart(
+    b.push_str(&hbar_chart(
         "Characteristic stability (PSI per feature)",
         "PSI",
         &names,
-        &[(
-            "PSI",
-            "#8e44ad",
-            m.characteristics.iter().map(|s| s.psi).collect(),
-        )],
-        None,
-        Some((0.25, "0.25: major shift")),
+        &m.characteristics.iter().map(|s| s.psi).collect::<Vec<_>>(),
+        "#8e44ad",
+        &[(0.10, "0.10: moderate"), (0.25, "0.25: major")],
     ));
     b.push_str("</div>");
     b.push_str(&table(&BINS_HEAD, &bins_rows(&m.score), None));

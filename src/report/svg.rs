@@ -20,6 +20,9 @@ const L: f64 = 56.0;
 const R: f64 = 16.0;
 const T: f64 = 28.0;
 const B: f64 = 44.0;
+/// The band under the plot that holds the legend (outside the plot area, so that it never
+/// covers a curve).
+const LEG: f64 = 22.0;
 
 /// Escape text for XML.
 pub fn esc(s: &str) -> String {
@@ -38,13 +41,13 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| span / s <= 6.0)
         .unwrap_or(10.0 * mag);
-    let mut t = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while t <= hi + step * 1e-9 {
-        out.push(t);
-        t += step;
-    }
-    out
+    // Ticks as multiples of the step (no accumulated error: 0.3, not 0.30000000000000004).
+    let first = (lo / step).ceil() as i64;
+    (first..)
+        .map(|k| k as f64 * step)
+        .take_while(|t| *t <= hi + step * 1e-9)
+        .take(50)
+        .collect()
 }
 
 fn fmt_tick(v: f64) -> String {
@@ -53,7 +56,9 @@ fn fmt_tick(v: f64) -> String {
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")
     } else {
-        let t = format!("{v:.3}");
+        // Enough decimals for three significant digits: 0.0004 stays 0.0004, not 0.
+        let decimals = (3 - v.abs().log10().floor() as i32).clamp(3, 12) as usize;
+        let t = format!("{v:.decimals$}");
         t.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -76,8 +81,9 @@ impl Frame {
 fn start(out: &mut String, title: &str) {
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#fff"/>"##,
-        t = esc(title)
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {h}" width="{W}" height="{h}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{h}" fill="#fff"/>"##,
+        t = esc(title),
+        h = H + LEG
     );
     let _ = write!(
         out,
@@ -125,19 +131,110 @@ fn open(out: &mut String, title: &str, f: &Frame, x_label: &str, y_label: &str) 
     );
 }
 
+/// The legend: one row under the plot, outside it.
 fn legend(out: &mut String, items: &[(&str, &str)]) {
-    for (i, (name, color)) in items.iter().enumerate() {
-        let x = W - R - 150.0;
-        let y = T + 14.0 + 16.0 * i as f64;
+    let y = H + LEG - 8.0;
+    let mut x = L;
+    for (name, color) in items {
         let _ = write!(
             out,
-            r##"<rect x="{x}" y="{}" width="12" height="4" fill="{color}"/><text x="{}" y="{}" font-size="11" fill="#333">{}</text>"##,
+            r##"<rect x="{x:.1}" y="{}" width="12" height="4" fill="{color}"/><text x="{:.1}" y="{}" font-size="11" fill="#333">{}</text>"##,
             y - 4.0,
             x + 18.0,
             y + 1.0,
             esc(name)
         );
+        x += 18.0 + 6.5 * name.chars().count() as f64 + 18.0;
     }
+}
+
+/// A horizontal bar chart with one bar per label, labels in full on the left; the scale runs
+/// from 0 to a little past the largest value (so that small values show), and each reference
+/// line `(value, name)` is drawn where it falls inside the scale.
+pub fn hbar_chart(
+    title: &str,
+    x_label: &str,
+    labels: &[String],
+    values: &[f64],
+    color: &str,
+    references: &[(f64, &str)],
+) -> String {
+    let row = 18.0;
+    let left = 12.0
+        + 6.2
+            * labels
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(4)
+                .clamp(4, 48) as f64;
+    let top = T;
+    let plot_h = row * labels.len().max(1) as f64;
+    let height = top + plot_h + 40.0;
+    let max = values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let x1 = if max > 0.0 { max * 1.15 } else { 1.0 };
+    let px = |v: f64| left + v / x1 * (W - left - R);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" width="{W}" height="{height}" role="img" aria-label="{t}"><title>{t}</title><rect x="0" y="0" width="{W}" height="{height}" fill="#fff"/><text x="8" y="18" font-size="13" font-weight="bold" fill="#222">{t}</text>"##,
+        t = esc(title)
+    );
+    for t in ticks(0.0, x1) {
+        let x = px(t);
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="#555">{}</text>"##,
+            top + plot_h,
+            top + plot_h + 14.0,
+            fmt_tick(t)
+        );
+    }
+    for (i, (label, &v)) in labels.iter().zip(values).enumerate() {
+        let y = top + row * i as f64;
+        let _ = write!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#333">{}</text>"##,
+            left - 6.0,
+            y + row * 0.7,
+            esc(label)
+        );
+        if v.is_finite() {
+            let _ = write!(
+                out,
+                r#"<rect x="{left:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{color}"/>"#,
+                y + 3.0,
+                (px(v) - left).max(1.0),
+                row - 6.0
+            );
+        }
+    }
+    for (r, name) in references {
+        if *r <= x1 {
+            let x = px(*r);
+            let _ = write!(
+                out,
+                r##"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{:.1}" stroke="#c0392b" stroke-dasharray="5 4"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#c0392b">{}</text>"##,
+                top + plot_h,
+                x + 3.0,
+                top - 4.0,
+                esc(name)
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        r##"<rect x="{left:.1}" y="{top}" width="{:.1}" height="{plot_h:.1}" fill="none" stroke="#999"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#333">{}</text></svg>"##,
+        W - left - R,
+        (left + W - R) / 2.0,
+        height - 8.0,
+        esc(x_label)
+    );
+    out
 }
 
 /// A line chart; the ranges cover every point (and `y_from_zero` starts y at 0).

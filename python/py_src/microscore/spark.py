@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from . import Scorecard, _microscore, _native_model
-from ._errors import InputError, ParameterError
+from ._errors import InputError, MicroscoreError, ParameterError
 from ._microscore import Model
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame
 
-__all__ = ["Scored", "quantile_edges", "score", "train"]
+__all__ = ["Scored", "check_executors", "quantile_edges", "score", "train"]
 
 #: Columns a rejected row has (null on scored rows).
 REJECT_COLUMNS = ("reject_column", "reject_value", "reject_reason")
@@ -123,6 +123,52 @@ class Scored:
             self.all.unpersist()
 
 
+def _probe(_: Any) -> tuple[str, str, str]:
+    """On an executor: the interpreter and the versions of microscore and pyarrow it imports."""
+    import sys
+
+    import pyarrow as executor_pyarrow
+
+    import microscore as executor_microscore
+
+    return sys.executable, executor_microscore.__version__, executor_pyarrow.__version__
+
+
+def check_executors(spark: Any) -> tuple[str, str, str]:
+    """Check, once per Spark context, with a one-task job, that the executors' Python can import
+    ``microscore`` (the same version as the driver's) and ``pyarrow``; returns the executors'
+    interpreter and versions. Otherwise raise :class:`MicroscoreError` saying what to set.
+    :func:`score` and :func:`train` call it before their first job."""
+    sc = spark.sparkContext if hasattr(spark, "sparkContext") else spark
+    checked = getattr(sc, "_microscore_checked", None)
+    if checked is not None:
+        return checked  # type: ignore[no-any-return]
+    import sys
+
+    try:
+        found = sc.parallelize([0], 1).map(_probe).collect()[0]
+    except Exception as e:  # noqa: BLE001 - the job's failure is the message
+        text = str(e)
+        missing = "microscore" if "microscore" in text else "pyarrow" if "pyarrow" in text else None
+        what = f"cannot import {missing}" if missing else "failed to run a Python task"
+        raise MicroscoreError(
+            f"Spark's executors {what}: their Python is not the one with microscore and pyarrow "
+            f"installed. Point it at one before the Spark context starts: "
+            f"PYSPARK_PYTHON={sys.executable} (or .config('spark.pyspark.python', ...)); on a "
+            f"cluster ship an environment with spark-submit --archives env.tar.gz#env "
+            f"--conf spark.pyspark.python=./env/bin/python (docs/spark.md). "
+            f"The executor said: {text.strip().splitlines()[-1] if text.strip() else text}"
+        ) from None
+    version = found[1]
+    if version != _microscore.VERSION:
+        raise MicroscoreError(
+            f"Spark's executors run microscore {version} ({found[0]}), the driver {_microscore.VERSION}: "
+            f"install the same version on both"
+        )
+    sc._microscore_checked = found
+    return found  # type: ignore[no-any-return]
+
+
 def score(
     df: DataFrame,
     model: Scorecard | Model | str | os.PathLike[str],
@@ -139,6 +185,7 @@ def score(
     """
     from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
+    check_executors(df.sparkSession)
     native = _native_model(model)
     keep = [str(k) for k in keep]
     input_schema = to_arrow_schema(df.schema)
@@ -232,6 +279,7 @@ def train(
     settings["solver"] = "newton"
     if "feature_names" in settings:
         raise ParameterError("feature_names is for 2-D arrays; a DataFrame has column names")
+    check_executors(df.sparkSession)
     card = Scorecard(**settings)
     names = df.columns
     if card.id_column is None and "application_id" in names:
