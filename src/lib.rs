@@ -18,6 +18,7 @@
 //! - [`format`](mod@format): file formats and atomic output files; [`batch`]: streaming file scoring;
 //! - [`validation`], [`report`]: calibration and stability statistics; the evaluate and monitor
 //!   reports (JSON, HTML, Markdown);
+//! - [`export`]: the scorecard as SQL (four dialects) and PMML 4.4;
 //! - [`ffi`]: the C ABI (`include/microscore.h`).
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod batch;
 pub mod binning;
 pub mod default_model;
 pub mod distributed;
+pub mod export;
 pub mod ffi;
 pub mod fit;
 pub mod format;

@@ -635,6 +635,15 @@ impl Scorer {
         &self.model
     }
 
+    /// The reason rank of bin `bin` of feature `feature`: 0 for the (feature, bin) that loses
+    /// the most points of all, then by points lost, ties in feature order; `None` for a bin that
+    /// loses no points (never a reason). A row's top-k reasons are the features of its k
+    /// smallest ranks: this is what the exports reproduce.
+    pub fn reason_rank(&self, feature: usize, bin: usize) -> Option<u32> {
+        let rank = *self.features.get(feature)?.reason_rank.get(bin)?;
+        (rank != u32::MAX).then_some(rank)
+    }
+
     /// The columns an application provides, in the order of a row-major batch: the model's
     /// features, then the policy's extra numeric columns (requested amount, revenue, thin-file
     /// indicator) when they are not features. A column absent from the data is missing.

@@ -413,6 +413,37 @@ impl PyModel {
         self.model().policy().describe(self.model().scaling())
     }
 
+    /// The scorecard as one SQL SELECT in `dialect` (postgres, duckdb, sqlite or spark) over
+    /// `table`, with `reasons` reason codes per row (see `microscore export`).
+    #[pyo3(signature = (dialect="duckdb", table="applications", reasons=4))]
+    fn to_sql(
+        &self,
+        py: Python<'_>,
+        dialect: &str,
+        table: &str,
+        reasons: usize,
+    ) -> PyResult<String> {
+        let dialect: microscore::export::Dialect = dialect
+            .parse()
+            .map_err(|e: String| raise(py, "ParameterError", e))?;
+        microscore::export::to_sql(
+            self.model(),
+            &microscore::export::SqlOptions {
+                dialect,
+                table: table.to_string(),
+                reasons,
+            },
+        )
+        .map_err(|e| raise(py, "ParameterError", e.to_string()))
+    }
+
+    /// The scorecard as a PMML 4.4 document with `reasons` reason-code output fields.
+    #[pyo3(signature = (reasons=4))]
+    fn to_pmml(&self, py: Python<'_>, reasons: usize) -> PyResult<String> {
+        microscore::export::pmml::to_pmml(self.model(), reasons)
+            .map_err(|e| raise(py, "ParameterError", e.to_string()))
+    }
+
     /// The same model with another decision policy (a policy spec as JSON).
     fn with_policy(&self, py: Python<'_>, spec_json: &str) -> PyResult<PyModel> {
         let spec = microscore::policy::PolicySpec::from_json(spec_json)

@@ -54,3 +54,11 @@ def default_cli_scores(applications_csv: Path, tmp_path_factory: pytest.TempPath
     out = tmp_path_factory.mktemp("cli") / "scores.csv"
     run_cli("score", "--data", applications_csv, "--out", out, "--reasons", "4", "--quiet")
     return read_csv_rows(out)
+
+
+@pytest.fixture(scope="session")
+def export_cases(tmp_path_factory: pytest.TempPathFactory) -> list[object]:
+    """Models and awkward tables for the export parity tests (export_parity.build_cases)."""
+    from export_parity import build_cases
+
+    return list(build_cases(tmp_path_factory.mktemp("export")))

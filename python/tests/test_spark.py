@@ -190,3 +190,25 @@ def test_executors_without_microscore_say_what_to_set(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert "ERROR Spark's executors cannot import" in out.stdout, out.stdout + out.stderr[-2000:]
     assert "PYSPARK_PYTHON=" in out.stdout and "spark.pyspark.python" in out.stdout
+
+
+def test_spark_sql_export_gives_the_scorers_numbers(spark: SparkSession, export_cases: list[Any]) -> None:
+    """The SQL of `microscore export --dialect spark` in Spark SQL, on the awkward tables of
+    test_export.py: the scorer's scores, PDs, grades, decisions, limits, reasons and rejects."""
+    import pyarrow as pa
+    from pyspark.sql import types as T
+
+    from export_parity import REASONS, compare, order_by_id
+
+    for case in export_cases:
+        fields = [
+            T.StructField(f.name, T.DoubleType() if pa.types.is_floating(f.type) else T.StringType())
+            for f in case.table.schema
+        ]
+        rows = [tuple(r[f.name] for f in case.table.schema) for r in case.table.to_pylist()]
+        df = spark.createDataFrame(rows, T.StructType(fields)).repartition(3)
+        df.createOrReplaceTempView("applications")
+        got = [r.asDict() for r in spark.sql(case.model.to_sql("spark", "applications", REASONS)).collect()]
+        counts = compare(order_by_id(got, case.id_column), case.want, REASONS)
+        assert counts["numbers"] > 0
+        print(case.name, "spark", counts)

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and the subcommands.
 
 mod explain;
+mod export;
 mod inspect;
 mod report;
 mod score;
@@ -38,6 +39,7 @@ enum Command {
     Evaluate(Box<report::EvaluateArgs>),
     Monitor(Box<report::MonitorArgs>),
     Strategy(Box<strategy::StrategyArgs>),
+    Export(Box<export::ExportArgs>),
 }
 
 /// An error to report on one line, then exit non-zero.
@@ -141,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Evaluate(args) => report::run_evaluate(*args).map(|()| 0),
         Command::Monitor(args) => report::run_monitor(*args).map(|()| 0),
         Command::Strategy(args) => strategy::run(*args).map(|()| 0),
+        Command::Export(args) => export::run(*args).map(|()| 0),
     };
     let signal = SIGNAL.load(std::sync::atomic::Ordering::SeqCst);
     if signal != 0 {

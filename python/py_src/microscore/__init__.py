@@ -471,6 +471,19 @@ class Scorecard:
         summary: dict[str, Any] = json.loads(self._model().training_json())
         return summary
 
+    def to_sql(self, dialect: str = "duckdb", table: str = "applications", reasons: int = 4) -> str:
+        """The scorecard as one SQL ``SELECT`` over ``table`` in ``dialect`` (``"postgres"``,
+        ``"duckdb"``, ``"sqlite"`` or ``"spark"``): per row the id, every feature's points, the
+        score, PD, grade, decision, limit, rate, expected loss, ``reasons`` reason codes, and
+        ``reject_column``/``reject_reason`` for a row the policy rejects. It gives the numbers
+        this library gives (docs/export.md)."""
+        return self._model().to_sql(dialect, table, _reason_count(reasons))
+
+    def to_pmml(self, reasons: int = 4) -> str:
+        """The scorecard as a PMML 4.4 ``<Scorecard>`` with ``pointsBelow`` reason codes and the
+        PD and grade as output fields (docs/export.md)."""
+        return self._model().to_pmml(_reason_count(reasons))
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model file (the same JSON the CLI and the C library load)."""
         self._model().save(os.fspath(path))
@@ -503,6 +516,12 @@ class Scorecard:
         self.__dict__.update(state)
         if text is not None:
             self.model_ = Model.from_json(text)
+
+
+def _reason_count(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= MAX_REASONS:
+        raise ParameterError(f"reasons must be a whole number in 0..={MAX_REASONS}, got {k!r}")
+    return int(k)
 
 
 def _policy_spec(policy: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
