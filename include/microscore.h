@@ -257,6 +257,41 @@ microscore_status microscore_model_reason_code(const struct microscore_model *mo
                                                struct microscore_error **err_out);
 
 /**
+ * The reason statement of feature `feature` in `language` (a tag such as "en" or "zh"; NULL
+ * = "en"): what an adverse-action notice says when the feature cost the applicant points
+ * (e.g. "Monthly revenue of the business"). `MICROSCORE_INVALID_ARGUMENT` when the model has no
+ * statements in that language or the feature does not exist.
+ */
+microscore_status microscore_model_reason_statement(const struct microscore_model *model,
+                                                    size_t feature,
+                                                    const char *language,
+                                                    char *buf,
+                                                    size_t len,
+                                                    size_t *out_n,
+                                                    struct microscore_error **err_out);
+
+/**
+ * The adverse-action notice of an application scored by `microscore_score_one` into
+ * `result`, as one JSON object (the record `microscore score --adverse-action` writes): `id`
+ * (NULL = none) and `record` (its number in the caller's input), the decision, the score and
+ * the model's score range, the principal reasons (up to four: score with k >= 4) with their
+ * statements in `language` (NULL = "en") and points lost, the date `date` ("YYYY-MM-DD"; NULL
+ * = today, UTC) and the model's checksum. An approved application has no notice: `*out_n`
+ * is 0 and `buf` gets "" (when it has room for it). Same buffer rules as the other text
+ * functions.
+ */
+microscore_status microscore_notice_json(const struct microscore_model *model,
+                                         const struct microscore_result *result,
+                                         const char *id,
+                                         uint64_t record,
+                                         const char *language,
+                                         const char *date,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *out_n,
+                                         struct microscore_error **err_out);
+
+/**
  * Name of grade `grade` (e.g. "A").
  */
 microscore_status microscore_model_grade_name(const struct microscore_model *model,

@@ -76,6 +76,10 @@ pub enum BatchError {
     /// The file format cannot be handled.
     #[error("{0}")]
     Format(String),
+    /// Reason statements or notices cannot be made as asked (a language the model lacks, a
+    /// bad date).
+    #[error(transparent)]
+    Reasons(#[from] crate::reasons::ReasonsError),
     /// Scoring failed (a bug if it happens: inputs are validated first).
     #[error(transparent)]
     Score(#[from] ScoreError),
@@ -133,6 +137,20 @@ pub struct BatchOptions {
     /// Set (by a signal handler, another thread) to stop the run: it ends with
     /// [`BatchError::Interrupted`], and nothing is written.
     pub cancel: Option<CancelFlag>,
+    /// Reason statements beside the codes (`reason_1_text..k`), in this language.
+    pub reason_text: Option<String>,
+    /// Adverse-action notices: one JSON record per declined or referred application, written
+    /// and committed with the output.
+    pub notices: Option<NoticeOutput>,
+}
+
+/// Where and how a run writes adverse-action notices ([`crate::reasons::Notice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeOutput {
+    /// The notices file (JSON Lines).
+    pub path: PathBuf,
+    /// Language and date.
+    pub settings: crate::reasons::NoticeSettings,
 }
 
 /// A flag that stops a run once set: a static one (what a signal handler can set) or a shared
@@ -169,6 +187,8 @@ impl Default for BatchOptions {
             absent_columns: AbsentColumns::Error,
             summary_json: None,
             cancel: None,
+            reason_text: None,
+            notices: None,
         }
     }
 }
@@ -196,6 +216,11 @@ pub struct Summary {
     /// Columns the model or its policy reads that the input lacks, scored as missing (only
     /// with the opt-in to absent columns).
     pub absent_columns: Vec<String>,
+    /// Adverse-action notices file, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notices: Option<String>,
+    /// Notices written (declined and referred applications).
+    pub notices_written: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -223,6 +248,10 @@ struct Plan {
     absent_opt_in: bool,
     /// The columns scored as missing because the input lacks them (under the opt-in).
     absent: Vec<String>,
+    /// Each feature's reason statement, when the output carries them (`reason_text`).
+    texts: Option<Vec<String>>,
+    /// The notice maker, when the run writes notices.
+    notices: Option<crate::reasons::NoticeMaker>,
 }
 
 /// Rows parsed from one block or record batch, ready to score.
@@ -230,6 +259,8 @@ struct Parsed<'a> {
     /// Row-major scorer inputs of the accepted rows.
     x: Vec<f64>,
     metas: Vec<RowMeta<'a>>,
+    /// The line (text) or row (Parquet) of each accepted row.
+    lines: Vec<u64>,
     /// Rejects, already formatted as lines of the rejects file.
     rejects: Vec<u8>,
     first_reject: Option<Reject>,
@@ -248,6 +279,7 @@ impl<'a> Parsed<'a> {
         Parsed {
             x: Vec::with_capacity(m * rows),
             metas: Vec::with_capacity(rows),
+            lines: Vec::with_capacity(rows),
             rejects: Vec::new(),
             first_reject: None,
             listed: None,
@@ -264,6 +296,7 @@ impl<'a> Parsed<'a> {
             Ok(meta) => {
                 self.x.extend_from_slice(values);
                 self.metas.push(meta);
+                self.lines.push(line);
             }
             Err(e) => self.reject(line, e, raw),
         }
@@ -297,6 +330,9 @@ enum ChunkOut {
 struct ChunkResult {
     out: ChunkOut,
     rejects: Vec<u8>,
+    /// Notices, as JSON lines.
+    notices: Vec<u8>,
+    notices_written: u64,
     first_reject: Option<Reject>,
     read: u64,
     scored: u64,
@@ -323,8 +359,8 @@ enum Work {
     },
 }
 
-/// The output sink and the rejects file (with its path).
-type Sinks<'p> = (Sink, Option<(Output, &'p Path)>);
+/// The output sink, the rejects file and the notices file (with their paths).
+type Sinks<'p> = (Sink, Option<(Output, &'p Path)>, Option<(Output, &'p Path)>);
 
 /// Where scored rows go.
 enum Sink {
@@ -392,6 +428,12 @@ pub fn score_file(
     outputs.extend(rejects.map(|p| ("--rejects", p)));
     outputs.extend(
         options
+            .notices
+            .as_ref()
+            .map(|n| ("--adverse-action", n.path.as_path())),
+    );
+    outputs.extend(
+        options
             .summary_json
             .as_deref()
             .map(|p| ("--summary-json", p)),
@@ -403,6 +445,8 @@ pub fn score_file(
     let create = |p: &Path| Output::create(p, options.force).map_err(io_err(p));
     let out_file = create(output)?;
     let rejects_file = rejects.map(create).transpose()?;
+    let notices_path = options.notices.as_ref().map(|n| n.path.as_path());
+    let notices_file = notices_path.map(create).transpose()?;
     let summary_file = options.summary_json.as_deref().map(create).transpose()?;
     let file = std::fs::File::open(input).map_err(io_err(input))?;
 
@@ -503,6 +547,7 @@ pub fn score_file(
         }
         _ => None,
     };
+    let notices = notices_path.zip(notices_file).map(|(p, f)| (f, p));
 
     let threads = rayon::current_num_threads().max(1);
     let mut summary = Summary {
@@ -515,6 +560,8 @@ pub fn score_file(
         decisions: [0; 3],
         policy: scorer.model().policy().describe(scorer.model().scaling()),
         absent_columns: plan.absent.clone(),
+        notices: notices_path.map(|p| p.display().to_string()),
+        notices_written: 0,
         seconds: 0.0,
     };
     // A pipeline: this thread's reader thread cuts the input into work units, `threads`
@@ -535,7 +582,7 @@ pub fn score_file(
     let spare_rx = std::sync::Mutex::new(spare_rx);
     let chunk_bytes = options.chunk_bytes.max(1);
     let mut keys: Option<(Vec<bool>, Vec<String>)> = None;
-    let (sink, rej, read) = std::thread::scope(|scope| {
+    let (sink, rej, notices, read) = std::thread::scope(|scope| {
         let cancel = options.cancel.as_ref();
         let reader = scope.spawn(move || {
             read_units(
@@ -562,7 +609,7 @@ pub fn score_file(
             done_rx,
             token_tx,
             spare_tx,
-            (sink, rej),
+            (sink, rej, notices),
             &mut summary,
             &mut keys,
             options.cancel.as_ref(),
@@ -576,7 +623,7 @@ pub fn score_file(
                 "the input reader thread panicked".into(),
             ))
         });
-        written.map(|(sink, rej)| (sink, rej, read))
+        written.map(|(sink, rej, notices)| (sink, rej, notices, read))
     })?;
     read?;
     if cancelled(options) {
@@ -598,6 +645,10 @@ pub fn score_file(
     if let Some((f, p)) = rej.as_mut() {
         f.sync().map_err(io_err(p))?;
     }
+    let mut notices = notices;
+    if let Some((f, p)) = notices.as_mut() {
+        f.sync().map_err(io_err(p))?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     let mut summary_file = summary_file;
     if let (Some(f), Some(p)) = (summary_file.as_mut(), options.summary_json.as_deref()) {
@@ -609,6 +660,9 @@ pub fn score_file(
     }
     out_file.commit().map_err(io_err(output))?;
     if let Some((f, p)) = rej {
+        f.commit().map_err(io_err(p))?;
+    }
+    if let Some((f, p)) = notices {
         f.commit().map_err(io_err(p))?;
     }
     if let (Some(f), Some(p)) = (summary_file, options.summary_json.as_deref()) {
@@ -801,7 +855,7 @@ fn write_in_order<'p>(
     done: std::sync::mpsc::Receiver<Done>,
     tokens: std::sync::mpsc::Sender<Vec<u8>>,
     spares: std::sync::mpsc::Sender<Vec<u8>>,
-    (mut sink, mut rej): Sinks<'p>,
+    (mut sink, mut rej, mut notices): Sinks<'p>,
     summary: &mut Summary,
     keys: &mut Option<(Vec<bool>, Vec<String>)>,
     cancel: Option<&CancelFlag>,
@@ -865,6 +919,13 @@ fn write_in_order<'p>(
                     source,
                 })?;
             }
+            if let Some((f, p)) = notices.as_mut() {
+                summary.notices_written += r.notices_written;
+                f.write_all(&r.notices).map_err(|source| BatchError::Io {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+            }
             // The reader may have stopped (end of input): then the token is not needed.
             let _ = tokens.send(token);
             let bytes = bytes_read.load(std::sync::atomic::Ordering::Relaxed);
@@ -876,7 +937,7 @@ fn write_in_order<'p>(
             "a worker thread stopped before finishing its work".into(),
         ));
     }
-    Ok((sink, rej))
+    Ok((sink, rej, notices))
 }
 
 /// The line breaks in `bytes`.
@@ -992,6 +1053,16 @@ fn make_plan(
         absent_flag,
         absent_opt_in: options.absent_columns == AbsentColumns::AsMissing,
         absent,
+        texts: options
+            .reason_text
+            .as_deref()
+            .map(|language| crate::reasons::statements_in(model, language))
+            .transpose()?,
+        notices: options
+            .notices
+            .as_ref()
+            .map(|n| crate::reasons::NoticeMaker::new(model, n.settings.clone()))
+            .transpose()?,
     })
 }
 
@@ -1107,6 +1178,7 @@ fn finish_chunk(
     let Parsed {
         x,
         metas,
+        lines,
         rejects,
         first_reject,
         read,
@@ -1115,8 +1187,43 @@ fn finish_chunk(
         ..
     } = parsed;
     let n = metas.len();
-    let k = options.reasons.min(scorer.model().features().len());
-    let scored = score_rows(scorer, plan, &x, &metas, k)?;
+    let nf = scorer.model().features().len();
+    let k = options.reasons.min(nf);
+    // Notices give up to four reasons whatever the output's count.
+    let k_score = if plan.notices.is_some() {
+        k.max(crate::reasons::NOTICE_REASONS.min(nf))
+    } else {
+        k
+    };
+    let mut scored = score_rows(scorer, plan, &x, &metas, k_score, plan.notices.is_some())?;
+    let mut notices = Vec::new();
+    let mut notices_written = 0u64;
+    if let Some(maker) = &plan.notices {
+        for i in 0..n {
+            let reasons = &scored.reasons[i * k_score..(i + 1) * k_score];
+            let points = &scored.points[i * nf..(i + 1) * nf];
+            let notice = maker.notice(
+                metas[i].id.as_deref(),
+                lines[i],
+                DECISIONS[scored.decision[i] as usize],
+                scored.score[i],
+                reasons,
+                |_, f| maker.best_points(f) - points[f],
+            );
+            if let Some(notice) = notice {
+                serde_json::to_writer(&mut notices, &notice)
+                    .map_err(|e| BatchError::Format(format!("writing a notice: {e}")))?;
+                notices.push(b'\n');
+                notices_written += 1;
+            }
+        }
+    }
+    if k_score != k {
+        scored.reasons = (0..n)
+            .flat_map(|i| scored.reasons[i * k_score..i * k_score + k].to_vec())
+            .collect();
+        scored.k = k;
+    }
     let mut decisions = [0u64; 3];
     for &d in &scored.decision {
         decisions[d as usize] += 1;
@@ -1164,7 +1271,7 @@ fn finish_chunk(
                 if json {
                     row.write_jsonl(&mut out, scorer, plan);
                 } else {
-                    row.write_csv(&mut out, scorer);
+                    row.write_csv(&mut out, scorer, plan);
                 }
             }
             ChunkOut::Bytes(out)
@@ -1173,6 +1280,8 @@ fn finish_chunk(
     Ok(ChunkResult {
         out,
         rejects,
+        notices,
+        notices_written,
         first_reject,
         read,
         scored: n as u64,
@@ -1190,8 +1299,10 @@ fn score_rows(
     x: &[f64],
     metas: &[RowMeta<'_>],
     k: usize,
+    points: bool,
 ) -> Result<Scored, BatchError> {
     let n = metas.len();
+    let nf = scorer.model().features().len();
     let mut scored = Scored {
         score: vec![0.0; n],
         pd: vec![0.0; n],
@@ -1201,6 +1312,11 @@ fn score_rows(
         el: vec![0.0; n],
         flags: vec![0u32; n],
         reasons: vec![-1i32; n * k],
+        points: if points {
+            vec![0.0; n * nf]
+        } else {
+            Vec::new()
+        },
         k,
     };
     if n > 0 {
@@ -1216,6 +1332,7 @@ fn score_rows(
                 expected_loss: Some(&mut scored.el),
                 flags: Some(&mut scored.flags),
                 reasons: Some(&mut scored.reasons),
+                points: points.then_some(scored.points.as_mut_slice()),
                 ..BatchOutput::default()
             },
         )?;
@@ -1239,6 +1356,8 @@ struct Scored {
     el: Vec<f64>,
     flags: Vec<u32>,
     reasons: Vec<i32>,
+    /// Row-major points of every feature (only for notices).
+    points: Vec<f64>,
     k: usize,
 }
 
@@ -1413,6 +1532,9 @@ fn write_output_header(
     names.extend(plan.keep.iter().map(|&i| plan.header[i].clone()));
     names.extend(crate::scoring::RESULT_COLUMNS.iter().map(|s| s.to_string()));
     names.extend((1..=k).map(|r| format!("reason_{r}")));
+    if plan.texts.is_some() {
+        names.extend((1..=k).map(|r| format!("reason_{r}_text")));
+    }
     names.push("flags".into());
     for (i, n) in names.iter().enumerate() {
         if i > 0 {
@@ -1439,7 +1561,7 @@ struct OutRow<'r, 'a> {
 }
 
 impl OutRow<'_, '_> {
-    fn write_csv(&self, out: &mut Vec<u8>, scorer: &Scorer) {
+    fn write_csv(&self, out: &mut Vec<u8>, scorer: &Scorer, plan: &Plan) {
         let mut first = true;
         let mut sep = |out: &mut Vec<u8>| {
             if !first {
@@ -1475,6 +1597,14 @@ impl OutRow<'_, '_> {
             out.push(b',');
             if r >= 0 {
                 out.extend_from_slice(scorer.model().features()[r as usize].reason_code.as_bytes());
+            }
+        }
+        if let Some(texts) = &plan.texts {
+            for &r in self.reasons {
+                out.push(b',');
+                if r >= 0 {
+                    csv_field(out, &texts[r as usize]);
+                }
             }
         }
         out.push(b',');
@@ -1524,6 +1654,15 @@ impl OutRow<'_, '_> {
                 out.push(b',');
             }
             json_str(out, &scorer.model().features()[r as usize].reason_code);
+        }
+        if let Some(texts) = &plan.texts {
+            out.extend_from_slice(b"],\"reason_texts\":[");
+            for (i, &r) in self.reasons.iter().filter(|&&r| r >= 0).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, &texts[r as usize]);
+            }
         }
         out.extend_from_slice(b"],\"flags\":[");
         for (i, name) in flags::names(self.flags).enumerate() {

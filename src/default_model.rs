@@ -2,7 +2,8 @@
 //!
 //! It is trained by `microscore train` on `microscore synth --rows 100000 --seed 20261129` with
 //! the settings of [`training_params`], committed as `src/default_model.json`, embedded in the
-//! binary, and used whenever no `--model` is given. `docs/regenerate-default-model.sh`
+//! binary, and used whenever no `--model` is given. Its reason statements in English and
+//! Chinese ([`REASONS_CSV`], `src/default_reasons.csv`) are recorded after training. `docs/regenerate-default-model.sh`
 //! regenerates it, and `tests/default_model.rs` checks that retraining reproduces the committed
 //! file byte for byte.
 
@@ -13,6 +14,10 @@ use crate::train::TrainParams;
 pub const TRAINING_ROWS: u64 = 100_000;
 /// Seed of that synthetic data.
 pub const TRAINING_SEED: u64 = 20_261_129;
+
+/// The built-in model's reason statements, in English and Chinese (a reasons file:
+/// `code,language,statement`), recorded in the model after training.
+pub const REASONS_CSV: &str = include_str!("default_reasons.csv");
 
 /// The model file's text, as committed.
 pub const JSON: &str = include_str!("default_model.json");

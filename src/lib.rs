@@ -34,6 +34,7 @@ pub mod guard;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod reasons;
 pub mod report;
 pub mod scaling;
 pub mod schema;

@@ -86,6 +86,11 @@ pub struct Feature {
     pub binning: Binning,
     /// Points of each bin (same order as `binning.bins`).
     pub points: Vec<f64>,
+    /// What "points lost here" means, in words, by language tag (`en`, `zh`, ...): the
+    /// statement an adverse-action notice gives (see [`crate::reasons`]). Training writes a
+    /// generated English one; a reasons file adds the lender's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub statements: BTreeMap<String, String>,
 }
 
 impl Feature {
@@ -444,6 +449,27 @@ impl Model {
             for (i, p) in feature.points.iter().enumerate() {
                 finite(at(&format!(".points[{i}]")), *p)?;
             }
+            for (language, text) in &feature.statements {
+                let field = at(&format!(".statements.{language}"));
+                crate::reasons::check_language(language)
+                    .map_err(|e| invalid(field.clone(), &e.to_string()))?;
+                let n = text.chars().count();
+                if n == 0
+                    || n > crate::reasons::MAX_STATEMENT_CHARS
+                    || text.chars().any(char::is_control)
+                {
+                    return Err(invalid(
+                        field,
+                        "a statement has 1 to 300 characters and no control characters",
+                    ));
+                }
+            }
+            if self.protected.iter().any(|p| p == &feature.name) {
+                return Err(invalid(
+                    at(".name"),
+                    "is a protected attribute: it can never be scored, nor be a reason",
+                ));
+            }
             for (i, bin) in b.bins.iter().enumerate() {
                 let at_bin = |rest: &str| at(&format!(".binning.bins[{i}]{rest}"));
                 finite(at_bin(".woe"), bin.woe)?;
@@ -634,6 +660,24 @@ impl Model {
     /// The decision policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The same model with these reason statements (one map per feature, in feature order;
+    /// checked by [`crate::reasons::with_statements`]); the checksum is recomputed.
+    pub(crate) fn set_statements(&mut self, statements: Vec<BTreeMap<String, String>>) {
+        for (f, s) in self.features.iter_mut().zip(statements) {
+            f.statements = s;
+        }
+        // Hashing a validated model cannot fail; keep the old checksum if it somehow does,
+        // and loading will then refuse the file.
+        if let Ok(c) = self.content_hash() {
+            self.checksum = c;
+        }
+    }
+
+    /// The lowest and highest score the model gives.
+    pub fn score_range(&self) -> (f64, f64) {
+        (self.min_score(), self.max_score())
     }
 
     /// The same model with another decision policy (validated; the checksum is recomputed).

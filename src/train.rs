@@ -848,6 +848,12 @@ pub(crate) fn train_on(
                 coefficient: beta,
                 binning: b.binning.clone(),
                 points,
+                statements: [(
+                    crate::reasons::DEFAULT_LANGUAGE.to_string(),
+                    crate::reasons::default_statement(&b.name),
+                )]
+                .into_iter()
+                .collect(),
             }
         })
         .collect();
@@ -909,7 +915,7 @@ pub(crate) fn train_on(
 }
 
 /// The reason code of a feature: its name in upper case, other characters as `_`.
-fn reason_code(name: &str) -> String {
+pub(crate) fn reason_code(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

@@ -23,6 +23,14 @@ fn the_committed_model_loads_and_round_trips() {
 fn retraining_reproduces_the_committed_model_byte_for_byte() {
     let table = common::synthetic_table(TRAINING_ROWS, TRAINING_SEED);
     let model = train(&table, &training_params()).unwrap();
+    let rows = microscore::reasons::parse_reasons_csv(
+        microscore::default_model::REASONS_CSV,
+        "src/default_reasons.csv",
+    )
+    .unwrap();
+    let model =
+        microscore::reasons::with_statements(&model, &rows, "src/default_reasons.csv").unwrap();
+    assert_eq!(microscore::reasons::languages(&model), ["en", "zh"]);
     assert!(
         model.to_json() == JSON,
         "retraining gives a different model: run docs/regenerate-default-model.sh and commit"

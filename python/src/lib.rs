@@ -444,6 +444,78 @@ impl PyModel {
             .map_err(|e| raise(py, "ParameterError", e.to_string()))
     }
 
+    /// Each feature's reason statement in `language` (feature order).
+    #[pyo3(signature = (language="en"))]
+    fn statements(&self, py: Python<'_>, language: &str) -> PyResult<Vec<String>> {
+        microscore::reasons::statements_in(self.model(), language)
+            .map_err(|e| raise(py, "ParameterError", e.to_string()))
+    }
+
+    /// The languages the model has reason statements in.
+    #[getter]
+    fn languages(&self) -> Vec<String> {
+        microscore::reasons::languages(self.model())
+    }
+
+    /// The model with the statements of a reasons file's text (`code,language,statement`);
+    /// `source` names it in errors.
+    fn with_statements(&self, py: Python<'_>, text: &str, source: &str) -> PyResult<PyModel> {
+        let rows = microscore::reasons::parse_reasons_csv(text, source)
+            .map_err(|e| raise(py, "InputError", e.to_string()))?;
+        microscore::reasons::with_statements(self.model(), &rows, source)
+            .map(PyModel::new)
+            .map_err(|e| raise(py, "InputError", e.to_string()))
+    }
+
+    /// Adverse-action notices as JSON, one per declined or referred row (approved rows give
+    /// None): from each row's decision code, score, reason features (`-1` = none) and points,
+    /// with `ids` (or None) and record numbers counted from 1.
+    #[pyo3(signature = (decision, score, reasons, points, ids, language="en", date=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn notices(
+        &self,
+        py: Python<'_>,
+        decision: Vec<u8>,
+        score: Vec<f64>,
+        reasons: Vec<Vec<i32>>,
+        points: Vec<Vec<f64>>,
+        ids: Option<Vec<Option<String>>>,
+        language: &str,
+        date: Option<String>,
+    ) -> PyResult<Vec<Option<String>>> {
+        let maker = microscore::reasons::NoticeMaker::new(
+            self.model(),
+            microscore::reasons::NoticeSettings {
+                language: language.to_string(),
+                date: date.unwrap_or_else(microscore::reasons::today),
+            },
+        )
+        .map_err(|e| raise(py, "ParameterError", e.to_string()))?;
+        let names = ["approve", "refer", "decline"];
+        (0..score.len())
+            .map(|i| {
+                let name = names
+                    .get(decision[i] as usize)
+                    .copied()
+                    .unwrap_or("unknown");
+                let id = ids.as_ref().and_then(|v| v.get(i).cloned().flatten());
+                let row_points = &points[i];
+                maker
+                    .notice(
+                        id.as_deref(),
+                        i as u64 + 1,
+                        name,
+                        score[i],
+                        &reasons[i],
+                        |_, f| maker.best_points(f) - row_points[f],
+                    )
+                    .map(|n| serde_json::to_string(&n))
+                    .transpose()
+                    .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+            })
+            .collect()
+    }
+
     /// The same model with another decision policy (a policy spec as JSON).
     fn with_policy(&self, py: Python<'_>, spec_json: &str) -> PyResult<PyModel> {
         let spec = microscore::policy::PolicySpec::from_json(spec_json)
@@ -688,7 +760,7 @@ fn read_table<'py>(
 
 /// Score a file into another with the streaming batch scorer; returns the summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None, missing_columns="error"))]
+#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None, missing_columns="error", reason_text=None, adverse_action=None, notice_date=None, language="en"))]
 #[allow(clippy::too_many_arguments)]
 fn score_file(
     py: Python<'_>,
@@ -704,6 +776,10 @@ fn score_file(
     output_format: Option<String>,
     threads: Option<usize>,
     missing_columns: &str,
+    reason_text: Option<String>,
+    adverse_action: Option<PathBuf>,
+    notice_date: Option<String>,
+    language: &str,
 ) -> PyResult<String> {
     let absent = absent_columns(py, missing_columns)?;
     let format = |f: Option<String>| -> PyResult<Option<FileFormat>> {
@@ -721,6 +797,14 @@ fn score_file(
         input_format: format(input_format)?,
         output_format: format(output_format)?,
         absent_columns: absent,
+        reason_text,
+        notices: adverse_action.map(|path| batch::NoticeOutput {
+            path,
+            settings: microscore::reasons::NoticeSettings {
+                language: language.to_string(),
+                date: notice_date.unwrap_or_else(microscore::reasons::today),
+            },
+        }),
         ..BatchOptions::default()
     };
     let scorer = &model.scorer;

@@ -140,13 +140,14 @@ def compare(
     *,
     columns: list[str] | None = None,
     scored_only: bool = False,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Compare a target's rows with the reference, row by row; raise AssertionError listing
     the first differences. Returns counts (rows, numbers compared, numbers bit-identical)."""
     assert len(got) == len(want), f"{len(got)} rows, the scorer gives {len(want)}"
     keys = columns or NUMBERS + TEXTS + [f"reason_{j}" for j in range(1, reasons + 1)]
     problems: list[str] = []
     numbers = identical = compared_rows = 0
+    inexact: dict[str, int] = {}
     for i, (g, w) in enumerate(zip(got, want)):
         if scored_only and _null(w.get("score")):
             continue
@@ -163,6 +164,10 @@ def compare(
                 x, y = float(x), float(y)
                 if x == y:
                     identical += 1
+                else:
+                    inexact[k] = inexact.get(k, 0) + 1
+                if x == y:
+                    pass
                 elif not abs(x - y) <= TOLERANCE * max(abs(y), 1e-300):
                     problems.append(f"row {i} {k}: {x!r}, the scorer gives {y!r}")
             else:
@@ -171,7 +176,10 @@ def compare(
                 if x != y:
                     problems.append(f"row {i} {k}: {x!r}, the scorer gives {y!r}")
     assert not problems, f"{len(problems)} differences:\n" + "\n".join(problems[:25])
-    return {"rows": compared_rows, "numbers": numbers, "identical": identical}
+    counts: dict[str, Any] = {"rows": compared_rows, "numbers": numbers, "identical": identical}
+    if inexact:
+        counts["not bit-identical"] = inexact
+    return counts
 
 
 def order_by_id(rows: list[dict[str, Any]], id_column: str) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ def _required(module: str) -> Any:
     return pytest.importorskip(module)
 
 
-def _check(case: Case, got: list[dict[str, Any]], **kw: Any) -> dict[str, int]:
+def _check(case: Case, got: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
     counts = compare(order_by_id(got, case.id_column), case.want, REASONS, **kw)
     assert counts["rows"] > 0 and counts["numbers"] > 0
     return counts

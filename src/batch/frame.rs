@@ -73,7 +73,7 @@ pub fn score_record_batch(
     let n = batch.num_rows();
     let accepted = parsed.metas.len();
     let k = options.reasons.min(model.features().len());
-    let s = score_rows(scorer, &plan, &parsed.x, &parsed.metas, k)?;
+    let s = score_rows(scorer, &plan, &parsed.x, &parsed.metas, k, false)?;
 
     // Output row i is either the next scored row (`Ok(index)`) or the next reject (rejects
     // carry their 0-based row as the line).

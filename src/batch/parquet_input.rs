@@ -310,6 +310,7 @@ fn parse_batch_with<'b>(
         };
         parsed.x.extend_from_slice(&values);
         parsed.metas.push(RowMeta { id, keep, flags: 0 });
+        parsed.lines.push(line);
     }
     parsed
 }

@@ -50,6 +50,13 @@ fn schema(scorer: &Scorer, plan: &Plan, k: usize) -> Arc<Schema> {
         fields.push(Field::new(plan.header[i].clone(), DataType::Utf8, true));
     }
     fields.extend(result_fields(k, false));
+    if plan.texts.is_some() {
+        // Statements beside the codes, before `flags` (as in CSV).
+        let flags = fields.pop();
+        fields
+            .extend((1..=k).map(|r| Field::new(format!("reason_{r}_text"), DataType::Utf8, true)));
+        fields.extend(flags);
+    }
     Arc::new(Schema::new(fields))
 }
 
@@ -130,6 +137,14 @@ pub(super) fn batch(
             let f = s.reasons[i * k + r];
             (f >= 0).then(|| model.features()[f as usize].reason_code.as_str())
         })));
+    }
+    if let Some(texts) = &plan.texts {
+        for r in 0..k {
+            columns.push(text(&mut (0..n).map(|i| {
+                let f = s.reasons[i * k + r];
+                (f >= 0).then(|| texts[f as usize].as_str())
+            })));
+        }
     }
     let mut flag_text = StringBuilder::with_capacity(n, n * 8);
     for &f in &s.flags {

@@ -32,6 +32,10 @@ pub struct ExplainArgs {
     /// Number of reason codes.
     #[arg(long, default_value_t = 4)]
     reasons: usize,
+    /// Language of the reason statements shown beside the codes (the built-in model has en
+    /// and zh).
+    #[arg(long, value_name = "TAG", default_value = "en")]
+    language: String,
 }
 
 pub fn run(args: ExplainArgs) -> Result<(), CliError> {
@@ -113,6 +117,7 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
         })
         .collect();
     let k = args.reasons.min(scorer.model().features().len());
+    let statements = microscore::reasons::statements_in(scorer.model(), &args.language)?;
     let s = scorer.score_values(&values, k)?;
     let o = &s.outcome;
     println!("{title}");
@@ -185,8 +190,14 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
     } else {
         println!("  reasons (points lost against each feature's best bin):");
         for (i, r) in s.reasons.iter().enumerate() {
+            let statement = scorer
+                .model()
+                .features()
+                .iter()
+                .position(|f| f.reason_code == r.code)
+                .map_or("", |f| statements[f].as_str());
             println!(
-                "  {}. {:<28} {} {}  -{:.2}",
+                "  {}. {:<28} {} {}  -{:.2}\n     \"{statement}\"",
                 i + 1,
                 r.code,
                 r.name,

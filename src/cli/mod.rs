@@ -3,6 +3,7 @@
 mod explain;
 mod export;
 mod inspect;
+mod reasons;
 mod report;
 mod score;
 mod strategy;
@@ -40,6 +41,7 @@ enum Command {
     Monitor(Box<report::MonitorArgs>),
     Strategy(Box<strategy::StrategyArgs>),
     Export(Box<export::ExportArgs>),
+    Reasons(reasons::ReasonsArgs),
 }
 
 /// An error to report on one line, then exit non-zero.
@@ -144,6 +146,7 @@ pub fn main() -> ExitCode {
         Command::Monitor(args) => report::run_monitor(*args).map(|()| 0),
         Command::Strategy(args) => strategy::run(*args).map(|()| 0),
         Command::Export(args) => export::run(*args).map(|()| 0),
+        Command::Reasons(args) => reasons::run(args).map(|()| 0),
     };
     let signal = SIGNAL.load(std::sync::atomic::Ordering::SeqCst);
     if signal != 0 {

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use microscore::batch::{score_file, BatchError, BatchOptions, CancelFlag};
+use microscore::batch::{score_file, BatchError, BatchOptions, CancelFlag, NoticeOutput};
 use microscore::scoring::{AbsentColumns, Scorer};
 use microscore::FileFormat;
 
@@ -74,6 +74,27 @@ pub struct ScoreArgs {
     /// Also write the run summary as JSON to this file (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     summary_json: Option<PathBuf>,
+    /// Add each reason's statement beside its code (reason_1_text..; in JSON Lines
+    /// reason_texts), in --language.
+    #[arg(long, help_heading = "Reason statements")]
+    reason_text: bool,
+    /// Language of the statements (a tag the model has statements in: the built-in model has
+    /// en and zh; `microscore reasons` lists a model's).
+    #[arg(
+        long,
+        value_name = "TAG",
+        default_value = "en",
+        help_heading = "Reason statements"
+    )]
+    language: String,
+    /// Write an adverse-action notice record (JSON Lines) for each declined or referred
+    /// application: the up-to-four principal reasons in words, the score and its range, the
+    /// date, the model (docs/reasons.md).
+    #[arg(long, value_name = "FILE", help_heading = "Reason statements")]
+    adverse_action: Option<PathBuf>,
+    /// The date on the notices (YYYY-MM-DD) [default: today, UTC].
+    #[arg(long, value_name = "DATE", help_heading = "Reason statements")]
+    notice_date: Option<String>,
     /// Worker threads (default: all cores). The output does not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -98,8 +119,24 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         } else {
             AbsentColumns::Error
         },
+        reason_text: args.reason_text.then(|| args.language.clone()),
+        notices: args.adverse_action.clone().map(|path| NoticeOutput {
+            path,
+            settings: microscore::reasons::NoticeSettings {
+                language: args.language.clone(),
+                date: args
+                    .notice_date
+                    .clone()
+                    .unwrap_or_else(microscore::reasons::today),
+            },
+        }),
         ..BatchOptions::default()
     };
+    if args.notice_date.is_some() && args.adverse_action.is_none() {
+        return Err(CliError::msg(
+            "--notice-date dates the notices of --adverse-action FILE",
+        ));
+    }
     let total = std::fs::metadata(&args.data).map(|m| m.len()).ok();
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
@@ -151,7 +188,7 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         }
         let [a, r, d] = summary.decisions;
         eprintln!(
-            "read {} rows: {} scored ({a} approve, {r} refer, {d} decline), {} rejected{} -> {} in {:.2} s ({:.0} rows/s)",
+            "read {} rows: {} scored ({a} approve, {r} refer, {d} decline), {} rejected{}{} -> {} in {:.2} s ({:.0} rows/s)",
             summary.rows_read,
             summary.rows_scored,
             summary.rows_rejected,
@@ -160,6 +197,11 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
                 (None, n) if n > 0 => " (pass --rejects FILE to keep them)".to_string(),
                 _ => String::new(),
             },
+            match &summary.notices {
+                Some(p) => format!(" -> {} notices in {p}", summary.notices_written),
+                None => String::new(),
+            }
+            .replace(" -> ", ", "),
             args.out.display(),
             summary.seconds,
             summary.rows_read as f64 / summary.seconds.max(1e-9)

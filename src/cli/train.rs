@@ -121,6 +121,11 @@ pub struct TrainArgs {
     /// gets PD cut-offs only: no loan sizing, no thin-file rule, no required columns.
     #[arg(long, value_name = "FILE", help_heading = "Decision policy")]
     policy: Option<PathBuf>,
+    /// Reason statements (CSV: code,language,statement) in the lender's words, in any number
+    /// of languages, recorded in the model; the generated English ones fill the rest
+    /// (docs/reasons.md).
+    #[arg(long, value_name = "FILE", help_heading = "Reason statements")]
+    reasons_file: Option<PathBuf>,
     /// Approve applications whose PD is at most this [default: 0.05].
     #[arg(long, value_name = "PD", help_heading = "Decision policy")]
     approve_pd: Option<f64>,
@@ -275,6 +280,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             other => CliError::from(other),
         })
     })?;
+    let model = match &args.reasons_file {
+        Some(path) => super::reasons::apply_reasons_file(&model, path)?,
+        None => model,
+    };
     model.save_to(&args.out, args.force)?;
     if !args.quiet {
         let t = model.training();

@@ -440,6 +440,107 @@ pub unsafe extern "C" fn microscore_model_reason_code(
     })
 }
 
+/// A language argument: NULL means English ("en").
+unsafe fn language_arg<'a>(
+    language: *const c_char,
+) -> Result<&'a str, (microscore_status, String)> {
+    if language.is_null() {
+        Ok(crate::reasons::DEFAULT_LANGUAGE)
+    } else {
+        str_arg(language, "language")
+    }
+}
+
+/// The reason statement of feature `feature` in `language` (a tag such as "en" or "zh"; NULL
+/// = "en"): what an adverse-action notice says when the feature cost the applicant points
+/// (e.g. "Monthly revenue of the business"). `MICROSCORE_INVALID_ARGUMENT` when the model has no
+/// statements in that language or the feature does not exist.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn microscore_model_reason_statement(
+    model: *const microscore_model,
+    feature: usize,
+    language: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let language = language_arg(language)?;
+        let statements = crate::reasons::statements_in(m.scorer.model(), language)
+            .map_err(|e| invalid(e.to_string()))?;
+        let s = statements
+            .get(feature)
+            .ok_or_else(|| invalid(format!("feature {feature} does not exist")))?;
+        copy_out(s, buf, len, out_n)
+    })
+}
+
+/// The adverse-action notice of an application scored by `microscore_score_one` into
+/// `result`, as one JSON object (the record `microscore score --adverse-action` writes): `id`
+/// (NULL = none) and `record` (its number in the caller's input), the decision, the score and
+/// the model's score range, the principal reasons (up to four: score with k >= 4) with their
+/// statements in `language` (NULL = "en") and points lost, the date `date` ("YYYY-MM-DD"; NULL
+/// = today, UTC) and the model's checksum. An approved application has no notice: `*out_n`
+/// is 0 and `buf` gets "" (when it has room for it). Same buffer rules as the other text
+/// functions.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn microscore_notice_json(
+    model: *const microscore_model,
+    result: *const microscore_result,
+    id: *const c_char,
+    record: u64,
+    language: *const c_char,
+    date: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+    err_out: *mut *mut microscore_error,
+) -> microscore_status {
+    boundary(err_out, || {
+        let m = model.as_ref().ok_or_else(|| null("model"))?;
+        let r = result.as_ref().ok_or_else(|| null("result"))?;
+        let id = if id.is_null() {
+            None
+        } else {
+            Some(str_arg(id, "id")?)
+        };
+        let language = language_arg(language)?.to_string();
+        let date = if date.is_null() {
+            crate::reasons::today()
+        } else {
+            str_arg(date, "date")?.to_string()
+        };
+        let maker = crate::reasons::NoticeMaker::new(
+            m.scorer.model(),
+            crate::reasons::NoticeSettings { language, date },
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+        let decision = match r.decision {
+            0 => "approve",
+            1 => "refer",
+            2 => "decline",
+            other => {
+                return Err(invalid(format!(
+                    "result.decision = {other} is not a decision"
+                )))
+            }
+        };
+        let n = (r.n_reasons as usize).min(r.reasons.len());
+        let notice = maker.notice(id, record, decision, r.score, &r.reasons[..n], |i, _| {
+            r.points_lost[i]
+        });
+        let text = match notice {
+            Some(notice) => serde_json::to_string(&notice)
+                .map_err(|e| invalid(format!("the notice cannot be written: {e}")))?,
+            None => String::new(),
+        };
+        copy_out(&text, buf, len, out_n)
+    })
+}
+
 /// Name of grade `grade` (e.g. "A").
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microscore_model_grade_name(

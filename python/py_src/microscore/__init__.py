@@ -408,12 +408,19 @@ class Scorecard:
         return _frame(data, as_frame)
 
     def explain(
-        self, X: Any, top_k: int = 4, as_frame: bool | None = None, *, missing_columns: str = "error"
+        self,
+        X: Any,
+        top_k: int = 4,
+        as_frame: bool | None = None,
+        *,
+        missing_columns: str = "error",
+        language: str | None = None,
     ) -> Any:
         """Why each row scored as it did: score, PD, grade, the ``top_k`` reason codes (the
         features that lost the most points against their maximum, most first; None when fewer
         lost any), and the points and bin of every feature (``points:<feature>``,
-        ``bin:<feature>``).
+        ``bin:<feature>``). With ``language`` (``"en"``, ``"zh"``, any the model has: see
+        ``languages``), each reason's statement too (``reason_<j>_text``).
 
         A DataFrame when pandas is installed (or ``as_frame=True``), else a dict of arrays.
         """
@@ -435,12 +442,85 @@ class Scorecard:
         reasons = out["reasons"]
         for j in range(k):
             data[f"reason_{j + 1}"] = codes[reasons[:, j]]
+        if language is not None:
+            texts = np.array(list(model.statements(language)) + [None], dtype=object)
+            for j in range(k):
+                data[f"reason_{j + 1}_text"] = texts[reasons[:, j]]
         labels = model.bin_labels
         for j, name in enumerate(model.features):
             data[f"points:{name}"] = out["points"][:, j]
             data[f"bin:{name}"] = np.array(labels[j], dtype=object)[out["bins"][:, j]]
         data["flags"] = _flag_text(out["flags"])
         return _frame(data, as_frame)
+
+    def adverse_action(
+        self,
+        X: Any,
+        *,
+        language: str = "en",
+        date: str | None = None,
+        ids: Any = None,
+        missing_columns: str = "error",
+    ) -> list[dict[str, Any]]:
+        """Adverse-action notice records for the declined and referred rows of ``X``: for each,
+        the decision, the score and the model's score range, the up-to-four principal reasons
+        (code, statement in ``language``, points lost), the date (``date`` as ``YYYY-MM-DD``,
+        default today, UTC), the model's checksum and ``record`` (the row, counted from 1).
+        ``ids`` (one per row) fills ``id``; by default the model's id column of ``X`` when it
+        has one. The same records as ``microscore score --adverse-action`` (docs/reasons.md)."""
+        model = self._model()
+        nf = len(model.features)
+        k = min(4, nf)
+        out = self._score(X, ["score", "decision", "reasons", "points"], k, missing_columns)
+        n = len(out["score"])
+        if ids is None and model.id_column is not None:
+            try:
+                ids = X[model.id_column]
+            except (KeyError, IndexError, TypeError, ValueError):
+                ids = None
+        id_list = None if ids is None else [None if v is None else str(v) for v in list(ids)]
+        if id_list is not None and len(id_list) != n:
+            raise ParameterError(f"ids has {len(id_list)} entries for {n} rows")
+        texts = model.notices(
+            out["decision"].tolist(),
+            out["score"].tolist(),
+            out["reasons"].tolist(),
+            out["points"].tolist(),
+            id_list,
+            language,
+            date,
+        )
+        return [json.loads(t) for t in texts if t is not None]
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the model has reason statements in (``"en"`` at least)."""
+        return list(self._model().languages) or ["en"]
+
+    def reason_statements(self, language: str = "en") -> dict[str, str]:
+        """Each feature's reason statement in ``language``, by reason code."""
+        model = self._model()
+        return dict(zip(model.reason_codes, model.statements(language)))
+
+    def with_reason_statements(self, reasons: str | os.PathLike[str] | Sequence[Mapping[str, str]]) -> Scorecard:
+        """A copy whose model carries the lender's reason statements: a reasons file
+        (``code,language,statement``) or rows with those keys; every language given needs a
+        statement for every feature, and a protected attribute can never have one."""
+        if isinstance(reasons, (str, os.PathLike)):
+            path = os.fspath(reasons)
+            with open(path, encoding="utf-8", newline="") as f:
+                text, source = f.read(), path
+        else:
+            import csv
+            import io
+
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(["code", "language", "statement"])
+            for r in reasons:
+                w.writerow([r["code"], r["language"], r["statement"]])
+            text, source = buf.getvalue(), "reason statements"
+        return Scorecard.from_model(self._model().with_statements(text, source))
 
     # -- the model ----------------------------------------------------------------------------
 
@@ -593,12 +673,18 @@ def score_file(
     output_format: str | None = None,
     threads: int | None = None,
     missing_columns: str = "error",
+    reason_text: bool = False,
+    language: str = "en",
+    adverse_action: str | os.PathLike[str] | None = None,
+    notice_date: str | None = None,
 ) -> dict[str, Any]:
     """Score a CSV, JSON Lines or Parquet file into another with the streaming batch scorer
     (the engine of ``microscore score``): bounded memory, every core, rows that cannot be scored
     written to ``rejects`` with their line, column, value and reason. A column the model or its
     policy reads that the file lacks is an error, unless ``missing_columns="as_missing"``.
-    Returns the summary (``rows_read == rows_scored + rows_rejected``)."""
+    ``reason_text`` adds each reason's statement in ``language``; ``adverse_action`` writes a
+    notice record (JSON Lines) for every declined or referred row, dated ``notice_date``
+    (default today, UTC). Returns the summary (``rows_read == rows_scored + rows_rejected``)."""
     text = _microscore.score_file(
         _native_model(model),
         os.fspath(input),
@@ -612,6 +698,10 @@ def score_file(
         output_format,
         threads,
         missing_columns,
+        language if reason_text else None,
+        None if adverse_action is None else os.fspath(adverse_action),
+        notice_date,
+        language,
     )
     summary: dict[str, Any] = json.loads(text)
     return summary
