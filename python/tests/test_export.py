@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,13 @@ def test_duckdb_gives_the_scorers_numbers(export_cases: list[Case]) -> None:
 
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    pgserver = _required("pgserver")
-    psycopg = _required("psycopg")
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    # pgserver asks platformdirs for a runtime folder, which warns when XDG_RUNTIME_DIR is
+    # unset (as in CI containers); the warning is about pgserver's setup, not about microscore.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        pgserver = _required("pgserver")
+        psycopg = _required("psycopg")
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
     with psycopg.connect(server.get_uri(), autocommit=True) as con:
         yield con
 
