@@ -245,13 +245,13 @@ enum Cell<'a> {
     Text(&'a str),
 }
 
+/// The text that means "missing" (after trimming, in any ASCII case), besides empty text.
+pub const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "nan"];
+
 /// Whether a text cell means "missing".
 pub fn is_missing_token(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty()
-        || ["na", "n/a", "null", "nan"]
-            .iter()
-            .any(|m| t.eq_ignore_ascii_case(m))
+    t.is_empty() || MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
 }
 
 fn classify(s: &str) -> Cell<'_> {

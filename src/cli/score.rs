@@ -198,10 +198,9 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
                 _ => String::new(),
             },
             match &summary.notices {
-                Some(p) => format!(" -> {} notices in {p}", summary.notices_written),
+                Some(p) => format!(", {} notices in {p}", summary.notices_written),
                 None => String::new(),
-            }
-            .replace(" -> ", ", "),
+            },
             args.out.display(),
             summary.seconds,
             summary.rows_read as f64 / summary.seconds.max(1e-9)

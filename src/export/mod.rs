@@ -10,6 +10,10 @@ pub mod sql;
 
 pub use sql::{to_sql, Dialect, SqlOptions};
 
+/// The characters of Unicode's White_Space property: what `str::trim` removes, so what every
+/// export trims from text.
+pub(crate) const WHITE_SPACE: &str = "\u{9}\u{a}\u{b}\u{c}\u{d}\u{20}\u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
+
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ExportError {

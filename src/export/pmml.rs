@@ -14,9 +14,17 @@ use std::fmt::Write;
 
 use crate::binning::BinRule;
 use crate::model::Model;
+#[cfg(doc)]
+use crate::scoring::Scorer;
 
-/// Unicode's White_Space characters (what Rust's `str::trim` removes) as a regex class body.
-const WHITE_SPACE_CLASS: &str = r"\x{9}-\x{D}\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}";
+/// The body of a regex class of Unicode's White_Space ([`super::WHITE_SPACE`]), each character
+/// by code point (`\x{9}\x{A}...`).
+fn white_space_class() -> String {
+    super::WHITE_SPACE
+        .chars()
+        .map(|c| format!("\\x{{{:X}}}", c as u32))
+        .collect()
+}
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -86,7 +94,8 @@ pub fn to_pmml(model: &Model, reasons: usize) -> Result<String, super::ExportErr
     // inputs trimmed as `str::trim` trims, with the missing tokens (empty, `NA`, `N/A`, `null`,
     // `NaN`, in any ASCII case, after trimming) made missing.
     x.push_str("  <TransformationDictionary>\n");
-    let ws = WHITE_SPACE_CLASS;
+    let ws = white_space_class();
+    let tokens = crate::table::MISSING_TOKENS.join("|");
     for f in features {
         match f.binning.rule {
             BinRule::Numeric { .. } => {
@@ -104,7 +113,7 @@ pub fn to_pmml(model: &Model, reasons: usize) -> Result<String, super::ExportErr
                     r#"    <DerivedField name="{d}" optype="categorical" dataType="string"><Apply function="if"><Apply function="isNotMissing"><FieldRef field="{n}"/></Apply><Apply function="if"><Apply function="not"><Apply function="matches"><FieldRef field="{n}"/><Constant dataType="string">{missing}</Constant></Apply></Apply><Apply function="replace"><FieldRef field="{n}"/><Constant dataType="string">{trim}</Constant><Constant dataType="string"></Constant></Apply></Apply></Apply></DerivedField>"#,
                     d = esc(&derived_name(&f.name)),
                     n = esc(&f.name),
-                    missing = esc(&format!("^[{ws}]*(?i:na|n/a|null|nan)?[{ws}]*$")),
+                    missing = esc(&format!("^[{ws}]*(?i:{tokens})?[{ws}]*$")),
                     trim = esc(&format!("^[{ws}]+|[{ws}]+$")),
                 );
             }
@@ -249,22 +258,27 @@ pub fn to_pmml(model: &Model, reasons: usize) -> Result<String, super::ExportErr
 /// and leaves out those below zero; the scorer ranks by `best - points` and leaves out those
 /// that lose nothing. With `delta`, a bin at its feature's best gives `-delta` (left out, as the
 /// scorer leaves it out) and every other bin its loss less `delta`; the ordering of all the
-/// (feature, bin) pairs is then checked to be the scorer's, ties in feature order included,
+/// (feature, bin) pairs is then checked to be the scorer's ([`Scorer::reason_rank`]), ties in
+/// feature order included,
 /// for the largest `delta` that keeps it (an export that could reorder a reason is an error).
 fn baselines(model: &Model) -> Result<Vec<f64>, super::ExportError> {
     let features = model.features();
     let best: Vec<f64> = features.iter().map(|f| f.max_points()).collect();
-    // The scorer's order: loss descending, ties in feature order (see `scoring::rank_reasons`).
-    let mut want: Vec<(f64, usize, usize)> = Vec::new();
+    // The scorer's own order of the (feature, bin) pairs that lose points.
+    let scorer = crate::scoring::Scorer::new(model.clone());
+    let mut ranked: Vec<(u32, usize, usize)> = Vec::new();
     for (i, f) in features.iter().enumerate() {
-        for (b, &p) in f.points.iter().enumerate() {
-            let lost = best[i] - p;
-            if lost > 0.0 {
-                want.push((lost, i, b));
+        for b in 0..f.points.len() {
+            if let Some(rank) = scorer.reason_rank(i, b) {
+                ranked.push((rank, i, b));
             }
         }
     }
-    want.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.sort_unstable();
+    let want: Vec<(f64, usize, usize)> = ranked
+        .iter()
+        .map(|&(_, i, b)| (best[i] - features[i].points[b], i, b))
+        .collect();
     let smallest = want.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
     if !smallest.is_finite() {
         return Ok(best); // no bin loses points: no reasons to order

@@ -25,9 +25,19 @@
 
 use std::fmt::Write;
 
+use super::WHITE_SPACE;
 use crate::binning::BinRule;
 use crate::model::Model;
 use crate::scoring::Scorer;
+
+/// `lower(t) IN ('', 'na', ...)`: trimmed text `t` is a missing token.
+fn missing_token(t: &str) -> String {
+    let tokens: Vec<String> = std::iter::once("")
+        .chain(crate::table::MISSING_TOKENS)
+        .map(|m| format!("'{m}'"))
+        .collect();
+    format!("lower({t}) IN ({})", tokens.join(", "))
+}
 
 /// An SQL dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,9 +174,6 @@ impl Dialect {
     }
 }
 
-/// The characters of Unicode's White_Space property (what `str::trim` removes).
-const WHITE_SPACE: &str = "\u{9}\u{a}\u{b}\u{c}\u{d}\u{20}\u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
-
 /// Settings of [`to_sql`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlOptions {
@@ -288,7 +295,8 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, super::Expo
                 let t = format!("__ms_t_{f}");
                 let _ = write!(
                     q,
-                    " WHEN {x} IS NULL OR lower({t}) IN ('', 'na', 'n/a', 'null', 'nan') THEN {missing}"
+                    " WHEN {x} IS NULL OR {} THEN {missing}",
+                    missing_token(&t)
                 );
                 // Categories by bin, in bin order.
                 let mut by_bin: std::collections::BTreeMap<usize, Vec<&str>> = Default::default();
@@ -432,8 +440,8 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, super::Expo
         let is_text = position(name).is_none_or(|j| inputs[j].categorical);
         let empty = if is_text {
             format!(
-                "({c} IS NULL OR lower({}) IN ('', 'na', 'n/a', 'null', 'nan'))",
-                d.trimmed(&format!("CAST({c} AS {})", text_type(d)))
+                "({c} IS NULL OR {})",
+                missing_token(&d.trimmed(&format!("CAST({c} AS {})", text_type(d))))
             )
         } else {
             d.missing_number(&c)
