@@ -17,17 +17,18 @@
 //! renamed at the end ([`crate::format::AtomicFile`]), or streamed to standard output (`-`).
 
 use std::borrow::Cow;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::format::{write_number, FileFormat, Output};
 use crate::scoring::{flags, AbsentColumns, BatchOutput, ScoreError, Scorer};
-use crate::table::{is_missing_token, parse_number};
+use crate::table::is_missing_token;
 
 mod csv_input;
 mod frame;
+mod jsonl_input;
 mod parquet_input;
 mod parquet_output;
 
@@ -76,6 +77,9 @@ pub enum BatchError {
     /// The file format cannot be handled.
     #[error("{0}")]
     Format(String),
+    /// The input cannot be opened as a table (format, encoding, header).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// Reason statements or notices cannot be made as asked (a language the model lacks, a
     /// bad date).
     #[error(transparent)]
@@ -85,31 +89,7 @@ pub enum BatchError {
     Score(#[from] ScoreError),
 }
 
-/// A row that could not be scored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
-    /// 1-based line number in the input.
-    pub line: u64,
-    /// The column at fault (empty when the whole row is).
-    pub column: String,
-    /// The raw value at fault.
-    pub value: String,
-    /// Why the row was rejected.
-    pub reason: String,
-}
-
-impl Reject {
-    fn describe(&self) -> String {
-        if self.column.is_empty() {
-            self.reason.clone()
-        } else {
-            format!(
-                "column '{}', value {:?}: {}",
-                self.column, self.value, self.reason
-            )
-        }
-    }
-}
+pub use crate::input::Reject;
 
 /// Settings of a batch run.
 #[derive(Debug, Clone)]
@@ -120,8 +100,9 @@ pub struct BatchOptions {
     pub keep: Vec<String>,
     /// Stop at the first bad row instead of rejecting it.
     pub strict: bool,
-    /// Input format (default: from the extension, `.gz` stripped).
-    pub input_format: Option<FileFormat>,
+    /// How to read the input: format (default: from the name, then the content), CSV
+    /// delimiter (default: detected) and decimal comma.
+    pub input: crate::input::InputOptions,
     /// Output format (default: from the extension).
     pub output_format: Option<FileFormat>,
     /// Approximate bytes per block (default 1 MiB).
@@ -180,7 +161,7 @@ impl Default for BatchOptions {
             reasons: 4,
             keep: Vec::new(),
             strict: false,
-            input_format: None,
+            input: crate::input::InputOptions::default(),
             output_format: None,
             chunk_bytes: 1 << 20,
             force: false,
@@ -198,6 +179,9 @@ impl Default for BatchOptions {
 pub struct Summary {
     /// Input file.
     pub input: String,
+    /// How the input was read: its format, and for CSV the delimiter (given or detected) and
+    /// whether numbers have a decimal comma (`csv, semicolon, decimal comma`).
+    pub read_as: String,
     /// Output file.
     pub output: String,
     /// Rejects file, if any.
@@ -225,6 +209,23 @@ pub struct Summary {
     pub seconds: f64,
 }
 
+/// How an input is read, in words: `csv (comma)`, `csv.gz (semicolon, decimal comma)`.
+fn describe_input(plan: &Plan, gzip: bool) -> String {
+    let mut out = plan.format.to_string();
+    if gzip {
+        out.push_str(".gz");
+    }
+    if plan.format == FileFormat::Csv {
+        out.push_str(" (");
+        out.push_str(crate::input::delimiter_name(plan.dialect.delimiter));
+        if plan.dialect.decimal_comma {
+            out.push_str(", decimal comma");
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// The format of a path, looking through a `.gz` suffix; and whether it is gzip-compressed.
 pub fn detect_format(path: &Path) -> (Option<FileFormat>, bool) {
     FileFormat::detect(path)
@@ -233,6 +234,8 @@ pub fn detect_format(path: &Path) -> (Option<FileFormat>, bool) {
 /// Where each needed value comes from.
 struct Plan {
     format: FileFormat,
+    /// How CSV records split and numbers are written (the default for other formats).
+    dialect: crate::input::Dialect,
     /// Header names (CSV) or keys looked up (JSON Lines).
     header: Vec<String>,
     /// For each scorer input column: its position in the header (CSV) / its name (JSONL).
@@ -252,6 +255,20 @@ struct Plan {
     texts: Option<Vec<String>>,
     /// The notice maker, when the run writes notices.
     notices: Option<crate::reasons::NoticeMaker>,
+    /// Every reject is also listed as a value ([`Parsed::listed`]).
+    list_rejects: bool,
+    /// JSON Lines: the slot (index into `header`) of each key the plan reads.
+    json_index: rustc_hash::FxHashMap<String, usize>,
+}
+
+impl Plan {
+    /// How this plan's CSV records are cut: its delimiter, and the header's width.
+    fn cutter(&self) -> crate::input::csv::Cutter {
+        crate::input::csv::Cutter {
+            delimiter: self.dialect.delimiter,
+            width: Some(self.header.len()),
+        }
+    }
 }
 
 /// Rows parsed from one block or record batch, ready to score.
@@ -386,19 +403,7 @@ pub fn score_file(
             source,
         }
     };
-    let (detected, gz) = detect_format(input);
-    let format = options.input_format.or(detected).ok_or_else(|| {
-        BatchError::Format(format!(
-            "{}: unknown input format (use .csv, .jsonl or .parquet, optionally .gz for text, or --format)",
-            input.display()
-        ))
-    })?;
-    if gz && format == FileFormat::Parquet {
-        return Err(BatchError::Format(format!(
-            "{}: Parquet files compress internally; gzip around Parquet is not supported",
-            input.display()
-        )));
-    }
+    let detected = crate::input::detect(input, &options.input).map_err(BatchError::from)?;
     let out_format = match (options.output_format, detect_format(output)) {
         (Some(f), _) => f,
         (None, (_, true)) => {
@@ -448,84 +453,17 @@ pub fn score_file(
     let notices_path = options.notices.as_ref().map(|n| n.path.as_path());
     let notices_file = notices_path.map(create).transpose()?;
     let summary_file = options.summary_json.as_deref().map(create).transpose()?;
-    let file = std::fs::File::open(input).map_err(io_err(input))?;
-
-    // The input: text lines (with the header read here) or Parquet record batches.
     // Bytes read from the input file (compressed bytes for gzip), for progress reports.
     let bytes_read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut line_no = 1u64;
-    /// The opened input; Parquet is projected onto the columns used once the plan is known.
-    enum Opened {
-        Text(BufReader<CountingReader>),
-        Parquet(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>),
-    }
-    let (header, opened): (Vec<String>, Opened) = match format {
-        FileFormat::Parquet => {
-            let (builder, names) = parquet_input::open(file, input)?;
-            (names, Opened::Parquet(builder))
-        }
-        _ => {
-            let raw: Box<dyn Read + Send> = if gz {
-                Box::new(flate2::read::MultiGzDecoder::new(file))
-            } else {
-                Box::new(file)
-            };
-            let mut reader = BufReader::with_capacity(
-                1 << 16,
-                CountingReader {
-                    inner: raw,
-                    bytes: std::sync::Arc::clone(&bytes_read),
-                },
-            );
-            crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
-                std::io::ErrorKind::InvalidData => BatchError::BadHeader {
-                    path: input.to_path_buf(),
-                    message: e.to_string(),
-                },
-                _ => BatchError::Io {
-                    path: input.to_path_buf(),
-                    source: e,
-                },
-            })?;
-            let names = if format == FileFormat::Csv {
-                let mut line = Vec::new();
-                reader.read_until(b'\n', &mut line).map_err(io_err(input))?;
-                line_no = 2;
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    return Err(BatchError::BadHeader {
-                        path: input.to_path_buf(),
-                        message: if line.is_empty() {
-                            "the file is empty: a CSV file needs a header line naming its columns"
-                                .into()
-                        } else {
-                            "the first line is blank: a CSV file needs a header line naming its columns"
-                                .into()
-                        },
-                    });
-                }
-                let text = std::str::from_utf8(&line).map_err(|_| BatchError::BadHeader {
-                    path: input.to_path_buf(),
-                    message: "the header line is not valid UTF-8".into(),
-                })?;
-                csv_input::split_line(text.trim_end_matches(['\n', '\r']).as_bytes())
-                    .ok_or_else(|| BatchError::BadHeader {
-                        path: input.to_path_buf(),
-                        message: "the header line has broken quoting".into(),
-                    })?
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            (names, Opened::Text(reader))
-        }
-    };
-    let plan = make_plan(scorer, format, header, input, options)?;
-    let source = match opened {
-        Opened::Text(reader) => Source::Text(reader),
-        Opened::Parquet(builder) => Source::Parquet(parquet_input::reader(builder, &plan, input)?),
-    };
+    let (plan, reader) = open_units(
+        scorer,
+        input,
+        &detected,
+        options,
+        &bytes_read,
+        true,
+        &|_| Ok(options.keep.clone()),
+    )?;
 
     let sink = match out_format {
         FileFormat::Parquet => Sink::Parquet(Box::new(
@@ -552,6 +490,7 @@ pub fn score_file(
     let threads = rayon::current_num_threads().max(1);
     let mut summary = Summary {
         input: input.display().to_string(),
+        read_as: describe_input(&plan, detected.gzip),
         output: output.display().to_string(),
         rejects: rejects.map(|p| p.display().to_string()),
         rows_read: 0,
@@ -580,21 +519,10 @@ pub fn score_file(
     // Output buffers, handed back by the writer for reuse.
     let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let spare_rx = std::sync::Mutex::new(spare_rx);
-    let chunk_bytes = options.chunk_bytes.max(1);
     let mut keys: Option<(Vec<bool>, Vec<String>)> = None;
     let (sink, rej, notices, read) = std::thread::scope(|scope| {
         let cancel = options.cancel.as_ref();
-        let reader = scope.spawn(move || {
-            read_units(
-                source,
-                line_no,
-                input,
-                chunk_bytes,
-                token_rx,
-                work_tx,
-                cancel,
-            )
-        });
+        let reader = scope.spawn(move || read_units(reader, token_rx, work_tx, cancel));
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let (work_rx, spare_rx, plan) = (&work_rx, &spare_rx, &plan);
@@ -678,66 +606,305 @@ pub fn score_file(
 /// Where work units come from.
 enum Source {
     /// Lines of text (the header already read).
-    Text(BufReader<CountingReader>),
+    Text(BufReader<Box<dyn Read + Send>>),
     /// Parquet record batches.
     Parquet(parquet::arrow::arrow_reader::ParquetRecordBatchReader),
 }
 
-/// The reader stage: cut the input into work units numbered from 0, each waiting for a token
-/// (a text block is read into its token's buffer), and send them to the workers. `line_no`
-/// is the line (or row) number of the first unit's first row. Stops at the end of the input,
-/// or early when the writer or the workers are gone (their error is reported by the writer).
+/// Open `input` (found to be `detected`) for reading by units: read its header, make the plan
+/// (with the kept columns `keep(header)` chooses; with the policy's columns when `decisions`)
+/// and project Parquet onto the columns used. `bytes_read` counts the file's bytes.
+fn open_units<'p>(
+    scorer: &Scorer,
+    input: &'p Path,
+    detected: &crate::input::Detected,
+    options: &BatchOptions,
+    bytes_read: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+    decisions: bool,
+    keep: &KeepColumns<'_>,
+) -> Result<(Plan, UnitReader<'p>), BatchError> {
+    let format = detected.format;
+    let file = std::fs::File::open(input).map_err(|source| BatchError::Io {
+        path: input.to_path_buf(),
+        source,
+    })?;
+    let mut line_no = 1u64;
+    /// The opened input; Parquet is projected onto the columns used once the plan is known.
+    enum Opened {
+        Text(BufReader<Box<dyn Read + Send>>),
+        Parquet(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<std::fs::File>),
+    }
+    let mut dialect = crate::input::Dialect::default();
+    let (header, opened): (Vec<String>, Opened) = match format {
+        FileFormat::Parquet => {
+            let (builder, names) = parquet_input::open(file, input)?;
+            (names, Opened::Parquet(builder))
+        }
+        _ => {
+            let counting = CountingReader {
+                inner: Box::new(file),
+                bytes: std::sync::Arc::clone(bytes_read),
+            };
+            let mut reader = crate::input::text_reader(counting, detected.gzip, input)?;
+            let names = if format == FileFormat::Csv {
+                let (names, lines, found) =
+                    crate::input::read_csv_header(&mut reader, input, &options.input, detected)?;
+                line_no = 1 + lines;
+                dialect = found;
+                names
+            } else {
+                Vec::new()
+            };
+            (names, Opened::Text(reader))
+        }
+    };
+    let keep = keep(&header)?;
+    let hint = crate::input::delimiter_hint(&header, &dialect);
+    let plan = make_plan(scorer, format, header, input, options, &keep, decisions);
+    let mut plan = match (plan, hint) {
+        (Err(BatchError::MissingColumns { path, missing }), Some(hint)) => {
+            return Err(BatchError::BadHeader {
+                path,
+                message: format!("{hint}; {missing}"),
+            })
+        }
+        (plan, _) => plan?,
+    };
+    if format == FileFormat::Csv {
+        plan.dialect = dialect;
+    }
+    let source = match opened {
+        Opened::Text(reader) => Source::Text(reader),
+        Opened::Parquet(builder) => Source::Parquet(parquet_input::reader(builder, &plan, input)?),
+    };
+    let reader = UnitReader {
+        source,
+        line_no,
+        path: input,
+        cutter: (format == FileFormat::Csv).then_some(plan.cutter()),
+        chunk_bytes: options.chunk_bytes.max(1),
+        carry: Vec::new(),
+    };
+    Ok((plan, reader))
+}
+
+/// Which extra columns a read carries, given the file's header (empty for JSON Lines).
+pub(crate) type KeepColumns<'a> = dyn Fn(&[String]) -> Result<Vec<String>, BatchError> + 'a;
+
+/// The JSON Lines keys a unit's records had, and its first record's keys.
+type SeenKeys = Option<(Vec<bool>, Vec<String>)>;
+
+/// One unit of rows read by [`scan_file`]: the accepted rows' inputs and kept columns, and the
+/// unit's rejects.
+pub(crate) struct ScanUnit<'u> {
+    parsed: &'u Parsed<'u>,
+    m: usize,
+}
+
+impl ScanUnit<'_> {
+    /// Accepted rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.parsed.metas.len()
+    }
+
+    /// Row `i`'s scorer inputs ([`Scorer::input_columns`] order, as [`Scorer::score_matrix`]
+    /// takes them).
+    pub(crate) fn inputs(&self, i: usize) -> &[f64] {
+        &self.parsed.x[i * self.m..(i + 1) * self.m]
+    }
+
+    /// Row `i`'s value of kept column `k` (`None`: missing or absent).
+    pub(crate) fn kept(&self, i: usize, k: usize) -> Option<&str> {
+        self.parsed.metas[i].keep.get(k)?.as_deref()
+    }
+
+    /// Row `i`'s line (row number for Parquet).
+    pub(crate) fn line(&self, i: usize) -> u64 {
+        self.parsed.lines[i]
+    }
+
+    /// The unit's rejects.
+    pub(crate) fn rejects(&self) -> &[Reject] {
+        self.parsed.listed.as_deref().unwrap_or_default()
+    }
+
+    /// Rows read (accepted and rejected).
+    pub(crate) fn read(&self) -> u64 {
+        self.parsed.read
+    }
+}
+
+/// Read `input` exactly as [`score_file`] reads it (format, dialect, header, conversions,
+/// rejects) without scoring or writing: each unit of rows goes to `map` (in parallel), and
+/// the results to `fold` in input order. `keep(header)` names the extra columns to carry
+/// (for JSON Lines: those of `required` must appear in some record); `decisions`: the policy's
+/// columns are needed and its required columns enforced. Deterministic: units have a fixed
+/// size, whatever the number of threads.
 #[allow(clippy::too_many_arguments)]
-fn read_units(
-    mut source: Source,
-    mut line_no: u64,
-    path: &Path,
+pub(crate) fn scan_file<T: Send>(
+    scorer: &Scorer,
+    input: &Path,
+    options: &BatchOptions,
+    decisions: bool,
+    keep: &KeepColumns<'_>,
+    required: &[String],
+    map: &(dyn Fn(ScanUnit<'_>) -> T + Sync),
+    mut fold: impl FnMut(T),
+) -> Result<(), BatchError> {
+    use rayon::prelude::*;
+    let detected = crate::input::detect(input, &options.input)?;
+    let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (mut plan, mut reader) =
+        open_units(scorer, input, &detected, options, &bytes, decisions, keep)?;
+    plan.list_rejects = true;
+    let m = scorer.input_columns().len();
+    let wave = 2 * rayon::current_num_threads().max(1);
+    let mut keys: Option<(Vec<bool>, Vec<String>)> = None;
+    let mut read = 0u64;
+    loop {
+        let mut units = Vec::with_capacity(wave);
+        while units.len() < wave {
+            match reader.next_unit(Vec::new())? {
+                Some(u) => units.push(u),
+                None => break,
+            }
+        }
+        if units.is_empty() {
+            break;
+        }
+        let last = units.len() < wave;
+        let plan = &plan;
+        let results: Vec<(T, SeenKeys, u64)> = units
+            .par_iter()
+            .map(|work| {
+                let mut parsed = match work {
+                    Work::Block(block) if plan.format == FileFormat::Jsonl => {
+                        jsonl_input::parse_block(scorer, plan, block)
+                    }
+                    Work::Block(block) => csv_input::parse_block(scorer, plan, block),
+                    Work::Batch { first_row, batch } => {
+                        parquet_input::parse_batch(scorer, plan, *first_row, batch)
+                    }
+                };
+                let keys = parsed.keys.take();
+                let n = parsed.read;
+                (map(ScanUnit { parsed: &parsed, m }), keys, n)
+            })
+            .collect();
+        for (t, unit_keys, n) in results {
+            read += n;
+            if let Some((seen, first)) = unit_keys {
+                match &mut keys {
+                    None => keys = Some((seen, first)),
+                    Some((all, all_first)) => {
+                        for (a, s) in all.iter_mut().zip(seen) {
+                            *a |= s;
+                        }
+                        if all_first.is_empty() {
+                            *all_first = first;
+                        }
+                    }
+                }
+            }
+            fold(t);
+        }
+        if last {
+            break;
+        }
+    }
+    if let Some((seen, first_keys)) = keys.filter(|_| read > 0) {
+        let check = BatchOptions {
+            keep: required.to_vec(),
+            absent_columns: options.absent_columns,
+            ..BatchOptions::default()
+        };
+        check_jsonl_keys(scorer, &plan, &seen, &first_keys, input, &check)?;
+    }
+    Ok(())
+}
+
+/// Cuts an input into work units in order: blocks of whole records (text), or record batches
+/// (Parquet).
+struct UnitReader<'p> {
+    source: Source,
+    /// Line (or row) number of the next unit's first row.
+    line_no: u64,
+    path: &'p Path,
+    /// CSV records cut by RFC 4180 ([`crate::input::csv::Cutter`]); `None`: lines (JSON Lines).
+    cutter: Option<crate::input::csv::Cutter>,
     chunk_bytes: usize,
+    carry: Vec<u8>,
+}
+
+impl UnitReader<'_> {
+    /// The next unit, its text read into `buf` (reused); `None` at the end of the input.
+    fn next_unit(&mut self, mut buf: Vec<u8>) -> Result<Option<Work>, BatchError> {
+        let path = self.path;
+        Ok(Some(match &mut self.source {
+            Source::Parquet(reader) => {
+                let next = crate::guard::catch(|| reader.next())
+                    .map_err(|panic| parquet_input::broken(path, &panic))?;
+                let Some(batch) = next else {
+                    return Ok(None);
+                };
+                let batch =
+                    batch.map_err(|e| BatchError::Format(format!("{}: {e}", path.display())))?;
+                let first_row = self.line_no;
+                self.line_no += batch.num_rows() as u64;
+                Work::Batch { first_row, batch }
+            }
+            Source::Text(reader) => {
+                let line_no = self.line_no;
+                let more = crate::input::next_block(
+                    reader,
+                    &mut self.carry,
+                    &mut buf,
+                    self.chunk_bytes,
+                    self.cutter,
+                )
+                .map_err(|source| match source.kind() {
+                    std::io::ErrorKind::InvalidData => {
+                        BatchError::Format(format!("{}, line {line_no}: {source}", path.display()))
+                    }
+                    _ => BatchError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    },
+                })?;
+                if !more {
+                    return Ok(None);
+                }
+                let lines = memchr_count(&buf) + u64::from(!buf.ends_with(b"\n"));
+                self.line_no += lines;
+                Work::Block(TextBlock {
+                    first_line: line_no,
+                    lines: lines as usize,
+                    bytes: buf,
+                })
+            }
+        }))
+    }
+}
+
+/// The reader stage: cut the input into work units numbered from 0, each waiting for a token
+/// (a text block is read into its token's buffer), and send them to the workers. Stops at the
+/// end of the input, or early when the writer or the workers are gone (their error is reported
+/// by the writer).
+fn read_units(
+    mut reader: UnitReader<'_>,
     tokens: std::sync::mpsc::Receiver<Vec<u8>>,
     units: std::sync::mpsc::Sender<(u64, Work)>,
     cancel: Option<&CancelFlag>,
 ) -> Result<(), BatchError> {
-    let mut carry = Vec::new();
     for seq in 0u64.. {
-        let Ok(mut buf) = tokens.recv() else {
+        let Ok(buf) = tokens.recv() else {
             return Ok(());
         };
         if cancel.is_some_and(CancelFlag::is_set) {
             return Ok(());
         }
-        let work = match &mut source {
-            Source::Parquet(reader) => {
-                let next = crate::guard::catch(|| reader.next())
-                    .map_err(|panic| parquet_input::broken(path, &panic))?;
-                let Some(batch) = next else {
-                    return Ok(());
-                };
-                let batch =
-                    batch.map_err(|e| BatchError::Format(format!("{}: {e}", path.display())))?;
-                let first_row = line_no;
-                line_no += batch.num_rows() as u64;
-                Work::Batch { first_row, batch }
-            }
-            Source::Text(reader) => {
-                let more =
-                    next_block(reader, &mut carry, &mut buf, chunk_bytes).map_err(|source| {
-                        BatchError::Io {
-                            path: path.to_path_buf(),
-                            source,
-                        }
-                    })?;
-                if !more {
-                    return Ok(());
-                }
-                let first_line = line_no;
-                let lines = memchr_count(&buf) + u64::from(!buf.ends_with(b"\n"));
-                line_no += lines;
-                Work::Block(TextBlock {
-                    first_line,
-                    lines: lines as usize,
-                    bytes: buf,
-                })
-            }
+        let Some(work) = reader.next_unit(buf)? else {
+            return Ok(());
         };
         if units.send((seq, work)).is_err() {
             return Ok(());
@@ -769,7 +936,7 @@ fn work_units(
             .unwrap_or_default();
         let parsed = match &work {
             Work::Block(block) if plan.format == FileFormat::Jsonl => {
-                parse_jsonl_block(scorer, plan, block)
+                jsonl_input::parse_block(scorer, plan, block)
             }
             Work::Block(block) => csv_input::parse_block(scorer, plan, block),
             Work::Batch { first_row, batch } => {
@@ -799,47 +966,6 @@ impl Read for CountingReader {
         self.bytes
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
-    }
-}
-
-/// Fill `block` with the next whole lines of `reader`: about `size` bytes (more when a line is
-/// longer), starting with `carry`, the partial line left over from the previous block (which
-/// becomes this block's leftover). False when the input is exhausted. The block's buffer is
-/// reused as it is: bytes are read over its old contents, never zeroed first.
-fn next_block(
-    reader: &mut impl Read,
-    carry: &mut Vec<u8>,
-    block: &mut Vec<u8>,
-    size: usize,
-) -> std::io::Result<bool> {
-    let mut filled = carry.len();
-    if block.len() < size.max(filled + 1) {
-        block.resize(size.max(filled + 1), 0);
-    }
-    block[..filled].copy_from_slice(carry);
-    carry.clear();
-    loop {
-        while filled < block.len() {
-            match reader.read(&mut block[filled..]) {
-                Ok(0) => {
-                    // End of input: the last line may lack its line break.
-                    block.truncate(filled);
-                    return Ok(filled > 0);
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        match memchr::memrchr(b'\n', block) {
-            Some(end) => {
-                carry.extend_from_slice(&block[end + 1..]);
-                block.truncate(end + 1);
-                return Ok(true);
-            }
-            // A line longer than a block: read on.
-            None => block.resize(block.len() + size, 0),
-        }
     }
 }
 
@@ -951,8 +1077,16 @@ fn make_plan(
     header: Vec<String>,
     input: &Path,
     options: &BatchOptions,
+    keep: &[String],
+    decisions: bool,
 ) -> Result<Plan, BatchError> {
     let model = scorer.model();
+    // The policy's required columns, when the run decides.
+    let policy_required: &[String] = if decisions {
+        &model.policy().required
+    } else {
+        &[]
+    };
     let position = |name: &str| header.iter().position(|h| h == name);
     let mut absent = Vec::new();
     let (inputs, required, id, keep, header, absent_flag) = match format {
@@ -966,13 +1100,8 @@ fn make_plan(
             }
             // The features and every column of the policy (the file scorer decides), and the
             // kept columns; exact names, with a "did you mean" for each absent one.
-            let mut needed = scorer.needed_columns(true);
-            needed.extend(
-                options
-                    .keep
-                    .iter()
-                    .map(|k| (k.as_str(), "--keep".to_string())),
-            );
+            let mut needed = scorer.needed_columns(decisions);
+            needed.extend(keep.iter().map(|k| (k.as_str(), "--keep".to_string())));
             let available: Vec<&str> = header.iter().map(String::as_str).collect();
             let absent_flag = match crate::schema::check_columns(
                 needed.iter().map(|(n, b)| (*n, b.as_str())),
@@ -1001,14 +1130,9 @@ fn make_plan(
                 .iter()
                 .map(|c| position(&c.name))
                 .collect();
-            let required = model
-                .policy()
-                .required
-                .iter()
-                .map(|r| position(r))
-                .collect();
+            let required = policy_required.iter().map(|r| position(r)).collect();
             let id = model.id_column().and_then(position);
-            let keep = options.keep.iter().filter_map(|k| position(k)).collect();
+            let keep = keep.iter().filter_map(|k| position(k)).collect();
             (inputs, required, id, keep, header, absent_flag)
         }
         FileFormat::Jsonl => {
@@ -1027,19 +1151,27 @@ fn make_plan(
                 }
             };
             let inputs = (0..scorer.input_columns().len()).map(Some).collect();
-            let required = model
-                .policy()
-                .required
+            let required = policy_required
                 .iter()
                 .map(|r| Some(add(r, &mut names)))
                 .collect();
             let id = id_name.as_deref().map(|n| add(n, &mut names));
-            let keep = options.keep.iter().map(|k| add(k, &mut names)).collect();
+            let keep = keep.iter().map(|k| add(k, &mut names)).collect();
             (inputs, required, id, keep, names, 0)
         }
     };
+    let json_index = if format == FileFormat::Jsonl {
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect()
+    } else {
+        Default::default()
+    };
     Ok(Plan {
         format,
+        dialect: crate::input::Dialect::default(),
         header,
         inputs,
         categorical: scorer
@@ -1063,6 +1195,8 @@ fn make_plan(
             .as_ref()
             .map(|n| crate::reasons::NoticeMaker::new(model, n.settings.clone()))
             .transpose()?,
+        list_rejects: false,
+        json_index,
     })
 }
 
@@ -1138,32 +1272,6 @@ struct RowMeta<'a> {
     /// Flags the reader raises for the row (`absent_column` for a JSON record without a key,
     /// under the opt-in), added to the scorer's.
     flags: u32,
-}
-
-/// Parse the JSON Lines of `block`, one object per line.
-fn parse_jsonl_block<'a>(scorer: &Scorer, plan: &Plan, block: &'a TextBlock) -> Parsed<'a> {
-    let m = scorer.input_columns().len();
-    let mut parsed = Parsed::with_capacity(m, block.lines);
-    let mut row_values = vec![0.0f64; m];
-    let mut seen = vec![false; plan.header.len()];
-    let mut first_keys: Option<Vec<String>> = None;
-    for (offset, raw_line) in block.bytes.split(|&b| b == b'\n').enumerate() {
-        let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let row = parse_json_row(
-            scorer,
-            plan,
-            line,
-            &mut row_values,
-            &mut seen,
-            &mut first_keys,
-        );
-        parsed.add(block.first_line + offset as u64, row, &row_values, line);
-    }
-    parsed.keys = Some((seen, first_keys.unwrap_or_default()));
-    parsed
 }
 
 /// Score parsed rows and format them for the output.
@@ -1383,7 +1491,8 @@ fn known_category(scorer: &Scorer, j: usize, b: &[u8]) -> Option<f64> {
     Some(f64::from(index))
 }
 
-/// One input value as the scorer's f64 (category index for categorical columns, -1 unseen).
+/// One input value as the scorer's f64 (category index for categorical columns, -1 unseen);
+/// numbers by the plan's dialect (a decimal comma when asked).
 fn input_value(scorer: &Scorer, plan: &Plan, j: usize, t: &str) -> Result<f64, String> {
     if is_missing_token(t) {
         return Ok(f64::NAN);
@@ -1391,86 +1500,10 @@ fn input_value(scorer: &Scorer, plan: &Plan, j: usize, t: &str) -> Result<f64, S
     if plan.categorical[j] {
         Ok(scorer.category_index(j, t.trim()).map_or(-1.0, f64::from))
     } else {
-        parse_number(t).ok_or_else(|| "text in a numeric column".to_string())
+        plan.dialect
+            .number(t)
+            .ok_or_else(|| plan.dialect.not_a_number(t))
     }
-}
-
-fn parse_json_row<'a>(
-    scorer: &Scorer,
-    plan: &Plan,
-    line: &'a [u8],
-    values: &mut [f64],
-    seen: &mut [bool],
-    first_keys: &mut Option<Vec<String>>,
-) -> Result<RowMeta<'a>, RowError> {
-    let object = crate::format::json_record(line)
-        .map_err(|reason| (String::new(), String::new(), reason))?;
-    if first_keys.is_none() {
-        *first_keys = Some(object.keys().cloned().collect());
-    }
-    for (s, name) in seen.iter_mut().zip(&plan.header) {
-        *s |= object.contains_key(name);
-    }
-    // A record without a key the model reads: missing, flagged under the opt-in (a writer may
-    // leave out null fields; a key no record has is an error at the end of the file).
-    let absent = scorer
-        .input_columns()
-        .iter()
-        .any(|c| !object.contains_key(&c.name));
-    let row_flags = if absent && plan.absent_opt_in {
-        flags::ABSENT_COLUMN
-    } else {
-        0
-    };
-    let as_text = |name: &str| -> Result<Option<String>, RowError> {
-        match object.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(serde_json::Value::Number(x)) => Ok(Some(x.to_string())),
-            Some(serde_json::Value::Bool(b)) => Ok(Some(u8::from(*b).to_string())),
-            Some(other) => Err((
-                name.to_string(),
-                other.to_string(),
-                "nested arrays and objects are not supported".into(),
-            )),
-        }
-    };
-    for (j, c) in scorer.input_columns().iter().enumerate() {
-        values[j] = match as_text(&c.name)? {
-            None => f64::NAN,
-            Some(t) => input_value(scorer, plan, j, &t)
-                .map_err(|reason| (c.name.clone(), t.clone(), reason))?,
-        };
-    }
-    for col in plan.required.iter().flatten() {
-        let name = &plan.header[*col];
-        if as_text(name)?.is_none_or(|t| is_missing_token(&t)) {
-            return Err((
-                name.clone(),
-                String::new(),
-                "required by the decision policy, but empty".into(),
-            ));
-        }
-    }
-    let id = plan
-        .id
-        .map(|i| as_text(&plan.header[i]))
-        .transpose()?
-        .flatten()
-        .map(Cow::Owned);
-    let keep = plan
-        .keep
-        .iter()
-        .map(|&i| as_text(&plan.header[i]).map(|t| t.map(Cow::Owned)))
-        .collect::<Result<_, _>>()?;
-    if let Some(e) = amount_reject(scorer, values) {
-        return Err(e);
-    }
-    Ok(RowMeta {
-        id,
-        keep,
-        flags: row_flags,
-    })
 }
 
 /// Append a CSV field, quoted when needed.
@@ -1511,8 +1544,15 @@ fn json_f64(out: &mut Vec<u8>, x: f64) {
 }
 
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json escapes exactly as JSON requires.
-    out.extend_from_slice(serde_json::to_string(s).unwrap_or_default().as_bytes());
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // Nothing to escape: what serde_json writes, without its machinery.
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // serde_json escapes exactly as JSON requires (writing to a Vec cannot fail).
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 fn write_output_header(

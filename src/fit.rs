@@ -32,10 +32,10 @@ pub enum FitError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
-    /// linfa-logistic's L-BFGS (the default; unweighted data only, weighted fits use Newton).
+    /// linfa-logistic's L-BFGS (unweighted data only, weighted fits use Newton).
     Lbfgs,
-    /// Newton-Raphson (IRLS) on the same objective: exact to machine precision in a handful of
-    /// iterations, parallel over rows, and several times faster on large files.
+    /// Newton-Raphson (IRLS) on the same objective (the default): exact to machine precision
+    /// in a handful of iterations, parallel over rows, and several times faster on large files.
     Newton,
 }
 
@@ -55,7 +55,7 @@ impl std::str::FromStr for Solver {
 /// Settings of the fit.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FitParams {
-    /// Optimiser (default [`Solver::Lbfgs`], linfa-logistic).
+    /// Optimiser (default [`Solver::Newton`]; [`Solver::Lbfgs`] is linfa-logistic).
     pub solver: Solver,
     /// L2 penalty on the coefficients, in units of the summed log-loss (default 1.0).
     pub l2: f64,
@@ -68,7 +68,7 @@ pub struct FitParams {
 impl Default for FitParams {
     fn default() -> Self {
         FitParams {
-            solver: Solver::Lbfgs,
+            solver: Solver::Newton,
             l2: 1.0,
             max_iterations: 500,
             tolerance: 1e-6,

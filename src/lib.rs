@@ -31,6 +31,7 @@ pub mod ffi;
 pub mod fit;
 pub mod format;
 pub mod guard;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod policy;

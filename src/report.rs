@@ -11,14 +11,12 @@ pub mod strategy;
 pub mod svg;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::metrics::{self, RiskGroup};
-use crate::scoring::{Scorer, Value};
+use crate::scoring::Scorer;
 use crate::table::is_missing_token;
 use crate::validation::{self, HlGroup, HosmerLemeshow, Jeffreys};
 
@@ -162,11 +160,114 @@ impl Acc {
     }
 }
 
+/// One scored row, as the statistics need it.
+#[derive(Debug, Clone)]
+struct RowFigures {
+    score: f64,
+    pd: f64,
+    grade: usize,
+    decision: usize,
+    approved: bool,
+    granted: f64,
+    label: Option<bool>,
+    thin_file: bool,
+}
+
+/// The rows of one unit of a file, scored on a worker.
+#[derive(Debug, Default)]
+struct UnitFigures {
+    read: u64,
+    rejected: u64,
+    /// The first rejects: (line, reason).
+    rejects: Vec<(u64, String)>,
+    rows: Vec<RowFigures>,
+    /// Each row's bin of every feature, row-major.
+    bins: Vec<u16>,
+    /// Each row's value of every protected attribute, row-major.
+    groups: Vec<String>,
+}
+
+impl Acc {
+    /// Count one scored row: its figures, its bins and its protected attributes' values.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        r: &RowFigures,
+        bins: &[u16],
+        groups: &[String],
+        input: &ReportInput,
+        has_thin: bool,
+        lgd: f64,
+        min_score: f64,
+    ) {
+        self.scored += 1;
+        let label = r.label;
+        let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
+        let e = self.scores.entry(bucket).or_insert([0.0; BUCKET]);
+        e[0] += 1.0;
+        e[4] += r.pd;
+        if r.granted.is_finite() {
+            e[5] += r.granted;
+            e[6] += r.pd * lgd * r.granted;
+        }
+        self.decisions[r.decision] += 1;
+        self.grades[r.grade][0] += 1.0;
+        if let Some(bad) = label {
+            e[1 + usize::from(bad)] += 1.0;
+            e[3] += r.pd;
+            self.labelled += 1;
+            let y = f64::from(u8::from(bad));
+            self.brier += (r.pd - y).powi(2);
+            self.log_loss -= if bad { r.pd.ln() } else { (1.0 - r.pd).ln() };
+            self.grades[r.grade][1] += 1.0;
+            self.grades[r.grade][2] += y;
+            self.grades[r.grade][3] += r.pd;
+        }
+        for (fi, &bin) in bins.iter().enumerate() {
+            let b = &mut self.bins[fi][usize::from(bin)];
+            b[0] += 1.0;
+            if let Some(bad) = label {
+                b[1] += 1.0;
+                b[2] += f64::from(u8::from(bad));
+            }
+        }
+        let mut group = |attr: &str, value: &str| {
+            let g = self
+                .groups
+                .entry((attr.to_string(), value.to_string()))
+                .or_default();
+            g.n += 1.0;
+            g.approved += f64::from(u8::from(r.approved));
+            g.score_sum += r.score;
+            g.pd_sum += r.pd;
+            if let Some(bad) = label {
+                g.labelled += 1.0;
+                g.bads += f64::from(u8::from(bad));
+            }
+        };
+        for (attr, value) in input.protected.iter().zip(groups) {
+            group(attr, value);
+        }
+        if has_thin {
+            group(
+                "thin_file",
+                if r.thin_file {
+                    "thin file"
+                } else {
+                    "with history"
+                },
+            );
+        }
+    }
+}
+
 /// How to read a file for a report.
 #[derive(Debug, Clone, Default)]
 pub struct ReportInput {
-    /// The CSV file (optionally `.gz`).
+    /// The file: CSV (optionally `.gz`), JSON Lines or Parquet, read as `score` reads it.
     pub path: PathBuf,
+    /// Format, CSV delimiter and decimal comma (default: from the name and the content).
+    pub input: crate::input::InputOptions,
     /// The 0/1 outcome column (1 = default); `None`: the model's target when present.
     pub target: Option<String>,
     /// Whether the outcome column must be present.
@@ -177,9 +278,7 @@ pub struct ReportInput {
     pub decisions: bool,
 }
 
-const CHUNK_ROWS: usize = 16_384;
-
-/// Rows folded sequentially into one accumulator (a unit of parallel work).
+/// Rows folded sequentially into one accumulator before it is merged into the total.
 const RUN_ROWS: usize = 1_024;
 
 /// Width of the score buckets the statistics are accumulated in: scores closer than this count
@@ -187,241 +286,183 @@ const RUN_ROWS: usize = 1_024;
 /// scorecard's score is a sum of many features' points, so nearly every row's score is distinct).
 pub const SCORE_STEP: f64 = 1e-3;
 
-/// Read, score and accumulate one CSV file, in parallel chunks.
+/// Read, score and accumulate one file, in parallel units. The file is read exactly as
+/// `score` reads it ([`crate::batch::scan_file`]: every format, the same dialect, conversions
+/// and rejects); a row whose outcome is not 0/1 is rejected too.
 fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary), ReportError> {
     let path = &input.path;
-    let io = |source| ReportError::Io {
-        path: path.clone(),
-        source,
-    };
     let data_err = |message: String| ReportError::Data {
         path: path.clone(),
         message,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    let raw: Box<dyn Read> = if name.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, raw);
-    crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData => data_err(e.to_string()),
-        _ => ReportError::Io {
-            path: path.clone(),
-            source: e,
-        },
-    })?;
-    if !(name.ends_with(".csv") || name.ends_with(".csv.gz")) {
-        return Err(data_err(
-            "reports read CSV files (.csv or .csv.gz)".to_string(),
-        ));
-    }
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let header: Vec<String> = csv
-        .headers()
-        .map_err(|e| data_err(format!("cannot read the header: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(data_err("the file is empty: no header line".to_string()));
-    }
-    let position = |name: &str| header.iter().position(|h| h == name);
-    let inputs: Vec<Option<usize>> = scorer
-        .input_columns()
-        .iter()
-        .map(|c| position(&c.name))
-        .collect();
-    let available: Vec<&str> = header.iter().map(String::as_str).collect();
-    scorer
-        .check_columns(&available, input.decisions)
-        .map_err(|e| data_err(e.to_string()))?;
     let target_name = input
         .target
         .clone()
         .unwrap_or_else(|| scorer.model().target().to_string());
-    let target = position(&target_name);
-    if target.is_none() && input.require_target {
-        return Err(data_err(format!(
-            "the outcome column '{target_name}' is not in the header (use --target)"
-        )));
+    // Carried per row: the outcome (when in the file), then the protected attributes.
+    let has_target = std::sync::atomic::AtomicBool::new(false);
+    let keep = |header: &[String]| -> Result<Vec<String>, crate::batch::BatchError> {
+        let mut keep = Vec::new();
+        // JSON Lines has no header: keys are looked up per record.
+        let present = header.is_empty() || header.contains(&target_name);
+        if present {
+            keep.push(target_name.clone());
+            has_target.store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if input.require_target {
+            return Err(crate::batch::BatchError::BadHeader {
+                path: path.clone(),
+                message: format!(
+                    "the outcome column '{target_name}' is not in the header (use --target)"
+                ),
+            });
+        }
+        for p in &input.protected {
+            if !header.is_empty() && !header.contains(p) {
+                return Err(crate::batch::BatchError::BadHeader {
+                    path: path.clone(),
+                    message: format!("protected attribute '{p}' is not in the header"),
+                });
+            }
+            keep.push(p.clone());
+        }
+        Ok(keep)
+    };
+    let mut required: Vec<String> = input.protected.clone();
+    if input.require_target {
+        required.push(target_name.clone());
     }
-    let protected: Vec<(String, usize)> = input
-        .protected
-        .iter()
-        .map(|p| {
-            position(p)
-                .map(|i| (p.clone(), i))
-                .ok_or_else(|| data_err(format!("protected attribute '{p}' is not in the header")))
-        })
-        .collect::<Result<_, _>>()?;
+    let options = crate::batch::BatchOptions {
+        input: input.input,
+        ..crate::batch::BatchOptions::default()
+    };
     let rule = scorer.model().target_rule();
     let has_thin = scorer.model().policy().thin_file.is_some();
     let lgd = scorer.model().policy().lgd;
     let min_score = scorer.model().min_score();
-
-    let mut total = Acc::new(scorer);
-    let mut records = csv.into_byte_records();
-    let mut line = 1u64;
-    loop {
-        let mut chunk: Vec<(u64, Result<csv::ByteRecord, String>)> = Vec::with_capacity(CHUNK_ROWS);
-        for r in records.by_ref().take(CHUNK_ROWS) {
-            line += 1;
-            let at = r
-                .as_ref()
-                .ok()
-                .and_then(|r| r.position())
-                .map_or(line, |p| p.line());
-            line = at;
-            chunk.push((at, r.map_err(|e| format!("unreadable CSV: {e}"))));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        // Fixed runs of rows folded in order, then merged in order: sums do not depend on the
-        // number of threads or on how rayon splits the work.
-        let row = |mut acc: Acc, (line, rec): &(u64, Result<csv::ByteRecord, String>)| -> Acc {
-            acc.read += 1;
-            let reject = |acc: &mut Acc, why: String| {
-                acc.rejected += 1;
-                if acc.rejects.len() < 20 {
-                    acc.rejects.push((*line, why));
+    let n_protected = input.protected.len();
+    let nf = scorer.model().features().len();
+    // On the workers: each accepted row scored, as the figures the statistics need.
+    let map = |unit: crate::batch::ScanUnit<'_>| -> Result<UnitFigures, String> {
+        let target_kept = has_target.load(std::sync::atomic::Ordering::Relaxed);
+        let offset = usize::from(target_kept);
+        let mut out = UnitFigures {
+            read: unit.read(),
+            rejects: unit
+                .rejects()
+                .iter()
+                .map(|r| (r.line, r.describe()))
+                .collect(),
+            ..UnitFigures::default()
+        };
+        for i in 0..unit.rows() {
+            let label = match unit.kept(i, 0).filter(|_| target_kept) {
+                None if input.require_target => {
+                    out.rejects.push((
+                        unit.line(i),
+                        format!(
+                            "outcome '{target_name}' is missing, not {}",
+                            rule.describe()
+                        ),
+                    ));
+                    continue;
                 }
-            };
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    reject(&mut acc, e.clone());
-                    return acc;
-                }
-            };
-            if rec.len() != header.len() {
-                reject(
-                    &mut acc,
-                    format!("{} fields where the header has {}", rec.len(), header.len()),
-                );
-                return acc;
-            }
-            let field = |i: usize| std::str::from_utf8(&rec[i]);
-            let mut values = Vec::with_capacity(inputs.len());
-            for (j, i) in inputs.iter().enumerate() {
-                match i.map(field) {
-                    None => values.push(Value::Missing),
-                    Some(Ok(t)) => values.push(Value::Text(t)),
-                    Some(Err(_)) => {
-                        let col = &scorer.input_columns()[j].name;
-                        reject(&mut acc, format!("column '{col}': invalid UTF-8"));
-                        return acc;
-                    }
-                }
-            }
-            let label = match target.map(field) {
                 None => None,
-                Some(Ok(t)) => match rule.text(t) {
+                Some(t) => match rule.text(t) {
                     Some(bad) => Some(bad),
                     None if !input.require_target && is_missing_token(t) => None,
                     None => {
-                        reject(
-                            &mut acc,
+                        out.rejects.push((
+                            unit.line(i),
                             format!("outcome '{target_name}' is {t:?}, not {}", rule.describe()),
-                        );
-                        return acc;
+                        ));
+                        continue;
                     }
                 },
-                Some(Err(_)) => {
-                    reject(&mut acc, format!("outcome '{target_name}': invalid UTF-8"));
-                    return acc;
-                }
             };
-            let r = match scorer.score_values(&values, 0) {
-                Ok(r) => r,
-                Err(crate::scoring::ScoreError::InvalidAmount {
-                    column,
-                    value,
-                    reason,
-                    ..
-                }) => {
-                    reject(
-                        &mut acc,
-                        format!("column '{column}', value {value}: {reason}"),
-                    );
-                    return acc;
-                }
-                Err(e) => {
-                    reject(&mut acc, format!("could not be scored: {e}"));
-                    return acc;
-                }
-            };
-            acc.scored += 1;
-            let grade = r.grade_index;
-            let bucket = ((r.score - min_score) / SCORE_STEP).round().max(0.0) as u64;
-            let e = acc.scores.entry(bucket).or_insert([0.0; BUCKET]);
-            e[0] += 1.0;
-            e[4] += r.pd;
-            let granted = r.outcome.granted_limit;
-            if granted.is_finite() {
-                e[5] += granted;
-                e[6] += r.pd * lgd * granted;
+            let r = scorer
+                .score_inputs(unit.inputs(i), 0)
+                .map_err(|e| format!("line {}: could not be scored: {e}", unit.line(i)))?;
+            out.rows.push(RowFigures {
+                score: r.score,
+                pd: r.pd,
+                grade: r.grade_index,
+                decision: usize::from(r.outcome.decision.code()),
+                approved: r.outcome.decision == crate::policy::Decision::Approve,
+                granted: r.outcome.granted_limit,
+                label,
+                thin_file: r.thin_file,
+            });
+            out.bins.extend(r.features.iter().map(|f| f.bin as u16));
+            for k in 0..n_protected {
+                let v = unit.kept(i, offset + k).unwrap_or("").trim();
+                out.groups
+                    .push(if is_missing_token(v) { "(missing)" } else { v }.to_string());
             }
-            let approved = r.outcome.decision == crate::policy::Decision::Approve;
-            acc.decisions[usize::from(r.outcome.decision.code())] += 1;
-            acc.grades[grade][0] += 1.0;
-            if let Some(bad) = label {
-                e[1 + usize::from(bad)] += 1.0;
-                e[3] += r.pd;
-                acc.labelled += 1;
-                let y = f64::from(u8::from(bad));
-                acc.brier += (r.pd - y).powi(2);
-                acc.log_loss -= if bad { r.pd.ln() } else { (1.0 - r.pd).ln() };
-                acc.grades[grade][1] += 1.0;
-                acc.grades[grade][2] += y;
-                acc.grades[grade][3] += r.pd;
+        }
+        out.rejected = out.rejects.len() as u64;
+        out.rejects.sort();
+        out.rejects.truncate(20);
+        Ok(out)
+    };
+    // In input order: rows folded in runs of RUN_ROWS, each run merged into the total, so that
+    // the sums depend only on the rows, never on the format, the units or the thread count.
+    let mut total = Acc::new(scorer);
+    let mut run = Acc::new(scorer);
+    let mut failed: Option<String> = None;
+    let fold = |part: Result<UnitFigures, String>| {
+        let part = match part {
+            Ok(p) => p,
+            Err(e) => {
+                failed.get_or_insert(e);
+                return;
             }
-            for (fi, f) in r.features.iter().enumerate() {
-                let b = &mut acc.bins[fi][f.bin];
-                b[0] += 1.0;
-                if let Some(bad) = label {
-                    b[1] += 1.0;
-                    b[2] += f64::from(u8::from(bad));
-                }
-            }
-            let mut group = |attr: &str, value: String| {
-                let g = acc.groups.entry((attr.to_string(), value)).or_default();
-                g.n += 1.0;
-                g.approved += f64::from(u8::from(approved));
-                g.score_sum += r.score;
-                g.pd_sum += r.pd;
-                if let Some(bad) = label {
-                    g.labelled += 1.0;
-                    g.bads += f64::from(u8::from(bad));
-                }
-            };
-            for (attr, i) in &protected {
-                let v = field(*i).unwrap_or("").trim();
-                let v = if is_missing_token(v) { "(missing)" } else { v };
-                group(attr, v.to_string());
-            }
-            if has_thin {
-                group(
-                    "thin_file",
-                    if r.thin_file {
-                        "thin file"
-                    } else {
-                        "with history"
-                    }
-                    .to_string(),
-                );
-            }
-            acc
         };
-        let parts: Vec<Acc> = chunk
-            .par_chunks(RUN_ROWS)
-            .map(|part| part.iter().fold(Acc::new(scorer), &row))
-            .collect();
-        total = parts.into_iter().fold(total, Acc::merge);
+        total.read += part.read;
+        total.rejected += part.rejected;
+        total.rejects.extend(part.rejects);
+        total.rejects.sort();
+        total.rejects.truncate(20);
+        for (i, row) in part.rows.iter().enumerate() {
+            let groups = &part.groups[i * n_protected..(i + 1) * n_protected];
+            run.add(
+                row,
+                &part.bins[i * nf..(i + 1) * nf],
+                groups,
+                input,
+                has_thin,
+                lgd,
+                min_score,
+            );
+            if run.scored as usize == RUN_ROWS {
+                let done = std::mem::replace(&mut run, Acc::new(scorer));
+                total = std::mem::take(&mut total).merge(done);
+            }
+        }
+    };
+    crate::batch::scan_file(
+        scorer,
+        path,
+        &options,
+        input.decisions,
+        &keep,
+        &required,
+        &map,
+        fold,
+    )
+    .map_err(|e| match e {
+        crate::batch::BatchError::Io { source, .. }
+        | crate::batch::BatchError::Input(crate::input::InputError::Io { source, .. }) => {
+            ReportError::Io {
+                path: path.clone(),
+                source,
+            }
+        }
+        other => data_err(strip_path(&other.to_string(), path)),
+    })?;
+    if let Some(e) = failed {
+        return Err(data_err(e));
     }
+    let total = total.merge(run);
     let summary = DataSummary {
         file: path.display().to_string(),
         rows_read: total.read,
@@ -431,6 +472,15 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
         rows_labelled: total.labelled,
     };
     Ok((total, summary))
+}
+
+/// An error's message without the path it starts with (the report's error names it).
+fn strip_path(message: &str, path: &Path) -> String {
+    let p = path.display().to_string();
+    message
+        .strip_prefix(&p)
+        .map(|m| m.trim_start_matches([':', ' ']).to_string())
+        .unwrap_or_else(|| message.to_string())
 }
 
 /// A file with no row that could be scored gives no figures: an error, never a report of

@@ -870,22 +870,7 @@ impl Scorer {
         if k > MAX_REASONS {
             return Err(ScoreError::TooManyReasons(k));
         }
-        let mut bins = Vec::with_capacity(self.features.len());
-        let mut all_flags = 0;
-        let mut features = Vec::with_capacity(self.features.len());
-        for (i, (c, f)) in self.features.iter().zip(self.model.features()).enumerate() {
-            let (b, fl) = c.value(values[i]);
-            bins.push(b);
-            all_flags |= fl;
-            features.push(FeatureScore {
-                name: &f.name,
-                bin: b as usize,
-                bin_label: &f.binning.bins[b as usize].label,
-                points: c.points[b as usize],
-                max_points: c.max_points,
-                flags: fl,
-            });
-        }
+        let (bins, all_flags, features) = self.feature_scores(|i, c| c.value(values[i]));
         // Policy amounts given as text: a number, a missing token, or not a number (invalid:
         // never read as missing).
         let mut text_amount: Option<(usize, &str)> = None;
@@ -922,8 +907,45 @@ impl Scorer {
                 None => self.invalid_amount_error(0, &policy_value),
             });
         }
+        Ok(self.scored(&bins, features, &r, k))
+    }
+
+    /// Every feature's bin (by `bin_of(feature, compiled)`), the union of their flags, and
+    /// their scores.
+    fn feature_scores(
+        &self,
+        bin_of: impl Fn(usize, &Compiled) -> (u16, u32),
+    ) -> (Vec<u16>, u32, Vec<FeatureScore<'_>>) {
+        let mut bins = Vec::with_capacity(self.features.len());
+        let mut all_flags = 0;
+        let mut features = Vec::with_capacity(self.features.len());
+        for (i, (c, f)) in self.features.iter().zip(self.model.features()).enumerate() {
+            let (b, fl) = bin_of(i, c);
+            bins.push(b);
+            all_flags |= fl;
+            features.push(FeatureScore {
+                name: &f.name,
+                bin: b as usize,
+                bin_label: &f.binning.bins[b as usize].label,
+                points: c.points[b as usize],
+                max_points: c.max_points,
+                flags: fl,
+            });
+        }
+        (bins, all_flags, features)
+    }
+
+    /// The full result of a row from its bins, feature scores and policy result, with the
+    /// top `k` reasons.
+    fn scored<'s>(
+        &'s self,
+        bins: &[u16],
+        features: Vec<FeatureScore<'s>>,
+        r: &RowResult,
+        k: usize,
+    ) -> Scored<'s> {
         let mut idx = [-1i32; MAX_REASONS];
-        self.reasons_into(&bins, &mut idx[..k.min(self.features.len())]);
+        self.reasons_into(bins, &mut idx[..k.min(self.features.len())]);
         let reasons = idx
             .iter()
             .take_while(|&&i| i >= 0)
@@ -939,7 +961,7 @@ impl Scorer {
                 }
             })
             .collect();
-        Ok(Scored {
+        Scored {
             score: r.score,
             pd: r.pd,
             grade: &self.model.grades()[r.grade as usize].grade,
@@ -949,7 +971,30 @@ impl Scorer {
             reasons,
             flags: r.flags,
             thin_file: r.thin_file,
-        })
+        }
+    }
+
+    /// Score one application given in [`Scorer::score_matrix`] form (inputs in
+    /// [`Scorer::input_columns`] order, NaN = missing, categories as the model's index), with
+    /// the top `k` reasons: the same numbers as a row of [`Scorer::score_matrix`], with every
+    /// feature's bin and points.
+    pub fn score_inputs(&self, inputs: &[f64], k: usize) -> Result<Scored<'_>, ScoreError> {
+        if inputs.len() != self.inputs.len() {
+            return Err(ScoreError::BufferSize {
+                name: "inputs",
+                len: inputs.len(),
+                needed: self.inputs.len(),
+            });
+        }
+        if k > MAX_REASONS {
+            return Err(ScoreError::TooManyReasons(k));
+        }
+        let (bins, all_flags, features) = self.feature_scores(|i, c| c.numeric(inputs[i]));
+        let r = self.finish(&bins, all_flags, |s| match s {
+            Source::None => f64::NAN,
+            Source::Column(c) => inputs[*c],
+        });
+        Ok(self.scored(&bins, features, &r, k))
     }
 
     /// Score one application given as named fields (numbers or text). Fields the model does not

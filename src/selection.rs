@@ -33,20 +33,32 @@ pub enum Verdict {
 
 /// Weighted Pearson correlation of two columns (0 when either is constant).
 pub fn correlation(a: &[f64], b: &[f64], weights: Option<&[f64]>) -> f64 {
+    correlation_of(a.len(), |i| a[i], |i| b[i], weights)
+}
+
+/// The weighted correlation of the `n` values `a(i)` and `b(i)`: two passes, sums in row
+/// order.
+#[inline]
+fn correlation_of(
+    n: usize,
+    a: impl Fn(usize) -> f64,
+    b: impl Fn(usize) -> f64,
+    weights: Option<&[f64]>,
+) -> f64 {
     let w = |i: usize| weights.map_or(1.0, |w| w[i]);
     let (mut sw, mut sa, mut sb) = (0.0, 0.0, 0.0);
-    for i in 0..a.len() {
+    for i in 0..n {
         sw += w(i);
-        sa += w(i) * a[i];
-        sb += w(i) * b[i];
+        sa += w(i) * a(i);
+        sb += w(i) * b(i);
     }
     if sw <= 0.0 {
         return 0.0;
     }
     let (ma, mb) = (sa / sw, sb / sw);
     let (mut cab, mut caa, mut cbb) = (0.0, 0.0, 0.0);
-    for i in 0..a.len() {
-        let (da, db) = (a[i] - ma, b[i] - mb);
+    for i in 0..n {
+        let (da, db) = (a(i) - ma, b(i) - mb);
         cab += w(i) * da * db;
         caa += w(i) * da * da;
         cbb += w(i) * db * db;
@@ -56,6 +68,21 @@ pub fn correlation(a: &[f64], b: &[f64], weights: Option<&[f64]>) -> f64 {
     } else {
         cab / (caa * cbb).sqrt()
     }
+}
+
+/// [`correlation`] of two binned columns given as (bin of each row, value of each bin): the
+/// same sums in the same order, so the same result bit for bit, without the per-row values.
+pub fn correlation_binned(
+    (bins_a, a): (&[u32], &[f64]),
+    (bins_b, b): (&[u32], &[f64]),
+    weights: Option<&[f64]>,
+) -> f64 {
+    correlation_of(
+        bins_a.len(),
+        |i| a[bins_a[i] as usize],
+        |i| b[bins_b[i] as usize],
+        weights,
+    )
 }
 
 /// Mergeable weighted moments of WoE columns, from which their correlations follow: what each

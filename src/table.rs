@@ -14,6 +14,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::format::FileFormat;
+use crate::input::columns::{ColumnKind, ColumnValues, ColumnsError};
 
 /// Errors raised while reading a table. Each names the file and, where it applies, the line,
 /// the column and the offending value.
@@ -53,12 +54,14 @@ pub enum TableError {
         reason: String,
     },
     /// Columns named in the options are not in the file.
-    #[error("{path}: column(s) not found: {}", .columns.join(", "))]
+    #[error("{path}: column(s) not found: {}", missing_list(.columns, .suggestions))]
     MissingColumns {
         /// File.
         path: PathBuf,
         /// The missing names.
         columns: Vec<String>,
+        /// For each, the header's name it is probably meant to be ("did you mean").
+        suggestions: Vec<Option<String>>,
     },
     /// The file has no rows.
     #[error("{path}: no data rows")]
@@ -66,22 +69,22 @@ pub enum TableError {
         /// File.
         path: PathBuf,
     },
-    /// The format is not one tables are read from.
-    #[error("{path}: {format} files are read by `score` only; train from csv or jsonl")]
-    UnsupportedFormat {
-        /// File.
-        path: PathBuf,
-        /// The format.
-        format: FileFormat,
-    },
-    /// The file format cannot be determined from the extension.
-    #[error(
-        "{path}: unknown file format (use a .csv or .jsonl extension, optionally .gz, or --format)"
-    )]
-    UnknownFormat {
-        /// File.
-        path: PathBuf,
-    },
+    /// The file cannot be opened as a table (format, encoding, header).
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+}
+
+/// `a, b (did you mean 'B'?)`.
+fn missing_list(columns: &[String], suggestions: &[Option<String>]) -> String {
+    columns
+        .iter()
+        .zip(suggestions.iter().chain(std::iter::repeat(&None)))
+        .map(|(c, s)| match s {
+            Some(s) => format!("{c} (did you mean '{s}'?)"),
+            None => c.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Values of one column.
@@ -224,8 +227,8 @@ impl Column {
 /// How to read a file into a [`Table`].
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
-    /// File format; from the extension when `None`.
-    pub format: Option<FileFormat>,
+    /// Format, CSV delimiter and decimal comma (default: from the name and the content).
+    pub input: crate::input::InputOptions,
     /// Columns forced categorical.
     pub categorical: Vec<String>,
     /// Columns forced numeric (a text cell is then an error).
@@ -276,69 +279,40 @@ pub fn parse_number(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|x| !x.is_nan())
 }
 
-/// Open a file for reading, through gzip when its name ends in `.gz`.
-fn open_input(path: &Path) -> Result<Box<dyn Read>, TableError> {
-    let file = File::open(path).map_err(|source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let raw: Box<dyn Read> = if FileFormat::detect(path).1 {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
-    crate::format::skip_byte_order_mark(&mut reader).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData => TableError::Malformed {
-            path: path.to_path_buf(),
-            line: 1,
-            message: e.to_string(),
-        },
-        _ => TableError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
-    })?;
-    Ok(Box::new(reader))
+/// Open a text file for reading (through gzip when compressed, a UTF-8 byte-order mark
+/// skipped).
+fn open_input(path: &Path, detected: &crate::input::Detected) -> Result<Box<dyn Read>, TableError> {
+    Ok(Box::new(crate::input::open_text(path, detected)?))
 }
 
-/// The column names of a CSV or JSON Lines file (the keys of its first record for JSON Lines).
-pub fn read_header(path: &Path, format: Option<FileFormat>) -> Result<Vec<String>, TableError> {
-    let format = format
-        .or_else(|| FileFormat::detect(path).0)
-        .ok_or_else(|| TableError::UnknownFormat {
-            path: path.to_path_buf(),
-        })?;
-    let file = open_input(path)?;
-    match format {
-        FileFormat::Csv => csv_header(file, path),
-        FileFormat::Jsonl => jsonl_keys(file, path),
-        other => Err(TableError::UnsupportedFormat {
-            path: path.to_path_buf(),
-            format: other,
-        }),
+/// The column names of a CSV, JSON Lines or Parquet file (the keys of its first record for
+/// JSON Lines).
+pub fn read_header(
+    path: &Path,
+    input: &crate::input::InputOptions,
+) -> Result<Vec<String>, TableError> {
+    let detected = crate::input::detect(path, input)?;
+    match detected.format {
+        FileFormat::Jsonl => jsonl_keys(open_input(path, &detected)?, path),
+        FileFormat::Parquet => Ok(parquet_names(path)?),
+        _ => {
+            let mut reader = crate::input::open_text(path, &detected)?;
+            Ok(crate::input::read_csv_header(&mut reader, path, input, &detected)?.0)
+        }
     }
 }
 
-/// Read a CSV or JSON Lines file into a table.
+/// Read a CSV, JSON Lines or Parquet file into a table.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
-    let format = match options.format.or_else(|| FileFormat::detect(path).0) {
-        Some(f) => f,
-        None => {
-            return Err(TableError::UnknownFormat {
-                path: path.to_path_buf(),
-            })
-        }
-    };
-    let open = || open_input(path);
+    let detected = crate::input::detect(path, &options.input)?;
+    let format = detected.format;
+    let open = || open_input(path, &detected);
     let names = match format {
-        FileFormat::Csv => csv_header(open()?, path)?,
         FileFormat::Jsonl => jsonl_keys(open()?, path)?,
-        other => {
-            return Err(TableError::UnsupportedFormat {
-                path: path.to_path_buf(),
-                format: other,
-            })
+        FileFormat::Parquet => parquet_names(path)?,
+        _ => {
+            let mut reader = crate::input::open_text(path, &detected)?;
+            crate::input::read_csv_header(&mut reader, path, &options.input, &detected)?.0
         }
     };
     let missing: Vec<String> = options
@@ -354,14 +328,63 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
     if !missing.is_empty() {
         let mut columns = missing;
         columns.sort();
+        let available: Vec<&str> = names.iter().map(String::as_str).collect();
+        let suggestions = columns
+            .iter()
+            .map(|c| crate::schema::suggest(c, &available).map(str::to_string))
+            .collect();
         return Err(TableError::MissingColumns {
             path: path.to_path_buf(),
             columns,
+            suggestions,
         });
     }
     let keep: Vec<bool> = names.iter().map(|n| !options.skip.contains(n)).collect();
+    if format != FileFormat::Jsonl {
+        let kinds: Vec<ColumnKind> = names
+            .iter()
+            .zip(&keep)
+            .map(|(n, &k)| {
+                if !k {
+                    ColumnKind::Skip
+                } else if options.categorical.contains(n) {
+                    ColumnKind::Categorical
+                } else if options.numeric.contains(n) {
+                    ColumnKind::Numeric
+                } else {
+                    ColumnKind::Infer
+                }
+            })
+            .collect();
+        let (columns, rows) = if format == FileFormat::Parquet {
+            read_parquet_columns(path, &names, &kinds)?
+        } else {
+            read_csv_columns(path, options, &detected, &kinds)?
+        };
+        if rows == 0 {
+            return Err(TableError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let columns = names
+            .into_iter()
+            .zip(columns)
+            .filter_map(|(name, c)| {
+                c.map(|c| Column {
+                    name,
+                    data: match c {
+                        ColumnValues::Numeric(v) => ColumnData::Numeric(v),
+                        ColumnValues::Categorical { codes, levels } => {
+                            ColumnData::Categorical { codes, levels }
+                        }
+                    },
+                })
+            })
+            .collect();
+        return Ok(Table { columns, rows });
+    }
 
-    // Pass 1: infer the types.
+    // JSON Lines, pass 1: infer the types.
     let mut all_numeric = vec![true; names.len()];
     for_each_row(format, open()?, path, &names, |_, cells| {
         for (c, cell) in cells.iter().enumerate() {
@@ -461,28 +484,6 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
     Ok(Table { columns, rows })
 }
 
-fn csv_header(file: impl Read, path: &Path) -> Result<Vec<String>, TableError> {
-    let mut reader = csv::ReaderBuilder::new().from_reader(file);
-    let header = reader.headers().map_err(|e| csv_error(e, path))?;
-    let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    check_unique(&names, path)?;
-    Ok(names)
-}
-
-fn check_unique(names: &[String], path: &Path) -> Result<(), TableError> {
-    let mut seen = HashSet::new();
-    for n in names {
-        if !seen.insert(n) {
-            return Err(TableError::Malformed {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!("column '{n}' appears twice in the header"),
-            });
-        }
-    }
-    Ok(())
-}
-
 fn jsonl_keys(file: impl Read, path: &Path) -> Result<Vec<String>, TableError> {
     let mut line = String::new();
     let mut reader = BufReader::new(file);
@@ -523,33 +524,6 @@ fn parse_json_object(
     })
 }
 
-fn csv_error(e: csv::Error, path: &Path) -> TableError {
-    let line = e.position().map_or(0, csv::Position::line);
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => TableError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => TableError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            message: format!("{len} fields where the header has {expected_len}"),
-        },
-        csv::ErrorKind::Utf8 { err, .. } => TableError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            message: format!("invalid UTF-8 in field {}", err.field() + 1),
-        },
-        other => TableError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            message: format!("{other:?}"),
-        },
-    }
-}
-
 /// Call `f(line, cells)` for every data row, cells in header order.
 fn for_each_row<R: Read>(
     format: FileFormat,
@@ -559,26 +533,6 @@ fn for_each_row<R: Read>(
     mut f: impl FnMut(u64, &[Cell<'_>]) -> Result<(), TableError>,
 ) -> Result<(), TableError> {
     match format {
-        FileFormat::Csv => {
-            let mut reader = csv::ReaderBuilder::new().from_reader(input);
-            let mut record = csv::StringRecord::new();
-            loop {
-                match reader.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => return Err(csv_error(e, path)),
-                }
-                let line = record.position().map_or(0, csv::Position::line);
-                let cells: Vec<Cell<'_>> = record.iter().map(classify).collect();
-                f(line, &cells)?;
-            }
-        }
-        FileFormat::Parquet => {
-            return Err(TableError::UnsupportedFormat {
-                path: path.to_path_buf(),
-                format,
-            })
-        }
         FileFormat::Jsonl => {
             let reader = BufReader::new(input);
             for (i, line) in reader.lines().enumerate() {
@@ -623,8 +577,257 @@ fn for_each_row<R: Read>(
                 f(number, &cells)?;
             }
         }
+        _ => unreachable!("only JSON Lines is read row by row"),
     }
     Ok(())
+}
+
+/// The CSV columns of `path` by `kinds`, in one pass ([`crate::input::columns`]).
+fn read_csv_columns(
+    path: &Path,
+    options: &ReadOptions,
+    detected: &crate::input::Detected,
+    kinds: &[ColumnKind],
+) -> Result<(Vec<Option<ColumnValues>>, usize), TableError> {
+    let mut reader = crate::input::open_text(path, detected)?;
+    let (names, lines, dialect) =
+        crate::input::read_csv_header(&mut reader, path, &options.input, detected)?;
+    let reopen = || -> std::io::Result<Box<dyn Read>> {
+        let mut r = crate::input::open_text(path, detected).map_err(std::io::Error::other)?;
+        crate::input::read_csv_header(&mut r, path, &options.input, detected)
+            .map_err(std::io::Error::other)?;
+        Ok(Box::new(r))
+    };
+    crate::input::columns::read_columns(&mut reader, 1 + lines, kinds, &dialect, &reopen).map_err(
+        |e| match e {
+            ColumnsError::Io(message) => TableError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(message),
+            },
+            ColumnsError::Malformed { line, message } => TableError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message,
+            },
+            ColumnsError::BadValue {
+                line,
+                column,
+                value,
+                reason,
+            } => TableError::BadValue {
+                path: path.to_path_buf(),
+                line,
+                column: names[column].clone(),
+                value,
+                reason,
+            },
+        },
+    )
+}
+
+/// The column names of a Parquet file.
+fn parquet_names(path: &Path) -> Result<Vec<String>, TableError> {
+    let builder = parquet_builder(path)?;
+    Ok(builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
+}
+
+fn parquet_builder(
+    path: &Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder<File>, TableError> {
+    let bad = |message: String| TableError::Malformed {
+        path: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    let file = File::open(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    crate::guard::catch(|| {
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+    })
+    .map_err(|panic| {
+        bad(format!(
+            "not a readable Parquet file (the decoder failed: {panic})"
+        ))
+    })?
+    .map_err(|e| bad(format!("not a readable Parquet file: {e}")))
+}
+
+/// The Parquet columns of `path` by `kinds`, reading only the columns kept. Number types
+/// (integers, floats, decimals, booleans as 0/1) are numeric unless forced categorical (then
+/// their text); text columns follow the CSV rules (missing tokens, numbers inferred). Rows
+/// are counted from 1 in errors.
+fn read_parquet_columns(
+    path: &Path,
+    names: &[String],
+    kinds: &[ColumnKind],
+) -> Result<(Vec<Option<ColumnValues>>, usize), TableError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::Array;
+    use arrow_schema::DataType;
+    let bad = |message: String| TableError::Malformed {
+        path: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    let builder = parquet_builder(path)?;
+    let schema = builder.schema().clone();
+    let used: Vec<usize> = (0..names.len())
+        .filter(|&c| kinds[c] != ColumnKind::Skip)
+        .collect();
+    let numeric_type = |t: &DataType| t.is_numeric() || *t == DataType::Boolean;
+    for &c in &used {
+        let t = schema.field(c).data_type();
+        let text = matches!(
+            t,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
+        );
+        if !(numeric_type(t) || text) {
+            return Err(bad(format!(
+                "column '{}' has Parquet type {t}, which microscore does not read (store it as a number or text, or leave it out)",
+                names[c]
+            )));
+        }
+    }
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), used.clone());
+    let reader = crate::guard::catch(|| {
+        builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+    })
+    .map_err(|panic| {
+        bad(format!(
+            "not a readable Parquet file (the decoder failed: {panic})"
+        ))
+    })?
+    .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    // Text columns are gathered as text, then read by the CSV rules at the end.
+    enum Acc {
+        Skip,
+        Numbers(Vec<f64>),
+        Texts(Vec<Option<String>>),
+    }
+    let mut acc: Vec<Acc> = (0..names.len())
+        .map(|c| {
+            if kinds[c] == ColumnKind::Skip {
+                Acc::Skip
+            } else if numeric_type(schema.field(c).data_type()) {
+                Acc::Numbers(Vec::new())
+            } else {
+                Acc::Texts(Vec::new())
+            }
+        })
+        .collect();
+    let mut rows = 0usize;
+    let mut batches = reader;
+    loop {
+        let next = crate::guard::catch(|| batches.next()).map_err(|panic| {
+            bad(format!(
+                "not a readable Parquet file (the decoder failed: {panic})"
+            ))
+        })?;
+        let Some(batch) = next else { break };
+        let batch = batch.map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+        for (k, &c) in used.iter().enumerate() {
+            let col = batch.column(k);
+            match &mut acc[c] {
+                Acc::Skip => {}
+                Acc::Numbers(v) => {
+                    let f = arrow_cast::cast(col, &DataType::Float64)
+                        .map_err(|e| bad(format!("column '{}': {e}", names[c])))?;
+                    let f = f.as_primitive::<arrow_array::types::Float64Type>();
+                    v.extend(
+                        (0..f.len()).map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) }),
+                    );
+                }
+                Acc::Texts(v) => {
+                    let t = arrow_cast::cast(col, &DataType::Utf8)
+                        .map_err(|e| bad(format!("column '{}': {e}", names[c])))?;
+                    let t = t.as_string::<i32>();
+                    v.extend((0..t.len()).map(|i| (!t.is_null(i)).then(|| t.value(i).to_string())));
+                }
+            }
+        }
+        rows += batch.num_rows();
+    }
+    let dialect = crate::input::Dialect::default();
+    let mut out = Vec::with_capacity(names.len());
+    for (c, a) in acc.into_iter().enumerate() {
+        out.push(match a {
+            Acc::Skip => None,
+            Acc::Numbers(v) if kinds[c] == ColumnKind::Categorical => {
+                let data = ColumnData::categorical_from_numbers(&v);
+                match data {
+                    ColumnData::Categorical { codes, levels } => {
+                        Some(ColumnValues::Categorical { codes, levels })
+                    }
+                    ColumnData::Numeric(v) => Some(ColumnValues::Numeric(v)),
+                }
+            }
+            Acc::Numbers(v) => Some(ColumnValues::Numeric(v)),
+            Acc::Texts(v) => {
+                let numbers: Option<Vec<f64>> = if kinds[c] == ColumnKind::Categorical {
+                    None
+                } else {
+                    v.iter()
+                        .map(|t| match t.as_deref() {
+                            None => Some(f64::NAN),
+                            Some(t) if is_missing_token(t) => Some(f64::NAN),
+                            Some(t) => dialect.number(t),
+                        })
+                        .collect()
+                };
+                match numbers {
+                    Some(x) => Some(ColumnValues::Numeric(x)),
+                    None if kinds[c] == ColumnKind::Numeric => {
+                        let (row, t) = v
+                            .iter()
+                            .enumerate()
+                            .find_map(|(i, t)| {
+                                t.as_deref()
+                                    .filter(|t| !is_missing_token(t) && dialect.number(t).is_none())
+                                    .map(|t| (i, t))
+                            })
+                            .unwrap_or((0, ""));
+                        return Err(TableError::BadValue {
+                            path: path.to_path_buf(),
+                            line: row as u64 + 1,
+                            column: names[c].clone(),
+                            value: t.to_string(),
+                            reason: dialect.not_a_number(t),
+                        });
+                    }
+                    None => {
+                        let mut index: HashMap<String, u32> = HashMap::new();
+                        let mut levels = Vec::new();
+                        let codes = v
+                            .iter()
+                            .map(|t| match t.as_deref() {
+                                None => MISSING_CODE,
+                                Some(t) if is_missing_token(t) => MISSING_CODE,
+                                Some(t) => {
+                                    let t = t.trim();
+                                    *index.entry(t.to_string()).or_insert_with(|| {
+                                        levels.push(t.to_string());
+                                        levels.len() as u32 - 1
+                                    })
+                                }
+                            })
+                            .collect();
+                        Some(ColumnValues::Categorical { codes, levels })
+                    }
+                }
+            }
+        });
+    }
+    Ok((out, rows))
 }
 
 #[cfg(test)]

@@ -176,6 +176,7 @@ fn partitioned_training_needs_edges_newton_and_good_targets() {
     let table = common::synthetic_table(2_000, 3);
     let parts = partitions(&table, &[2_000]);
     let mut params = TrainParams::new("default_12m");
+    params.fit.solver = Solver::Lbfgs;
     let err = train_partitioned(&params, &kinds(&table), &mut runner(&parts)).unwrap_err();
     assert!(err.to_string().contains("newton"), "{err}");
     params.fit.solver = Solver::Newton;

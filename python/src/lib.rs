@@ -79,7 +79,10 @@ impl ToPyErr for ScoreError {
 impl ToPyErr for TableError {
     fn to_py(self, py: Python<'_>) -> PyErr {
         let class = match &self {
-            TableError::Io { source, .. } => io_class(source),
+            TableError::Io { source, .. }
+            | TableError::Input(microscore::input::InputError::Io { source, .. }) => {
+                io_class(source)
+            }
             _ => "InputError",
         };
         raise(py, class, self.to_string())
@@ -102,12 +105,45 @@ impl ToPyErr for TrainError {
 impl ToPyErr for BatchError {
     fn to_py(self, py: Python<'_>) -> PyErr {
         let class = match &self {
-            BatchError::Io { source, .. } => io_class(source),
+            BatchError::Io { source, .. }
+            | BatchError::Input(microscore::input::InputError::Io { source, .. }) => {
+                io_class(source)
+            }
             BatchError::Format(_) => "ParameterError",
             _ => "InputError",
         };
         raise(py, class, self.to_string())
     }
+}
+
+impl ToPyErr for microscore::input::InputError {
+    fn to_py(self, py: Python<'_>) -> PyErr {
+        let class = match &self {
+            microscore::input::InputError::Io { source, .. } => io_class(source),
+            _ => "InputError",
+        };
+        raise(py, class, self.to_string())
+    }
+}
+
+/// How to read an input file: format (`csv`, `jsonl`, `parquet`; default from the name and the
+/// content), CSV delimiter (`,` `;` `|` `tab`; default detected) and decimal comma.
+fn input_options(
+    py: Python<'_>,
+    format: Option<String>,
+    delimiter: Option<String>,
+    decimal_comma: bool,
+) -> PyResult<microscore::input::InputOptions> {
+    let bad = |e: String| raise(py, "ParameterError", e);
+    Ok(microscore::input::InputOptions {
+        format: format
+            .map(|f| f.parse::<FileFormat>().map_err(|e| bad(e.to_string())))
+            .transpose()?,
+        delimiter: delimiter
+            .map(|d| microscore::input::InputOptions::parse_delimiter(&d).map_err(bad))
+            .transpose()?,
+        decimal_comma,
+    })
 }
 
 fn input_error(py: Python<'_>, message: String) -> PyErr {
@@ -734,18 +770,72 @@ fn categories_from_numbers<'py>(
     }
 }
 
-/// Read a CSV or JSON Lines file with the same reader and type inference as `microscore train`.
+/// The columns of a data frame that exports the Arrow C stream interface (`__arrow_c_stream__`:
+/// polars, DuckDB, pyarrow, pandas), read by the core's Arrow rules
+/// (`microscore::input::arrow`): only those named in `only` when given. Returns the columns as
+/// `read_table` does, and the row count.
 #[pyfunction]
-#[pyo3(signature = (path, categorical=Vec::new(), numeric=Vec::new()))]
+#[pyo3(signature = (data, only=None))]
+fn arrow_stream_columns<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    only: Option<Vec<String>>,
+) -> PyResult<(Bound<'py, PyList>, usize)> {
+    use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+    use arrow_array::RecordBatchReader;
+    use pyo3::types::{PyCapsule, PyCapsuleMethods};
+    let capsule = data.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule
+        .cast::<PyCapsule>()
+        .map_err(|_| input_error(py, "__arrow_c_stream__ did not return a PyCapsule".into()))?;
+    let ptr = capsule
+        .pointer_checked(Some(c"arrow_array_stream"))
+        .map_err(|_| {
+            input_error(
+                py,
+                "__arrow_c_stream__ did not return an \"arrow_array_stream\" capsule".into(),
+            )
+        })?;
+    // SAFETY: the capsule holds a valid FFI_ArrowArrayStream (checked by its name, as the
+    // Arrow PyCapsule interface specifies); `from_raw` moves the stream out and leaves an
+    // empty (released) one, which the capsule's destructor then frees as a no-op.
+    let reader =
+        unsafe { ArrowArrayStreamReader::from_raw(ptr.as_ptr().cast::<FFI_ArrowArrayStream>()) }
+            .map_err(|e| input_error(py, format!("not a readable Arrow stream: {e}")))?;
+    let schema = reader.schema();
+    // Read holding the GIL: a producer backed by Python code may need it.
+    let batches = reader
+        .collect::<Result<Vec<RecordBatch>, _>>()
+        .map_err(|e| input_error(py, format!("not a readable Arrow stream: {e}")))?;
+    let (columns, rows) = py
+        .detach(|| {
+            microscore::input::arrow::columns_from_batches(&batches, &schema, only.as_deref())
+        })
+        .map_err(|e| input_error(py, e.to_string()))?;
+    let list = PyList::empty(py);
+    for c in columns {
+        list.append(column_to_py(py, c)?)?;
+    }
+    Ok((list, rows))
+}
+
+/// Read a CSV, JSON Lines or Parquet file with the same reader and type inference as
+/// `microscore train`.
+#[pyfunction]
+#[pyo3(signature = (path, categorical=Vec::new(), numeric=Vec::new(), format=None, delimiter=None, decimal_comma=false))]
 fn read_table<'py>(
     py: Python<'py>,
     path: PathBuf,
     categorical: Vec<String>,
     numeric: Vec<String>,
+    format: Option<String>,
+    delimiter: Option<String>,
+    decimal_comma: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let options = ReadOptions {
         categorical,
         numeric,
+        input: input_options(py, format, delimiter, decimal_comma)?,
         ..ReadOptions::default()
     };
     let table = py
@@ -760,7 +850,7 @@ fn read_table<'py>(
 
 /// Score a file into another with the streaming batch scorer; returns the summary as JSON.
 #[pyfunction]
-#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None, missing_columns="error", reason_text=None, adverse_action=None, notice_date=None, language="en"))]
+#[pyo3(signature = (model, input, output, rejects=None, reasons=4, keep=Vec::new(), strict=false, force=false, input_format=None, output_format=None, threads=None, missing_columns="error", reason_text=None, adverse_action=None, notice_date=None, language="en", delimiter=None, decimal_comma=false))]
 #[allow(clippy::too_many_arguments)]
 fn score_file(
     py: Python<'_>,
@@ -780,6 +870,8 @@ fn score_file(
     adverse_action: Option<PathBuf>,
     notice_date: Option<String>,
     language: &str,
+    delimiter: Option<String>,
+    decimal_comma: bool,
 ) -> PyResult<String> {
     let absent = absent_columns(py, missing_columns)?;
     let format = |f: Option<String>| -> PyResult<Option<FileFormat>> {
@@ -794,7 +886,7 @@ fn score_file(
         keep,
         strict,
         force,
-        input_format: format(input_format)?,
+        input: input_options(py, input_format, delimiter, decimal_comma)?,
         output_format: format(output_format)?,
         absent_columns: absent,
         reason_text,
@@ -848,7 +940,8 @@ fn write_report(py: Python<'_>, path: &std::path::Path, text: &str) -> PyResult<
 /// The validation report of a model on a labelled CSV file, as JSON; also written as HTML or
 /// Markdown when paths are given.
 #[pyfunction]
-#[pyo3(signature = (model, data, target=None, protected=None, html=None, markdown=None))]
+#[pyo3(signature = (model, data, target=None, protected=None, html=None, markdown=None, format=None, delimiter=None, decimal_comma=false))]
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     py: Python<'_>,
     model: &PyModel,
@@ -857,6 +950,9 @@ fn evaluate(
     protected: Option<Vec<String>>,
     html: Option<PathBuf>,
     markdown: Option<PathBuf>,
+    format: Option<String>,
+    delimiter: Option<String>,
+    decimal_comma: bool,
 ) -> PyResult<String> {
     use microscore::report::{self, render, ReportInput};
     let input = ReportInput {
@@ -865,6 +961,7 @@ fn evaluate(
         require_target: true,
         protected: protected.unwrap_or_else(|| model.model().protected().to_vec()),
         decisions: true,
+        input: input_options(py, format, delimiter, decimal_comma)?,
     };
     let scorer = &model.scorer;
     let e = py
@@ -882,7 +979,8 @@ fn evaluate(
 /// The monitoring report (current against baseline CSV files) as JSON; also written as HTML or
 /// Markdown when paths are given.
 #[pyfunction]
-#[pyo3(signature = (model, baseline, current, target=None, html=None, markdown=None))]
+#[pyo3(signature = (model, baseline, current, target=None, html=None, markdown=None, format=None, delimiter=None, decimal_comma=false))]
+#[allow(clippy::too_many_arguments)]
 fn monitor(
     py: Python<'_>,
     model: &PyModel,
@@ -891,14 +989,19 @@ fn monitor(
     target: Option<String>,
     html: Option<PathBuf>,
     markdown: Option<PathBuf>,
+    format: Option<String>,
+    delimiter: Option<String>,
+    decimal_comma: bool,
 ) -> PyResult<String> {
     use microscore::report::{self, render, ReportInput};
+    let read = input_options(py, format, delimiter, decimal_comma)?;
     let input = |path: PathBuf| ReportInput {
         path,
         target: target.clone(),
         require_target: false,
         protected: Vec::new(),
         decisions: false,
+        input: read,
     };
     let (b, c) = (input(baseline), input(current));
     let scorer = &model.scorer;
@@ -916,7 +1019,7 @@ fn monitor(
 
 /// The strategy table of a model on a CSV file, as JSON (see `microscore strategy`).
 #[pyfunction]
-#[pyo3(signature = (model, data, target=None, step=None, approve_rate=None, max_bad_rate=None, refer_band=None))]
+#[pyo3(signature = (model, data, target=None, step=None, approve_rate=None, max_bad_rate=None, refer_band=None, format=None, delimiter=None, decimal_comma=false))]
 #[allow(clippy::too_many_arguments)]
 fn strategy(
     py: Python<'_>,
@@ -927,6 +1030,9 @@ fn strategy(
     approve_rate: Option<f64>,
     max_bad_rate: Option<f64>,
     refer_band: Option<f64>,
+    format: Option<String>,
+    delimiter: Option<String>,
+    decimal_comma: bool,
 ) -> PyResult<(String, Option<String>)> {
     use microscore::report::strategy::{
         strategy as core_strategy, StrategyOptions, StrategyTarget,
@@ -950,6 +1056,7 @@ fn strategy(
         target,
         protected: Vec::new(),
         decisions: true,
+        input: input_options(py, format, delimiter, decimal_comma)?,
     };
     let options = StrategyOptions {
         step,
@@ -1137,6 +1244,7 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_function(wrap_pyfunction!(train, m)?)?;
     m.add_function(wrap_pyfunction!(read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow_stream_columns, m)?)?;
     m.add_function(wrap_pyfunction!(score_file, m)?)?;
     m.add_function(wrap_pyfunction!(categories_from_numbers, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;

@@ -67,6 +67,8 @@ pub fn score_record_batch(
         header,
         Path::new(&options.source),
         &batch_options,
+        &options.keep,
+        true,
     )?;
     let mut parsed = parquet_input::parse_batch_listing(scorer, &plan, batch);
     let rejects: Vec<Reject> = parsed.listed.take().unwrap_or_default();

@@ -192,7 +192,7 @@ fn parse_batch_with<'b>(
     let n = batch.num_rows();
     let m = scorer.input_columns().len();
     let mut parsed = Parsed::with_capacity(m, n);
-    parsed.listed = list.then(Vec::new);
+    parsed.listed = (list || plan.list_rejects).then(Vec::new);
     let columns: Result<Vec<Access<'b>>, String> = plan
         .inputs
         .iter()

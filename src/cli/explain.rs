@@ -26,9 +26,12 @@ pub struct ExplainArgs {
     /// One application as a JSON object, e.g. '{"monthly_revenue": 8000, "business_type": "livestock"}'.
     #[arg(long, value_name = "JSON")]
     json: Option<String>,
-    /// Input format of --data: csv or jsonl. Default: from the extension.
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// Number of reason codes.
     #[arg(long, default_value_t = 4)]
     reasons: usize,
@@ -67,7 +70,7 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
             return Err(CliError::msg("give --data with --row, or --json"));
         };
         let options = ReadOptions {
-            format: args.format,
+            input: args.input.options(args.format),
             categorical: inputs
                 .iter()
                 .filter(|c| c.categorical)

@@ -223,3 +223,29 @@ pub fn read_policy(path: &std::path::Path) -> Result<PolicySpec, CliError> {
         .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
     PolicySpec::from_json(&text).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
+
+/// How to read a CSV input (shared by every command that reads data).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct InputArgs {
+    /// CSV field delimiter: , ; | or tab [default: detected from the header line; tab for
+    /// .tsv].
+    #[arg(long, value_name = "CHAR", value_parser = microscore::input::InputOptions::parse_delimiter, help_heading = "Input")]
+    delimiter: Option<u8>,
+    /// CSV numbers use a decimal comma and '.' thousands separators (1.234,5).
+    #[arg(long, help_heading = "Input")]
+    decimal_comma: bool,
+}
+
+impl InputArgs {
+    /// The input options, with the command's format.
+    pub fn options(
+        &self,
+        format: Option<microscore::FileFormat>,
+    ) -> microscore::input::InputOptions {
+        microscore::input::InputOptions {
+            format,
+            delimiter: self.delimiter,
+            decimal_comma: self.decimal_comma,
+        }
+    }
+}

@@ -40,7 +40,8 @@ pub struct ReportOutput {
 
 /// Validate a scorecard on labelled applications.
 ///
-/// Scores every row of a labelled CSV file (optionally .gz) and reports discrimination (AUC
+/// Scores every row of a labelled file (CSV, optionally .gz, JSON Lines or Parquet, read as
+/// `score` reads it, with the same rejects) and reports discrimination (AUC
 /// with a DeLong 95% interval, Gini, KS and the score where it is reached), calibration (Brier
 /// score, log loss, expected against observed default rate per grade with the Jeffreys test and
 /// a traffic light, Hosmer-Lemeshow), gains and lift by score decile, the approval-rate against
@@ -52,9 +53,15 @@ pub struct ReportOutput {
 pub struct EvaluateArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// Labelled applications (CSV, optionally .gz).
+    /// Labelled applications (CSV, optionally .gz; JSON Lines; Parquet).
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
+    input_format: Option<microscore::FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// The 0/1 outcome column (1 = default) [default: the model's target].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,
@@ -67,7 +74,7 @@ pub struct EvaluateArgs {
 
 /// Compare the current population with the baseline: score and characteristic stability.
 ///
-/// Scores both CSV files and reports the population stability index of the score over the
+/// Scores both files (CSV, JSON Lines or Parquet) and reports the population stability index of the score over the
 /// baseline's score deciles, and of every feature over the model's bins (smoothed so that empty
 /// bins count), read as stable (< 0.10), moderate shift (< 0.25) or major shift; with default
 /// rates per bin when the files carry the outcome.
@@ -75,12 +82,19 @@ pub struct EvaluateArgs {
 pub struct MonitorArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// The baseline applications (usually the development sample; CSV, optionally .gz).
+    /// The baseline applications (usually the development sample; CSV, optionally .gz; JSON
+    /// Lines; Parquet).
     #[arg(long, value_name = "FILE")]
     baseline: PathBuf,
-    /// The recent applications (CSV, optionally .gz).
+    /// The recent applications (same formats).
     #[arg(long, value_name = "FILE")]
     current: PathBuf,
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
+    input_format: Option<microscore::FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// The 0/1 outcome column, used when present [default: the model's target].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,
@@ -157,6 +171,7 @@ pub fn run_evaluate(args: EvaluateArgs) -> Result<(), CliError> {
         require_target: true,
         protected,
         decisions: true,
+        input: args.input.options(args.input_format),
     };
     let e = with_threads(args.output.threads, || {
         Ok(report::evaluate(&scorer, &input)?)
@@ -188,6 +203,7 @@ pub fn run_monitor(args: MonitorArgs) -> Result<(), CliError> {
         require_target: false,
         protected: Vec::new(),
         decisions: false,
+        input: args.input.options(args.input_format),
     };
     let m = with_threads(args.output.threads, || {
         Ok(report::monitor(

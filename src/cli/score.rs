@@ -65,9 +65,12 @@ pub struct ScoreArgs {
     /// every row `absent_column` (without it, an absent column is an error naming it).
     #[arg(long)]
     allow_missing_columns: bool,
-    /// Input format: csv, jsonl or parquet. Default: from the extension.
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// Output format: csv, jsonl or parquet. Default: from the extension of --out.
     #[arg(long, value_name = "FORMAT")]
     output_format: Option<FileFormat>,
@@ -109,7 +112,7 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         reasons: args.reasons,
         keep: args.keep.clone(),
         strict: args.strict,
-        input_format: args.format,
+        input: args.input.options(args.format),
         output_format: args.output_format,
         force: args.force,
         summary_json: args.summary_json.clone(),
@@ -177,6 +180,7 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         bar.finish_and_clear();
     }
     if !args.quiet {
+        eprintln!("input {}: {}", summary.input, summary.read_as);
         for line in &summary.policy {
             eprintln!("policy {line}");
         }

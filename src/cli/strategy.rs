@@ -28,9 +28,16 @@ use super::{load_model, with_threads, CliError, ModelArgs};
 pub struct StrategyArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// Applications to score (CSV, optionally .gz), labelled for bad rates.
+    /// Applications to score (CSV, optionally .gz; JSON Lines; Parquet), labelled for bad
+    /// rates.
     #[arg(long, value_name = "FILE")]
     data: PathBuf,
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
+    #[arg(long, value_name = "FORMAT", help_heading = "Input")]
+    input_format: Option<microscore::FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// The 0/1 outcome column (1 = default) [default: the model's target, when present].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,
@@ -134,6 +141,7 @@ pub fn run(args: StrategyArgs) -> Result<(), CliError> {
         require_target: args.target.is_some(),
         protected: Vec::new(),
         decisions: true,
+        input: args.input.options(args.input_format),
     };
     let options = StrategyOptions {
         step: args.step,

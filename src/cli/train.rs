@@ -39,9 +39,12 @@ pub struct TrainArgs {
     /// Replace the model file if it exists.
     #[arg(long)]
     force: bool,
-    /// Input format: csv or jsonl. Default: from the extension.
+    /// Input format: csv, jsonl or parquet [default: from the extension (.csv, .tsv, .jsonl,
+    /// .parquet, optionally .gz), then the content].
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
+    #[command(flatten)]
+    input: super::InputArgs,
     /// Id column, carried but never a feature [default: application_id, when present].
     #[arg(long, value_name = "COLUMN")]
     id: Option<String>,
@@ -97,9 +100,9 @@ pub struct TrainArgs {
     /// L2 penalty of the logistic fit.
     #[arg(long, default_value_t = 1.0)]
     l2: f64,
-    /// Optimiser of the logistic fit: lbfgs (linfa-logistic) or newton (exact IRLS, faster on
-    /// large files). Weighted data always uses newton.
-    #[arg(long, default_value = "lbfgs")]
+    /// Optimiser of the logistic fit: newton (exact IRLS, the fastest) or lbfgs
+    /// (linfa-logistic). Weighted data always uses newton.
+    #[arg(long, default_value = "newton")]
     solver: String,
     /// Points to double the odds.
     #[arg(long, default_value_t = 20.0)]
@@ -247,7 +250,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         })?;
 
     // Columns that are read but never features are skipped at read time.
-    let header = read_header(&args.data, args.format)?;
+    let header = read_header(&args.data, &args.input.options(args.format))?;
     params.id_column = args.id.clone().or_else(|| {
         header
             .iter()
@@ -266,7 +269,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
     required.extend(params.protected.iter().cloned());
     required.extend(params.exclude.iter().cloned());
     let options = ReadOptions {
-        format: args.format,
+        input: args.input.options(args.format),
         categorical: args.categorical.clone(),
         numeric: args.numeric.clone(),
         skip,

@@ -298,6 +298,7 @@ mod tests {
             require_target: false,
             protected: Vec::new(),
             decisions: true,
+            ..ReportInput::default()
         };
         let options = StrategyOptions {
             step: None,

@@ -91,7 +91,7 @@ _PARAMS: dict[str, Any] = {
     "min_iv": 0.02,
     "max_correlation": 0.7,
     "l2": 1.0,
-    "solver": "lbfgs",
+    "solver": "newton",
     "max_iterations": 500,
     "pdo": 20.0,
     "base_score": 600.0,
@@ -140,7 +140,7 @@ class Scorecard:
       (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
     - ``min_iv`` (0.02), ``max_correlation`` (0.7): selection filters; ``include`` /
       ``exclude``: features forced in / never used.
-    - ``l2`` (1.0), ``solver`` ("lbfgs" is linfa-logistic, "newton" exact IRLS),
+    - ``l2`` (1.0), ``solver`` ("newton", exact IRLS; "lbfgs" is linfa-logistic),
       ``max_iterations`` (500): the logistic fit.
     - ``pdo`` (20), ``base_score`` (600), ``base_odds`` (50), ``round_points`` (False),
       ``grade_pds``: points scaling and grade bands.
@@ -174,7 +174,7 @@ class Scorecard:
         min_iv: float = 0.02,
         max_correlation: float = 0.7,
         l2: float = 1.0,
-        solver: str = "lbfgs",
+        solver: str = "newton",
         max_iterations: int = 500,
         pdo: float = 20.0,
         base_score: float = 600.0,
@@ -677,6 +677,8 @@ def score_file(
     language: str = "en",
     adverse_action: str | os.PathLike[str] | None = None,
     notice_date: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> dict[str, Any]:
     """Score a CSV, JSON Lines or Parquet file into another with the streaming batch scorer
     (the engine of ``microscore score``): bounded memory, every core, rows that cannot be scored
@@ -684,7 +686,14 @@ def score_file(
     policy reads that the file lacks is an error, unless ``missing_columns="as_missing"``.
     ``reason_text`` adds each reason's statement in ``language``; ``adverse_action`` writes a
     notice record (JSON Lines) for every declined or referred row, dated ``notice_date``
-    (default today, UTC). Returns the summary (``rows_read == rows_scored + rows_rejected``)."""
+    (default today, UTC). Returns the summary (``rows_read == rows_scored + rows_rejected``;
+    ``read_as`` says how the input was read).
+
+    Files are read by the rules every command shares: the format from the name (``.csv``,
+    ``.tsv``, ``.jsonl``, ``.parquet``, text optionally ``.gz``), then the content, or
+    ``format``; CSV by RFC 4180 (quoted line breaks included), its ``delimiter`` (``,`` ``;``
+    ``|`` or ``tab``) detected from the header line unless given, numbers with a decimal comma
+    (``1.234,5``) when ``decimal_comma``."""
     text = _microscore.score_file(
         _native_model(model),
         os.fspath(input),
@@ -702,6 +711,8 @@ def score_file(
         None if adverse_action is None else os.fspath(adverse_action),
         notice_date,
         language,
+        delimiter,
+        decimal_comma,
     )
     summary: dict[str, Any] = json.loads(text)
     return summary
@@ -723,12 +734,22 @@ def evaluate(
     protected: Sequence[str] | None = None,
     html: str | os.PathLike[str] | None = None,
     markdown: str | os.PathLike[str] | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> dict[str, Any]:
-    """The validation pack of ``microscore evaluate`` on a labelled CSV file: discrimination
+    """The validation pack of ``microscore evaluate`` on a labelled file (CSV, JSON Lines or
+    Parquet, read as :func:`score_file` reads it, with the same rejects): discrimination
     (AUC with a DeLong interval, Gini, KS), calibration (Brier, log loss, Jeffreys test per grade,
     Hosmer-Lemeshow), gains, cut-offs, characteristics and fairness by ``protected`` attribute
     (default: the model's) and thin file. Returns the figures as a dict; writes the HTML page
-    and/or Markdown summary when paths are given."""
+    and/or Markdown summary when paths are given.
+
+    Files are read by the rules every command shares: the format from the name (``.csv``,
+    ``.tsv``, ``.jsonl``, ``.parquet``, text optionally ``.gz``), then the content, or
+    ``format``; CSV by RFC 4180 (quoted line breaks included), its ``delimiter`` (``,`` ``;``
+    ``|`` or ``tab``) detected from the header line unless given, numbers with a decimal comma
+    (``1.234,5``) when ``decimal_comma``."""
     text = _microscore.evaluate(
         _native_model(model),
         os.fspath(data),
@@ -736,6 +757,9 @@ def evaluate(
         None if protected is None else list(protected),
         None if html is None else os.fspath(html),
         None if markdown is None else os.fspath(markdown),
+        format,
+        delimiter,
+        decimal_comma,
     )
     report: dict[str, Any] = json.loads(text)
     return report
@@ -749,10 +773,14 @@ def monitor(
     target: str | None = None,
     html: str | os.PathLike[str] | None = None,
     markdown: str | os.PathLike[str] | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> dict[str, Any]:
     """The stability report of ``microscore monitor``: score PSI over the baseline's deciles and
     each feature's PSI over the model's bins (smoothed, so empty bins count). Returns the figures
-    as a dict; writes HTML and/or Markdown when paths are given."""
+    as a dict; writes HTML and/or Markdown when paths are given. Both files are read with the
+    same ``format``, ``delimiter`` and ``decimal_comma`` (see :func:`evaluate`)."""
     text = _microscore.monitor(
         _native_model(model),
         os.fspath(baseline),
@@ -760,6 +788,9 @@ def monitor(
         target,
         None if html is None else os.fspath(html),
         None if markdown is None else os.fspath(markdown),
+        format,
+        delimiter,
+        decimal_comma,
     )
     report: dict[str, Any] = json.loads(text)
     return report
@@ -777,8 +808,12 @@ def strategy(
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
     as_frame: bool | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> Any:
-    """The strategy table of ``microscore strategy`` on a CSV file: per score cut-off (every
+    """The strategy table of ``microscore strategy`` on a file (CSV, JSON Lines or Parquet, read
+    as :func:`evaluate` reads it): per score cut-off (every
     grade boundary, the current cut-offs and a grid of ``step`` points), the applications
     approved at or above it, the approval rate, the expected bad rate (mean PD), the observed
     and marginal bad rates (labelled data), and the exposure and expected loss (when the policy
@@ -798,6 +833,9 @@ def strategy(
         approve_rate,
         max_bad_rate,
         refer_band,
+        format,
+        delimiter,
+        decimal_comma,
     )
     if out is not None and policy is None:
         raise ParameterError("out writes the chosen cut-offs: give approve_rate or max_bad_rate")
@@ -844,11 +882,27 @@ def read_table(
     categorical: Sequence[str] | None = None,
     numeric: Sequence[str] | None = None,
     as_frame: bool | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> Any:
-    """Read a CSV or JSON Lines file with the reader ``microscore train`` uses (the same type
-    inference and missing-value tokens), as a DataFrame (categorical columns as pandas
-    categoricals) or, without pandas, a dict of arrays (text columns as object arrays)."""
-    cols = _microscore.read_table(os.fspath(path), list(categorical or []), list(numeric or []))
+    """Read a CSV, JSON Lines or Parquet file with the reader ``microscore train`` uses (the
+    same type inference and missing-value tokens), as a DataFrame (categorical columns as pandas
+    categoricals) or, without pandas, a dict of arrays (text columns as object arrays).
+
+    Files are read by the rules every command shares: the format from the name (``.csv``,
+    ``.tsv``, ``.jsonl``, ``.parquet``, text optionally ``.gz``), then the content, or
+    ``format``; CSV by RFC 4180 (quoted line breaks included), its ``delimiter`` (``,`` ``;``
+    ``|`` or ``tab``) detected from the header line unless given, numbers with a decimal comma
+    (``1.234,5``) when ``decimal_comma``."""
+    cols = _microscore.read_table(
+        os.fspath(path),
+        list(categorical or []),
+        list(numeric or []),
+        format,
+        delimiter,
+        decimal_comma,
+    )
     pd = _pandas() if as_frame is not False else None
     if as_frame and pd is None:
         raise ImportError("as_frame=True needs pandas")

@@ -1,5 +1,5 @@
-"""Turning user data (pandas, pyarrow, dicts of arrays, 2-D NumPy arrays) into the columns the
-native module takes: a contiguous float64 array per numeric column (passed without copying when
+"""Turning user data (pandas, pyarrow, any frame with the Arrow PyCapsule interface such as
+polars or DuckDB, dicts of arrays, 2-D NumPy arrays) into the columns the native module takes: a contiguous float64 array per numeric column (passed without copying when
 it already is one) or ``(uint32 codes, [levels])`` per categorical column.
 
 No scoring logic lives here: which column is which feature, how a category is binned, what a
@@ -29,6 +29,11 @@ def _is_pandas_frame(x: Any) -> bool:
 
 def _is_arrow_table(x: Any) -> bool:
     return type(x).__module__.startswith("pyarrow") and hasattr(x, "column_names")
+
+
+def _is_arrow_stream(x: Any) -> bool:
+    """A frame that exports the Arrow C stream interface (polars, DuckDB, ...), read natively."""
+    return hasattr(type(x), "__arrow_c_stream__") and not isinstance(x, (Mapping, np.ndarray))
 
 
 def _is_missing(v: Any) -> bool:
@@ -200,6 +205,12 @@ def to_columns(
             if wanted(str(n))
         ]
         return cols, X.num_rows
+    if _is_arrow_stream(X):
+        # The Arrow PyCapsule interface: read in Rust, no pandas or pyarrow round trip.
+        every = column_names(X)
+        names = None if only is None or every is None else [n for n in every if wanted(n)]
+        cols, n = _microscore.arrow_stream_columns(X, names)
+        return [(str(name), p) for name, p in cols if wanted(str(name))], n
     if isinstance(X, Mapping):
         cols = []
         lengths = [len(v) for v in X.values() if hasattr(v, "__len__")]
@@ -231,7 +242,7 @@ def to_columns(
             return [(n, t[j]) for j, n in enumerate(names) if wanted(n)], arr.shape[0]
         return [(n, _from_numpy(n, arr[:, j])) for j, n in enumerate(names) if wanted(n)], arr.shape[0]
     raise InputError(
-        f"expected a DataFrame, a pyarrow Table, a dict of arrays or a 2-D array; got {type(X).__name__}"
+        f"expected a DataFrame (pandas, polars or any with __arrow_c_stream__), a pyarrow Table, a dict of arrays or a 2-D array; got {type(X).__name__}"
     )
 
 
@@ -244,6 +255,8 @@ def column_names(X: Any, feature_names: Sequence[str] | None = None) -> list[str
         return [str(c) for c in X.column_names]
     if isinstance(X, Mapping):
         return [str(k) for k in X.keys()]
+    if _is_arrow_stream(X) and hasattr(X, "columns"):
+        return [str(c) for c in X.columns]
     if feature_names is not None:
         return [str(n) for n in feature_names]
     return None

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from os import PathLike
-from typing import Union, final
+from typing import Any, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -104,8 +104,16 @@ class Model:
 def train(columns: Sequence[tuple[str, _Payload]], target: str, config: str = "{}") -> Model: ...
 def categories_from_numbers(values: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.uint32], list[str]]: ...
 def read_table(
-    path: _Path, categorical: Sequence[str] = ..., numeric: Sequence[str] = ...
+    path: _Path,
+    categorical: Sequence[str] = ...,
+    numeric: Sequence[str] = ...,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> list[tuple[str, _Payload]]: ...
+def arrow_stream_columns(
+    data: Any, only: Sequence[str] | None = None
+) -> tuple[list[tuple[str, _Payload]], int]: ...
 def score_file(
     model: Model,
     input: _Path,
@@ -123,6 +131,8 @@ def score_file(
     adverse_action: _Path | None = None,
     notice_date: str | None = None,
     language: str = "en",
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> str: ...
 def evaluate(
     model: Model,
@@ -131,6 +141,9 @@ def evaluate(
     protected: Sequence[str] | None = None,
     html: _Path | None = None,
     markdown: _Path | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> str: ...
 def monitor(
     model: Model,
@@ -139,6 +152,9 @@ def monitor(
     target: str | None = None,
     html: _Path | None = None,
     markdown: _Path | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> str: ...
 def strategy(
     model: Model,
@@ -148,6 +164,9 @@ def strategy(
     approve_rate: float | None = None,
     max_bad_rate: float | None = None,
     refer_band: float | None = None,
+    format: str | None = None,
+    delimiter: str | None = None,
+    decimal_comma: bool = False,
 ) -> tuple[str, str | None]: ...
 def score_arrow(
     model: Model,

@@ -1,0 +1,683 @@
+//! The input layer: how every command and binding opens a tabular file.
+//!
+//! One set of rules for `score`, `train`, `explain`, `evaluate`, `monitor`, `strategy`, Python
+//! and Spark:
+//! - **Format**: `--format` when given, else the extension (`.csv`, `.tsv`, `.jsonl`,
+//!   `.ndjson`, `.parquet`, `.pq`, each text format optionally `.gz`), else the content: gzip
+//!   and Parquet magic numbers, JSON's `{`, and otherwise CSV. A file whose content is gzip or
+//!   Parquet is read as such whatever its name. UTF-16 and UTF-32 text (with a byte-order mark,
+//!   or without one, by its zero bytes) is an error that says so; a UTF-8 byte-order mark is
+//!   skipped.
+//! - **CSV** ([`csv`]): RFC 4180 in full, line breaks inside quoted fields included (a record
+//!   is counted as one record, and carries the line where it starts); the delimiter is `,`,
+//!   `;`, tab or `|`, given or detected from the header line; numbers with a decimal comma
+//!   (`1.234,5`) when asked.
+//! - **Values**: the missing tokens ([`crate::table::MISSING_TOKENS`]) and the number rules
+//!   ([`parse_number`]) are the same for every format and command.
+//! - **Rejects** ([`Reject`]): a row that cannot be used is reported with its line, column,
+//!   value and reason, by every command in the same words.
+
+pub mod arrow;
+pub mod columns;
+pub mod csv;
+pub mod number;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::format::FileFormat;
+
+/// Errors that stop reading a file before any row is read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The file cannot be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is text in an encoding microscore does not read (UTF-16, UTF-32).
+    #[error("{path}: this file is {encoding} text{how}; microscore reads UTF-8: save it as UTF-8 (\"CSV UTF-8\" in spreadsheet tools)")]
+    Encoding {
+        /// File.
+        path: PathBuf,
+        /// The encoding found.
+        encoding: &'static str,
+        /// How it was recognised.
+        how: &'static str,
+    },
+    /// The header cannot be used.
+    #[error("{path}: {message}")]
+    Header {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The format cannot be told or is not one microscore reads.
+    #[error("{path}: {message}")]
+    Format {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// How to read an input file. The default reads any supported file by its name and content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputOptions {
+    /// The format (default: from the extension, then the content).
+    pub format: Option<FileFormat>,
+    /// The CSV delimiter (default: detected from the header line; tab for `.tsv`).
+    pub delimiter: Option<u8>,
+    /// CSV numbers are written with a decimal comma (`1.234,5`): `.` groups thousands.
+    pub decimal_comma: bool,
+}
+
+impl InputOptions {
+    /// The delimiter named on a command line: `,` `;` `|`, a tab, or the words `comma`,
+    /// `semicolon`, `tab`, `pipe` (and `\t`).
+    pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+        match s {
+            "," | "comma" => Ok(b','),
+            ";" | "semicolon" => Ok(b';'),
+            "\t" | "\\t" | "tab" => Ok(b'\t'),
+            "|" | "pipe" => Ok(b'|'),
+            other => Err(format!(
+                "unsupported delimiter {other:?} (use , ; | or tab)"
+            )),
+        }
+    }
+}
+
+/// The delimiters microscore reads (and detects), in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// A delimiter's name, for messages and summaries.
+pub fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b',' => "comma",
+        b';' => "semicolon",
+        b'\t' => "tab",
+        b'|' => "pipe",
+        _ => "other",
+    }
+}
+
+/// What a file was found to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    /// Its format.
+    pub format: FileFormat,
+    /// Whether it is gzip-compressed (by its content).
+    pub gzip: bool,
+    /// The delimiter its name implies (tab for `.tsv`), if any.
+    pub delimiter: Option<u8>,
+}
+
+/// The format a name implies, looking through `.gz`: (format, delimiter, named `.gz`).
+fn by_name(path: &Path) -> (Option<FileFormat>, Option<u8>, bool) {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (stem, gz) = match name.strip_suffix(".gz") {
+        Some(stem) => (stem.to_string(), true),
+        None => (name, false),
+    };
+    let ext = stem.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "tsv" | "tab" => (Some(FileFormat::Csv), Some(b'\t'), gz),
+        _ => (FileFormat::from_path(Path::new(&stem)), None, gz),
+    }
+}
+
+/// What a file is: its format, whether it is gzip-compressed and the delimiter its name
+/// implies. Reads the first bytes of the file (and of its decompressed content).
+pub fn detect(path: &Path, options: &InputOptions) -> Result<Detected, InputError> {
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err(InputError::Format {
+            path: path.to_path_buf(),
+            message: "is a folder, not a data file".into(),
+        });
+    }
+    let (named, named_delimiter, named_gz) = by_name(path);
+    let mut head = [0u8; 512];
+    let n = read_head(File::open(path).map_err(io)?, &mut head).map_err(io)?;
+    let head = &head[..n];
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    if named_gz && !gzip && !head.is_empty() {
+        return Err(InputError::Format {
+            path: path.to_path_buf(),
+            message: "is named .gz but is not gzip-compressed (it does not start with the gzip magic number)".into(),
+        });
+    }
+    let parquet = head.starts_with(b"PAR1");
+    let text_head: Vec<u8> = if gzip {
+        let mut buf = [0u8; 512];
+        let file = File::open(path).map_err(io)?;
+        let n = read_head(flate2::read::MultiGzDecoder::new(file), &mut buf).map_err(|e| {
+            InputError::Format {
+                path: path.to_path_buf(),
+                message: format!("is not a readable gzip file: {e}"),
+            }
+        })?;
+        buf[..n].to_vec()
+    } else {
+        head.to_vec()
+    };
+    let format = if parquet {
+        FileFormat::Parquet
+    } else if let Some(f) = options.format.or(named) {
+        f
+    } else {
+        match text_head.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => FileFormat::Jsonl,
+            _ if text_head.starts_with(&[0xEF, 0xBB, 0xBF, b'{']) => FileFormat::Jsonl,
+            _ => FileFormat::Csv,
+        }
+    };
+    if parquet && gzip {
+        return Err(InputError::Format {
+            path: path.to_path_buf(),
+            message: "Parquet files compress internally; gzip around Parquet is not supported"
+                .into(),
+        });
+    }
+    if format == FileFormat::Parquet && !parquet {
+        if gzip {
+            return Err(InputError::Format {
+                path: path.to_path_buf(),
+                message: "Parquet files compress internally; gzip around Parquet is not supported"
+                    .into(),
+            });
+        }
+        if !head.is_empty() {
+            return Err(InputError::Format {
+                path: path.to_path_buf(),
+                message: "is not a Parquet file (it does not start with PAR1)".into(),
+            });
+        }
+    }
+    if format != FileFormat::Parquet {
+        check_encoding(&text_head, path)?;
+    }
+    Ok(Detected {
+        format,
+        gzip,
+        delimiter: named_delimiter,
+    })
+}
+
+/// Read up to `buf.len()` bytes from the start of `r`.
+fn read_head(mut r: impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The start of a text file: UTF-16 or UTF-32 (by its byte-order mark, or by the zero bytes
+/// that ASCII text in those encodings has) is an error naming the encoding.
+pub fn check_encoding(head: &[u8], path: &Path) -> Result<(), InputError> {
+    let bom = |encoding| InputError::Encoding {
+        path: path.to_path_buf(),
+        encoding,
+        how: " (it starts with a byte-order mark)",
+    };
+    if head.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(bom("UTF-32 (big-endian)"));
+    }
+    if head.starts_with(&[0xFF, 0xFE, 0, 0]) {
+        return Err(bom("UTF-32 (little-endian)"));
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Err(bom("UTF-16 (big-endian)"));
+    }
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Err(bom("UTF-16 (little-endian)"));
+    }
+    // Without a mark: ASCII in UTF-16 has a zero byte beside every character.
+    let sample = &head[..head.len().min(256) & !3];
+    if sample.len() >= 8 {
+        let zeros = |offset: usize, step: usize| {
+            sample
+                .iter()
+                .skip(offset)
+                .step_by(step)
+                .filter(|&&b| b == 0)
+                .count()
+        };
+        let quarter = sample.len() / 4;
+        let half = sample.len() / 2;
+        let guess = if zeros(1, 4) + zeros(2, 4) + zeros(3, 4) >= 3 * quarter * 9 / 10 {
+            Some("UTF-32 (little-endian)")
+        } else if zeros(0, 4) + zeros(1, 4) + zeros(2, 4) >= 3 * quarter * 9 / 10 {
+            Some("UTF-32 (big-endian)")
+        } else if zeros(1, 2) >= half * 9 / 10 {
+            Some("UTF-16 (little-endian)")
+        } else if zeros(0, 2) >= half * 9 / 10 {
+            Some("UTF-16 (big-endian)")
+        } else {
+            None
+        };
+        if let Some(encoding) = guess {
+            return Err(InputError::Encoding {
+                path: path.to_path_buf(),
+                encoding,
+                how: " (every character has zero bytes beside it)",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Open a text input for reading: through gzip when compressed, with a UTF-8 byte-order mark
+/// skipped. Encodings were checked by [`detect`].
+pub fn open_text(
+    path: &Path,
+    detected: &Detected,
+) -> Result<std::io::BufReader<Box<dyn Read + Send>>, InputError> {
+    let file = File::open(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text_reader(file, detected.gzip, path)
+}
+
+/// A text reader over `raw` (a file, or a reader counting a file's bytes): through gzip when
+/// `gzip`, with a UTF-8 byte-order mark skipped.
+pub fn text_reader(
+    raw: impl Read + Send + 'static,
+    gzip: bool,
+    path: &Path,
+) -> Result<std::io::BufReader<Box<dyn Read + Send>>, InputError> {
+    use std::io::BufRead;
+    let raw: Box<dyn Read + Send> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, raw);
+    let start = reader.fill_buf().map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if start.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// The header record of a CSV file (it may span lines inside quotes): its names (trimmed),
+/// the lines it took, and the file's dialect. Errors: an empty file, a blank first line,
+/// broken quoting, text that is not UTF-8, a name that appears twice.
+pub fn read_csv_header(
+    reader: &mut impl std::io::BufRead,
+    path: &Path,
+    options: &InputOptions,
+    detected: &Detected,
+) -> Result<(Vec<String>, u64, Dialect), InputError> {
+    let bad = |message: String| InputError::Header {
+        path: path.to_path_buf(),
+        message,
+    };
+    let io = |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut line = Vec::new();
+    let mut lines = 0u64;
+    loop {
+        let n = reader.read_until(b'\n', &mut line).map_err(io)?;
+        lines += u64::from(n > 0);
+        // A header with a quoted line break goes on to the next line; at most 1 MB.
+        let d = options
+            .delimiter
+            .or(detected.delimiter)
+            .unwrap_or_else(|| csv::detect_delimiter(&line));
+        let cut = csv::Cutter {
+            delimiter: d,
+            width: None,
+        };
+        let ends = n == 0 || cut.last_record_end(&line).is_some();
+        if ends || line.len() > 1 << 20 {
+            break;
+        }
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Err(bad(if line.is_empty() {
+            "the file is empty: a CSV file needs a header line naming its columns".into()
+        } else {
+            "the first line is blank: a CSV file needs a header line naming its columns".into()
+        }));
+    }
+    let record = line.strip_suffix(b"\n").unwrap_or(&line);
+    let record = record.strip_suffix(b"\r").unwrap_or(record);
+    let dialect = Dialect::for_header(record, options, detected);
+    let text = std::str::from_utf8(record)
+        .map_err(|_| bad("the header line is not valid UTF-8".into()))?;
+    let names: Vec<String> = csv::split_record(text.as_bytes(), dialect.delimiter)
+        .map_err(|why| {
+            bad(format!(
+                "the header line has {}",
+                why.trim_start_matches("broken quoting: ")
+            ))
+        })?
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
+    check_names(&names, path)?;
+    Ok((names, lines, dialect))
+}
+
+/// A header's names: none may appear twice.
+pub fn check_names(names: &[String], path: &Path) -> Result<(), InputError> {
+    let mut seen = std::collections::HashSet::new();
+    match names.iter().find(|h| !seen.insert(h.as_str())) {
+        Some(dup) => Err(InputError::Header {
+            path: path.to_path_buf(),
+            message: format!("column '{dup}' appears twice in the header"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A hint for a header that did not split: one name holding another delimiter.
+pub fn delimiter_hint(names: &[String], dialect: &Dialect) -> Option<String> {
+    let [only] = names else { return None };
+    let other = DELIMITERS
+        .iter()
+        .find(|&&d| d != dialect.delimiter && only.as_bytes().contains(&d))?;
+    Some(format!(
+        "the header is one column that holds {} characters: is the delimiter {}? (the file was read with the {}; use --delimiter)",
+        delimiter_name(*other),
+        delimiter_name(*other),
+        delimiter_name(dialect.delimiter)
+    ))
+}
+
+/// The longest block: a line longer than this is an error.
+pub const MAX_BLOCK_BYTES: usize = 64 << 20;
+
+/// Fill `block` with the next whole records of `reader`: about `size` bytes (more when a record
+/// is longer), starting with `carry`, the partial record left over from the previous block
+/// (which becomes this block's leftover). Records are CSV records by RFC 4180 when a `cutter` is
+/// given (a quoted field may hold line breaks), else lines. False when the input is
+/// exhausted. The block's buffer is reused as it is: bytes are read over its old contents,
+/// never zeroed first. A line longer than [`MAX_BLOCK_BYTES`] is an `InvalidData` error.
+pub fn next_block(
+    reader: &mut (impl Read + ?Sized),
+    carry: &mut Vec<u8>,
+    block: &mut Vec<u8>,
+    size: usize,
+    cutter: Option<csv::Cutter>,
+) -> std::io::Result<bool> {
+    let mut filled = carry.len();
+    if block.len() < size.max(filled + 1) {
+        block.resize(size.max(filled + 1), 0);
+    }
+    block[..filled].copy_from_slice(carry);
+    carry.clear();
+    loop {
+        while filled < block.len() {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => {
+                    // End of input: the last line may lack its line break.
+                    block.truncate(filled);
+                    return Ok(filled > 0);
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let end = match cutter {
+            Some(c) => c.last_record_end(block),
+            None => memchr::memrchr(b'\n', block).map(|e| e + 1),
+        };
+        match end {
+            Some(end) => {
+                carry.extend_from_slice(&block[end..]);
+                block.truncate(end);
+                return Ok(true);
+            }
+            None if block.len() > MAX_BLOCK_BYTES => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "a line longer than {} MB starts here: not a table of applications",
+                        MAX_BLOCK_BYTES >> 20
+                    ),
+                ))
+            }
+            // A record longer than a block: read on.
+            None => block.resize(block.len() + size, 0),
+        }
+    }
+}
+
+/// The dialect of a CSV file: how its records split into fields and how numbers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// Numbers have a decimal comma and `.` thousands separators.
+    pub decimal_comma: bool,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: b',',
+            decimal_comma: false,
+        }
+    }
+}
+
+impl Dialect {
+    /// The dialect of a CSV file with this header line (its bytes, line break excluded): the
+    /// delimiter given, or the name's (`.tsv`), or the one of [`DELIMITERS`] found most often
+    /// outside quotes in the header (a comma when there is none).
+    pub fn for_header(header: &[u8], options: &InputOptions, detected: &Detected) -> Dialect {
+        Dialect {
+            delimiter: options
+                .delimiter
+                .or(detected.delimiter)
+                .unwrap_or_else(|| csv::detect_delimiter(header)),
+            decimal_comma: options.decimal_comma,
+        }
+    }
+
+    /// One value as a number by this dialect's rules ([`parse_number`], or
+    /// [`parse_decimal_comma`]); `None` when it is not a number.
+    pub fn number(&self, s: &str) -> Option<f64> {
+        if self.decimal_comma {
+            parse_decimal_comma(s)
+        } else {
+            crate::table::parse_number(s)
+        }
+    }
+
+    /// Why a text is not a number here, with a hint when it is one in the other convention.
+    pub fn not_a_number(&self, s: &str) -> String {
+        if !self.decimal_comma && parse_decimal_comma(s).is_some() && s.contains(',') {
+            "text in a numeric column (it looks like a number with a decimal comma: use --decimal-comma)"
+                .into()
+        } else if self.decimal_comma && crate::table::parse_number(s).is_some() && s.contains('.') {
+            "text in a numeric column (with --decimal-comma, '.' only groups thousands in threes)"
+                .into()
+        } else {
+            "text in a numeric column".into()
+        }
+    }
+}
+
+/// Parse a number by the rules every reader shares (see [`crate::table::parse_number`]).
+pub fn parse_number(s: &str) -> Option<f64> {
+    crate::table::parse_number(s)
+}
+
+/// A number written with a decimal comma: an optional sign, digits with optional `.`
+/// separators between groups of exactly three, and an optional `,` and fraction digits
+/// (`-1.234.567,89`, `1234,5`, `0,5`). `None` for anything else (a `.` decimal point included:
+/// `1.5` is not read as fifteen).
+pub fn parse_decimal_comma(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (sign, body) = match t.as_bytes().first()? {
+        b'-' => ("-", &t[1..]),
+        b'+' => ("", &t[1..]),
+        _ => ("", t),
+    };
+    let (int, frac) = match body.split_once(',') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    let groups: Vec<&str> = int.split('.').collect();
+    let digits_ok = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_some() {
+        // ",5"
+    } else if groups.len() == 1 {
+        if !digits_ok(groups[0]) {
+            return None;
+        }
+    } else if !(digits_ok(groups[0])
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3 && digits_ok(g)))
+    {
+        return None;
+    }
+    let mut plain = String::with_capacity(t.len());
+    plain.push_str(sign);
+    plain.extend(groups.iter().copied());
+    if plain.len() == sign.len() {
+        plain.push('0');
+    }
+    if let Some(f) = frac {
+        plain.push('.');
+        plain.push_str(f);
+    }
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// A row that could not be used, as every command reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    /// 1-based line number in the input where the row's record starts (row number for
+    /// Parquet).
+    pub line: u64,
+    /// The column at fault (empty when the whole row is).
+    pub column: String,
+    /// The raw value at fault.
+    pub value: String,
+    /// Why the row was rejected.
+    pub reason: String,
+}
+
+impl Reject {
+    /// The reject in words: `column 'c', value "v": reason`, or the reason alone.
+    pub fn describe(&self) -> String {
+        if self.column.is_empty() {
+            self.reason.clone()
+        } else {
+            format!(
+                "column '{}', value {:?}: {}",
+                self.column, self.value, self.reason
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_comma_numbers() {
+        assert_eq!(parse_decimal_comma("1.234,5"), Some(1234.5));
+        assert_eq!(parse_decimal_comma("-1.234.567,89"), Some(-1234567.89));
+        assert_eq!(parse_decimal_comma("1234,5"), Some(1234.5));
+        assert_eq!(parse_decimal_comma("0,25"), Some(0.25));
+        assert_eq!(parse_decimal_comma(",5"), Some(0.5));
+        assert_eq!(parse_decimal_comma(" 42 "), Some(42.0));
+        assert_eq!(parse_decimal_comma("1.234"), Some(1234.0));
+        for bad in [
+            "1.5", "1,2,3", "12.34,5", "1.2345", "abc", "", "1,", "1e5", "1..234",
+        ] {
+            assert_eq!(parse_decimal_comma(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn encodings_are_named() {
+        let p = Path::new("x.csv");
+        let utf16: Vec<u8> = "id,amount\n1,2\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let e = check_encoding(&utf16, p).unwrap_err().to_string();
+        assert!(e.contains("UTF-16 (little-endian)"), "{e}");
+        let be: Vec<u8> = "id,amount\n1,2\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert!(check_encoding(&be, p)
+            .unwrap_err()
+            .to_string()
+            .contains("UTF-16 (big-endian)"));
+        let mut bom = vec![0xFF, 0xFE];
+        bom.extend(&utf16);
+        assert!(check_encoding(&bom, p)
+            .unwrap_err()
+            .to_string()
+            .contains("byte-order mark"));
+        let utf32: Vec<u8> = "id,amount\n1,2\n"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert!(check_encoding(&utf32, p)
+            .unwrap_err()
+            .to_string()
+            .contains("UTF-32 (little-endian)"));
+        assert!(check_encoding("id,名前\n1,張\n".as_bytes(), p).is_ok());
+    }
+
+    #[test]
+    fn delimiters_by_name() {
+        assert_eq!(InputOptions::parse_delimiter("tab"), Ok(b'\t'));
+        assert_eq!(InputOptions::parse_delimiter(";"), Ok(b';'));
+        assert!(InputOptions::parse_delimiter(":").is_err());
+        assert_eq!(
+            by_name(Path::new("a.TSV.gz")),
+            (Some(FileFormat::Csv), Some(b'\t'), true)
+        );
+        assert_eq!(
+            by_name(Path::new("a.csv")),
+            (Some(FileFormat::Csv), None, false)
+        );
+    }
+}
