@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::format::{write_number, FileFormat, Output};
+use crate::input::is_missing_token;
 use crate::scoring::{flags, AbsentColumns, BatchOutput, ScoreError, Scorer};
-use crate::table::is_missing_token;
 
 mod csv_input;
 mod frame;

@@ -30,10 +30,10 @@ use crate::binning::{
     NumericCounts,
 };
 use crate::fit::{newton_with, FitError, FitParams, LogisticFit, NewtonData, NewtonSums, Solver};
+use crate::input::is_missing_token;
 use crate::metrics::RiskGroup;
 use crate::model::{Feature, Model};
 use crate::selection::MomentSums;
-use crate::table::is_missing_token;
 use crate::train::{train_on, Binned, TrainError, TrainParams, TrainingRows};
 use crate::woe::Counts;
 

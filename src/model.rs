@@ -186,27 +186,27 @@ impl<'a> TargetRule<'a> {
         Some(
             self.bad_values
                 .iter()
-                .any(|b| crate::table::parse_number(b) == Some(x)),
+                .any(|b| crate::input::parse_number(b) == Some(x)),
         )
     }
 
     /// The outcome of a text value (`None`: missing, or not an outcome under the 0/1 rule).
     pub fn text(&self, t: &str) -> Option<bool> {
         let t = t.trim();
-        if crate::table::is_missing_token(t) {
+        if crate::input::is_missing_token(t) {
             return None;
         }
         if self.bad_values.is_empty() {
             return match t.to_ascii_lowercase().as_str() {
                 "true" => Some(true),
                 "false" => Some(false),
-                _ => crate::table::parse_number(t).and_then(|x| self.number(x)),
+                _ => crate::input::parse_number(t).and_then(|x| self.number(x)),
             };
         }
-        let number = crate::table::parse_number(t);
+        let number = crate::input::parse_number(t);
         Some(self.bad_values.iter().any(|b| {
             b.trim().eq_ignore_ascii_case(t)
-                || (number.is_some() && crate::table::parse_number(b) == number)
+                || (number.is_some() && crate::input::parse_number(b) == number)
         }))
     }
 

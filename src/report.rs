@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::input::is_missing_token;
 use crate::metrics::{self, RiskGroup};
 use crate::scoring::Scorer;
-use crate::table::is_missing_token;
 use crate::validation::{self, HlGroup, HosmerLemeshow, Jeffreys};
 
 /// Errors that stop a report.

@@ -257,10 +257,10 @@ impl Compiled {
     fn text(&self, s: &str) -> (u16, u32) {
         match &self.rule {
             Rule::Numeric { .. } => {
-                if crate::table::is_missing_token(s) {
+                if crate::input::is_missing_token(s) {
                     (self.missing, flags::MISSING)
                 } else {
-                    match crate::table::parse_number(s) {
+                    match crate::input::parse_number(s) {
                         Some(x) => self.numeric(x),
                         None => (self.missing, flags::NOT_A_NUMBER),
                     }
@@ -272,7 +272,7 @@ impl Compiled {
                 unseen,
             } => {
                 let t = s.trim();
-                if crate::table::is_missing_token(t) {
+                if crate::input::is_missing_token(t) {
                     (self.missing, flags::MISSING)
                 } else {
                     match index.get(t.as_bytes()) {
@@ -879,15 +879,15 @@ impl Scorer {
             Source::Column(i) => match values[*i] {
                 Value::Missing => f64::NAN,
                 Value::Number(x) => x,
-                Value::Text(t) if crate::table::is_missing_token(t) => f64::NAN,
-                Value::Text(t) => crate::table::parse_number(t).unwrap_or(f64::NEG_INFINITY),
+                Value::Text(t) if crate::input::is_missing_token(t) => f64::NAN,
+                Value::Text(t) => crate::input::parse_number(t).unwrap_or(f64::NEG_INFINITY),
             },
         };
         for source in [&self.requested, &self.revenue] {
             if let Source::Column(i) = source {
                 if let Value::Text(t) = values[*i] {
-                    if !crate::table::is_missing_token(t)
-                        && crate::table::parse_number(t).is_none()
+                    if !crate::input::is_missing_token(t)
+                        && crate::input::parse_number(t).is_none()
                         && text_amount.is_none()
                     {
                         text_amount = Some((*i, t));

@@ -101,8 +101,7 @@ pub enum ColumnData {
     },
 }
 
-/// Code of a missing categorical cell.
-pub const MISSING_CODE: u32 = u32::MAX;
+pub use crate::input::{is_missing_token, parse_number, MISSING_CODE, MISSING_TOKENS};
 
 /// One named column.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,23 +188,18 @@ impl ColumnData {
     /// Numbers as categories: each distinct number's shortest text (as a file would write it,
     /// `3` for 3.0) is a level, in order of first appearance; NaN is missing.
     pub fn categorical_from_numbers(values: &[f64]) -> ColumnData {
-        let mut index: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
-        let mut levels = Vec::new();
-        let codes = values
-            .iter()
-            .map(|&x| {
-                if x.is_nan() {
-                    return MISSING_CODE;
-                }
-                // -0.0 and 0.0 are one category, as their text is.
-                let key = if x == 0.0 { 0.0f64 } else { x }.to_bits();
-                *index.entry(key).or_insert_with(|| {
-                    levels.push(crate::format::number_text(x));
-                    (levels.len() - 1) as u32
-                })
-            })
-            .collect();
-        ColumnData::Categorical { codes, levels }
+        ColumnValues::categories_of_numbers(values).into()
+    }
+}
+
+impl From<ColumnValues> for ColumnData {
+    fn from(v: ColumnValues) -> ColumnData {
+        match v {
+            ColumnValues::Numeric(x) => ColumnData::Numeric(x),
+            ColumnValues::Categorical { codes, levels } => {
+                ColumnData::Categorical { codes, levels }
+            }
+        }
     }
 }
 
@@ -248,15 +242,6 @@ enum Cell<'a> {
     Text(&'a str),
 }
 
-/// The text that means "missing" (after trimming, in any ASCII case), besides empty text.
-pub const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "nan"];
-
-/// Whether a text cell means "missing".
-pub fn is_missing_token(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty() || MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
-}
-
 fn classify(s: &str) -> Cell<'_> {
     if is_missing_token(s) {
         return Cell::Missing;
@@ -265,18 +250,6 @@ fn classify(s: &str) -> Cell<'_> {
         Some(x) => Cell::Number(x, s.trim()),
         None => Cell::Text(s),
     }
-}
-
-/// Parse a number the way a spreadsheet user means it: decimal or scientific notation,
-/// surrounding spaces allowed; `inf`/`infinity` are numbers (rejected later where they do not
-/// belong), other words are not.
-pub fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
-    let first = *t.as_bytes().first()?;
-    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|x| !x.is_nan())
 }
 
 /// Open a text file for reading (through gzip when compressed, a UTF-8 byte-order mark

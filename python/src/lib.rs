@@ -813,8 +813,12 @@ fn arrow_stream_columns<'py>(
         })
         .map_err(|e| input_error(py, e.to_string()))?;
     let list = PyList::empty(py);
-    for c in columns {
-        list.append(column_to_py(py, c)?)?;
+    for (name, values) in columns {
+        let column = Column {
+            name,
+            data: values.into(),
+        };
+        list.append(column_to_py(py, column)?)?;
     }
     Ok((list, rows))
 }

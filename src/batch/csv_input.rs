@@ -15,9 +15,9 @@ use super::{
     amount_reject, input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta, TextBlock,
 };
 use crate::input::csv::{closing_quote, split_record_into};
+use crate::input::is_missing_token;
 use crate::input::number::{fast_number, plain_decimal_comma};
 use crate::scoring::Scorer;
-use crate::table::is_missing_token;
 
 /// Parse the CSV records of a block (whole records: the reader cuts blocks at record ends).
 /// A record's line is the line where it starts; a line break inside a quoted field belongs

@@ -16,8 +16,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use super::{
     amount_reject, input_value, known_category, Parsed, Plan, RowError, RowMeta, TextBlock,
 };
+use crate::input::is_missing_token;
 use crate::scoring::{flags, Scorer};
-use crate::table::is_missing_token;
 
 /// One needed key's value in a record.
 #[derive(Debug, Clone, Default)]

@@ -11,8 +11,8 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use super::{amount_reject, input_value, known_category, BatchError, Parsed, Plan, RowMeta};
+use crate::input::is_missing_token;
 use crate::scoring::Scorer;
-use crate::table::is_missing_token;
 
 /// Rows per record batch read.
 const BATCH_ROWS: usize = 16_384;

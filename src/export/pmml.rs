@@ -95,7 +95,7 @@ pub fn to_pmml(model: &Model, reasons: usize) -> Result<String, super::ExportErr
     // `NaN`, in any ASCII case, after trimming) made missing.
     x.push_str("  <TransformationDictionary>\n");
     let ws = white_space_class();
-    let tokens = crate::table::MISSING_TOKENS.join("|");
+    let tokens = crate::input::MISSING_TOKENS.join("|");
     for f in features {
         match f.binning.rule {
             BinRule::Numeric { .. } => {

@@ -33,7 +33,7 @@ use crate::scoring::Scorer;
 /// `lower(t) IN ('', 'na', ...)`: trimmed text `t` is a missing token.
 fn missing_token(t: &str) -> String {
     let tokens: Vec<String> = std::iter::once("")
-        .chain(crate::table::MISSING_TOKENS)
+        .chain(crate::input::MISSING_TOKENS)
         .map(|m| format!("'{m}'"))
         .collect();
     format!("lower({t}) IN ({})", tokens.join(", "))

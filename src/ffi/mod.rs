@@ -793,7 +793,7 @@ pub unsafe extern "C" fn microscore_score_columns(
                     f64::NAN
                 } else {
                     let s = str_arg(p, "texts[j][r]")?;
-                    if crate::table::is_missing_token(s) {
+                    if crate::input::is_missing_token(s) {
                         f64::NAN
                     } else {
                         m.scorer.category_index(j, s.trim()).map_or(-1.0, f64::from)

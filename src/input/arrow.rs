@@ -5,7 +5,7 @@
 //! Number columns (integers, floats, decimals; booleans as 0/1) are numeric, nulls missing.
 //! Text columns (`Utf8`, `LargeUtf8`, `Utf8View`, and dictionaries of them) are categorical,
 //! their values the categories in order of first appearance, nulls missing. A dictionary of
-//! numbers is categorical with the numbers' text ([`ColumnData::categorical_from_numbers`]).
+//! numbers is categorical with the numbers' text ([`ColumnValues::categories_of_numbers`]).
 //! A column of nulls only is numeric and missing. Any other type is an error naming the column.
 
 use std::collections::HashMap;
@@ -14,7 +14,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
-use crate::table::{Column, ColumnData, MISSING_CODE};
+use super::columns::ColumnValues;
+use super::MISSING_CODE;
 
 /// Why a column cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +32,7 @@ pub fn columns_from_batches(
     batches: &[RecordBatch],
     schema: &arrow_schema::Schema,
     only: Option<&[String]>,
-) -> Result<(Vec<Column>, usize), ArrowColumnError> {
+) -> Result<(Vec<(String, ColumnValues)>, usize), ArrowColumnError> {
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
     let mut out = Vec::new();
     for (c, field) in schema.fields().iter().enumerate() {
@@ -56,12 +57,12 @@ pub fn columns_from_batches(
             Ok(v)
         };
         let data = match t {
-            DataType::Null => ColumnData::Numeric(vec![f64::NAN; rows]),
+            DataType::Null => ColumnValues::Numeric(vec![f64::NAN; rows]),
             t if t.is_numeric() || *t == DataType::Boolean => {
-                ColumnData::Numeric(numbers(&arrays)?)
+                ColumnValues::Numeric(numbers(&arrays)?)
             }
             DataType::Dictionary(_, value) if value.is_numeric() => {
-                ColumnData::categorical_from_numbers(&numbers(&arrays)?)
+                ColumnValues::categories_of_numbers(&numbers(&arrays)?)
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => texts(&arrays, &fail)?,
             DataType::Dictionary(_, value)
@@ -78,10 +79,7 @@ pub fn columns_from_batches(
                 )))
             }
         };
-        out.push(Column {
-            name: name.clone(),
-            data,
-        });
+        out.push((name.clone(), data));
     }
     Ok((out, rows))
 }
@@ -90,7 +88,7 @@ pub fn columns_from_batches(
 fn texts(
     arrays: &[&dyn Array],
     fail: &dyn Fn(String) -> ArrowColumnError,
-) -> Result<ColumnData, ArrowColumnError> {
+) -> Result<ColumnValues, ArrowColumnError> {
     let mut index: HashMap<String, u32> = HashMap::new();
     let mut levels: Vec<String> = Vec::new();
     let mut codes = Vec::new();
@@ -115,7 +113,7 @@ fn texts(
             codes.push(code);
         }
     }
-    Ok(ColumnData::Categorical { codes, levels })
+    Ok(ColumnValues::Categorical { codes, levels })
 }
 
 #[cfg(test)]
@@ -150,23 +148,23 @@ mod tests {
         .unwrap();
         let (cols, rows) = columns_from_batches(&[batch.clone(), batch], &schema, None).unwrap();
         assert_eq!(rows, 6);
-        match &cols[0].data {
-            ColumnData::Numeric(v) => {
+        match &cols[0].1 {
+            ColumnValues::Numeric(v) => {
                 assert_eq!(v[0], 1.0);
                 assert!(v[1].is_nan());
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            cols[1].data,
-            ColumnData::Categorical {
+            cols[1].1,
+            ColumnValues::Categorical {
                 codes: vec![0, 1, MISSING_CODE, 0, 1, MISSING_CODE],
                 levels: vec!["farm".into(), "shop".into()]
             }
         );
         assert_eq!(
-            cols[2].data,
-            ColumnData::Categorical {
+            cols[2].1,
+            ColumnValues::Categorical {
                 codes: vec![0, MISSING_CODE, 1, 0, MISSING_CODE, 1],
                 levels: vec!["b".into(), "a".into()]
             }

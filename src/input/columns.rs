@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::csv::{split_record_into, Cutter};
 use super::number::{fast_number, is_canonical_number, plain_decimal_comma};
 use super::Dialect;
-use crate::table::{is_missing_token, MISSING_CODE};
+use super::{is_missing_token, MISSING_CODE};
 
 /// Bytes per block.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -55,6 +55,30 @@ pub enum ColumnValues {
         /// The categories in order of first appearance.
         levels: Vec<String>,
     },
+}
+
+impl ColumnValues {
+    /// Numbers as categories: each distinct number's shortest text (as a file would write it,
+    /// `3` for 3.0) is a level, in order of first appearance; NaN is missing.
+    pub fn categories_of_numbers(values: &[f64]) -> ColumnValues {
+        let mut index: HashMap<u64, u32> = HashMap::new();
+        let mut levels = Vec::new();
+        let codes = values
+            .iter()
+            .map(|&x| {
+                if x.is_nan() {
+                    return MISSING_CODE;
+                }
+                // -0.0 and 0.0 are one category, as their text is.
+                let key = if x == 0.0 { 0.0f64 } else { x }.to_bits();
+                *index.entry(key).or_insert_with(|| {
+                    levels.push(crate::format::number_text(x));
+                    (levels.len() - 1) as u32
+                })
+            })
+            .collect();
+        ColumnValues::Categorical { codes, levels }
+    }
 }
 
 /// Why a file could not be read into columns: (line, message) or a value at fault.

@@ -12,7 +12,7 @@
 //!   is counted as one record, and carries the line where it starts); the delimiter is `,`,
 //!   `;`, tab or `|`, given or detected from the header line; numbers with a decimal comma
 //!   (`1.234,5`) when asked.
-//! - **Values**: the missing tokens ([`crate::table::MISSING_TOKENS`]) and the number rules
+//! - **Values**: the missing tokens ([`MISSING_TOKENS`]) and the number rules
 //!   ([`parse_number`]) are the same for every format and command.
 //! - **Rejects** ([`Reject`]): a row that cannot be used is reported with its line, column,
 //!   value and reason, by every command in the same words.
@@ -514,7 +514,7 @@ impl Dialect {
         if self.decimal_comma {
             parse_decimal_comma(s)
         } else {
-            crate::table::parse_number(s)
+            parse_number(s)
         }
     }
 
@@ -523,7 +523,7 @@ impl Dialect {
         if !self.decimal_comma && parse_decimal_comma(s).is_some() && s.contains(',') {
             "text in a numeric column (it looks like a number with a decimal comma: use --decimal-comma)"
                 .into()
-        } else if self.decimal_comma && crate::table::parse_number(s).is_some() && s.contains('.') {
+        } else if self.decimal_comma && parse_number(s).is_some() && s.contains('.') {
             "text in a numeric column (with --decimal-comma, '.' only groups thousands in threes)"
                 .into()
         } else {
@@ -532,9 +532,28 @@ impl Dialect {
     }
 }
 
-/// Parse a number by the rules every reader shares (see [`crate::table::parse_number`]).
+/// The text that means "missing" (after trimming, in any ASCII case), besides empty text.
+pub const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "nan"];
+
+/// Code of a missing categorical cell.
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// Whether a text cell means "missing".
+pub fn is_missing_token(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
+}
+
+/// Parse a number the way a spreadsheet user means it: decimal or scientific notation,
+/// surrounding spaces allowed; `inf`/`infinity` are numbers (rejected later where they do not
+/// belong), other words are not. Every reader shares it.
 pub fn parse_number(s: &str) -> Option<f64> {
-    crate::table::parse_number(s)
+    let t = s.trim();
+    let first = *t.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|x| !x.is_nan())
 }
 
 /// A number written with a decimal comma: an optional sign, digits with optional `.`

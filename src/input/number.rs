@@ -1,6 +1,6 @@
 //! Numbers read straight from a field's bytes: the fast paths of every CSV reader, exact (the
 //! same `f64` as the full parser) or `None`, which sends the field down the general path
-//! ([`crate::table::parse_number`], [`super::parse_decimal_comma`]).
+//! ([`crate::input::parse_number`], [`super::parse_decimal_comma`]).
 
 /// A field that is a number written plainly (no spaces, not NaN or infinity), read straight
 /// from its bytes: plain decimals exactly by [`plain_decimal`], anything else (exponents, long
