@@ -208,9 +208,9 @@ def to_columns(
     if _is_arrow_stream(X):
         # The Arrow PyCapsule interface: read in Rust, no pandas or pyarrow round trip.
         every = column_names(X)
-        names = None if only is None or every is None else [n for n in every if wanted(n)]
-        cols, n = _microscore.arrow_stream_columns(X, names)
-        return [(str(name), p) for name, p in cols if wanted(str(name))], n
+        subset = None if only is None or every is None else [c for c in every if wanted(c)]
+        streamed, rows = _microscore.arrow_stream_columns(X, subset)
+        return [(str(c), p) for c, p in streamed if wanted(str(c))], rows
     if isinstance(X, Mapping):
         cols = []
         lengths = [len(v) for v in X.values() if hasattr(v, "__len__")]

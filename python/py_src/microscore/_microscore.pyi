@@ -14,6 +14,7 @@ __all__ = [
     "Model",
     "train",
     "read_table",
+    "arrow_stream_columns",
     "score_file",
     "categories_from_numbers",
     "evaluate",
