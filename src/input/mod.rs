@@ -190,13 +190,7 @@ pub fn detect(path: &Path, options: &InputOptions) -> Result<Detected, InputErro
             _ => FileFormat::Csv,
         }
     };
-    if parquet && gzip {
-        return Err(InputError::Format {
-            path: path.to_path_buf(),
-            message: "Parquet files compress internally; gzip around Parquet is not supported"
-                .into(),
-        });
-    }
+    // (A file cannot start with both magic numbers: gzip named as Parquet is caught here.)
     if format == FileFormat::Parquet && !parquet {
         if gzip {
             return Err(InputError::Format {
