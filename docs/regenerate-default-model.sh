@@ -8,9 +8,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cargo build --release --quiet
 bin=target/release/microscore
-"$bin" synth --rows 100000 --seed 20261129 --out "$tmp/train.csv" --quiet
+"$bin" synth --rows 1000000 --seed 20261129 --out "$tmp/train.csv" --quiet
 "$bin" train --data "$tmp/train.csv" --target default_12m --id application_id --protected gender \
-  --solver newton --policy examples/policies/microloan.json --reasons-file src/default_reasons.csv \
+  --solver newton --calibrate 5 --policy examples/policies/microloan.json --reasons-file src/default_reasons.csv \
   --out src/default_model.json --force --quiet
 "$bin" synth --rows 1000 --seed 7 --no-label --out examples/applications.csv --force --quiet
 echo "regenerated src/default_model.json and examples/applications.csv"

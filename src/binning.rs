@@ -71,10 +71,35 @@ pub enum Fallback {
 /// Binning settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinningParams {
-    /// Maximum number of quantile pre-bins (default 20).
+    /// Maximum number of quantile pre-bins (default 50). The optimal merge chooses the cut
+    /// points among the pre-bin edges, so more pre-bins mean finer cut points, not more bins.
     pub max_prebins: usize,
-    /// Minimum share of the feature's rows (by weight) in each bin (default 0.05).
+    /// Minimum share of the feature's rows (by weight) in a bin that needs no test (default
+    /// 0.05).
     pub min_bin_share: f64,
+    /// Minimum weight of a bin smaller than `min_bin_share`: such a bin stands only when its
+    /// bad rate differs from each neighbouring bin's by at least `small_bin_z` (default 50;
+    /// 0 or a value above the share's weight turns small bins off).
+    #[serde(
+        default = "defaults::min_bin_count",
+        skip_serializing_if = "defaults::is_min_bin_count"
+    )]
+    pub min_bin_count: f64,
+    /// The two-proportion z statistic a small bin needs against each neighbour, and an
+    /// interior value spike against the values on both sides of it (default 1.96, p < 0.05).
+    #[serde(
+        default = "defaults::small_bin_z",
+        skip_serializing_if = "defaults::is_small_bin_z"
+    )]
+    pub small_bin_z: f64,
+    /// Bin apart, as special values, interior values that hold at least `min_bin_share` of the
+    /// rows and whose bad rate is significantly above (or below) the values on both sides of
+    /// them, as an imputed missing code is (default true).
+    #[serde(
+        default = "defaults::detect_specials",
+        skip_serializing_if = "defaults::is_detect_specials"
+    )]
+    pub detect_specials: bool,
     /// Minimum weight of goods in each bin (default 5).
     pub min_bin_goods: f64,
     /// Minimum weight of bads in each bin (default 5).
@@ -92,11 +117,38 @@ pub struct BinningParams {
     pub fallback: Fallback,
 }
 
+/// The values of the settings that older model files lack, which are what those files meant.
+/// A setting at that value is not written, so an older file reads and writes back byte for
+/// byte (its checksum still holds), and a new file means the same to every reader.
+mod defaults {
+    pub(super) fn min_bin_count() -> f64 {
+        0.0
+    }
+    pub(super) fn is_min_bin_count(x: &f64) -> bool {
+        *x == min_bin_count()
+    }
+    pub(super) fn small_bin_z() -> f64 {
+        1.96
+    }
+    pub(super) fn is_small_bin_z(x: &f64) -> bool {
+        *x == small_bin_z()
+    }
+    pub(super) fn detect_specials() -> bool {
+        false
+    }
+    pub(super) fn is_detect_specials(x: &bool) -> bool {
+        *x == detect_specials()
+    }
+}
+
 impl Default for BinningParams {
     fn default() -> Self {
         BinningParams {
-            max_prebins: 20,
+            max_prebins: 50,
             min_bin_share: 0.05,
+            min_bin_count: 50.0,
+            small_bin_z: 1.96,
+            detect_specials: true,
             min_bin_goods: 5.0,
             min_bin_bads: 5.0,
             max_bins: 10,
@@ -108,28 +160,81 @@ impl Default for BinningParams {
     }
 }
 
+/// The two-proportion z statistic of the bad rates of two groups (pooled variance; 0 when
+/// either group is empty or the pooled rate is 0 or 1).
+pub fn two_proportion_z(a: Counts, b: Counts) -> f64 {
+    let (na, nb) = (a.total(), b.total());
+    if na <= 0.0 || nb <= 0.0 {
+        return 0.0;
+    }
+    let p = (a.bads + b.bads) / (na + nb);
+    let var = p * (1.0 - p) * (1.0 / na + 1.0 / nb);
+    if var <= 0.0 {
+        return 0.0;
+    }
+    (a.bads / na - b.bads / nb).abs() / var.sqrt()
+}
+
 /// Size rules every bin must meet.
 #[derive(Debug, Clone, Copy)]
 struct SizeRules {
     min_weight: f64,
+    min_count: f64,
+    z: f64,
     min_goods: f64,
     min_bads: f64,
+}
+
+/// How a group of rows passes the size rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Size {
+    /// Too small to be a bin.
+    Under,
+    /// Below the share: a bin only when it differs significantly from its neighbours.
+    Small,
+    /// At least the share.
+    Full,
 }
 
 impl SizeRules {
     fn new(params: &BinningParams, total: Counts) -> SizeRules {
         SizeRules {
             min_weight: params.min_bin_share * total.total(),
+            min_count: params.min_bin_count,
+            z: params.small_bin_z,
             min_goods: params.min_bin_goods,
             min_bads: params.min_bin_bads,
         }
     }
 
-    fn allows(&self, c: Counts) -> bool {
+    fn size(&self, c: Counts) -> Size {
+        if !(c.goods >= self.min_goods && c.bads >= self.min_bads) {
+            return Size::Under;
+        }
         // A small tolerance so that a share of exactly 5% computed from weights passes.
-        c.total() >= self.min_weight * (1.0 - 1e-12)
-            && c.goods >= self.min_goods
-            && c.bads >= self.min_bads
+        if c.total() >= self.min_weight * (1.0 - 1e-12) {
+            Size::Full
+        } else if self.min_count > 0.0 && c.total() >= self.min_count {
+            Size::Small
+        } else {
+            Size::Under
+        }
+    }
+
+    /// The size of a missing or special group: at the share it has a bin of its own even
+    /// without the minimum goods and bads (its WoE, smoothed, is then large but well defined:
+    /// a twentieth of the rows with no default among them is evidence, not noise).
+    fn group_size(&self, c: Counts) -> Size {
+        if c.total() >= self.min_weight * (1.0 - 1e-12) && c.total() > 0.0 {
+            Size::Full
+        } else {
+            self.size(c)
+        }
+    }
+
+    /// Whether two neighbouring bins of these sizes may stand side by side.
+    fn neighbours_ok(&self, a: (Counts, Size), b: (Counts, Size)) -> bool {
+        (a.1 == Size::Full && b.1 == Size::Full) || two_proportion_z(a.0, b.0) >= self.z
     }
 }
 
@@ -287,15 +392,23 @@ fn optimal_partition(
     let seg = |i: usize, j: usize| prefix[j + 1] - prefix[i];
     let mut woe = vec![f64::NAN; n * n];
     let mut iv = vec![f64::NEG_INFINITY; n * n];
+    let mut size = vec![Size::Under; n * n];
     for i in 0..n {
         for j in i..n {
             let c = seg(i, j);
-            if rules.allows(c) {
+            size[i * n + j] = rules.size(c);
+            if size[i * n + j] != Size::Under {
                 woe[i * n + j] = scale.woe(c);
                 iv[i * n + j] = scale.iv(c);
             }
         }
     }
+    // Two neighbouring segments [h, i-1] and [i, j] may stand side by side (a small one must
+    // differ significantly from its neighbour).
+    let side_by_side = |h: usize, i: usize, j: usize| {
+        let (a, b) = (h * n + i - 1, i * n + j);
+        rules.neighbours_ok((seg(h, i - 1), size[a]), (seg(i, j), size[b]))
+    };
     // Phases: 0 = rising (or the only phase of a monotone trend), 1 = falling after a peak
     // (rising after a valley).
     let phases = if matches!(shape, Trend::Peak | Trend::Valley) {
@@ -306,9 +419,9 @@ fn optimal_partition(
     // first_up: in phase 0, must consecutive WoEs rise?
     let first_up = matches!(shape, Trend::Ascending | Trend::Peak);
     let idx = |k: usize, p: usize, i: usize, j: usize| ((k * phases + p) * n + i) * n + j;
-    let size = (max_bins + 1) * phases * n * n;
-    let mut best = vec![f64::NEG_INFINITY; size];
-    let mut back: Vec<(usize, usize)> = vec![(usize::MAX, usize::MAX); size];
+    let states = (max_bins + 1) * phases * n * n;
+    let mut best = vec![f64::NEG_INFINITY; states];
+    let mut back: Vec<(usize, usize)> = vec![(usize::MAX, usize::MAX); states];
     for j in 0..n {
         if iv[j].is_finite() {
             best[idx(1, 0, 0, j)] = iv[j];
@@ -339,7 +452,7 @@ fn optimal_partition(
                             } else {
                                 woe[cur] < w_prev
                             };
-                            if ok && prev > top {
+                            if ok && prev > top && side_by_side(h, i, j) {
                                 top = prev;
                                 arg = (p_old, h);
                             }
@@ -513,15 +626,23 @@ fn fallback_bin(bins: &[Bin], regular: usize, fallback: Fallback) -> usize {
 struct Router<'a> {
     scale: &'a WoeScale,
     rules: &'a SizeRules,
+    /// Every row of the feature.
+    total: Counts,
     fallback: Fallback,
     /// Number of regular bins at the start of `bins`.
     regular: usize,
 }
 
 impl Router<'_> {
-    /// Give a group its own bin if it is large enough, else route it to the fallback bin.
+    /// Give a group its own bin if it is large enough (or, below the share, differs
+    /// significantly from the rest of the rows), else route it to the fallback bin.
     fn route(&self, bins: &mut Vec<Bin>, counts: Counts, kind: BinKind, label: String) -> Route {
-        if self.rules.allows(counts) {
+        let own = match self.rules.group_size(counts) {
+            Size::Full => true,
+            Size::Small => two_proportion_z(counts, self.total - counts) >= self.rules.z,
+            Size::Under => false,
+        };
+        if own {
             bins.push(Bin {
                 label,
                 kind,
@@ -661,6 +782,20 @@ impl NumericCounts {
         specials: &[f64],
         max_prebins: usize,
     ) -> Result<NumericCounts, BinningError> {
+        Self::quantiles_with(values, bad, weights, specials, max_prebins, None)
+    }
+
+    /// [`Self::quantiles`] under the binning settings `detect`, when given: a pre-bin holds at
+    /// least `min_bin_count`, and (with `detect_specials`) value spikes found by
+    /// [`detect_spikes`] become special values of their own (after the given `specials`).
+    fn quantiles_with(
+        values: &[f64],
+        bad: &[bool],
+        weights: Option<&[f64]>,
+        specials: &[f64],
+        max_prebins: usize,
+        detect: Option<&BinningParams>,
+    ) -> Result<NumericCounts, BinningError> {
         let mut total = Counts::default();
         let mut missing = Counts::default();
         let mut special_counts = vec![Counts::default(); specials.len()];
@@ -691,7 +826,28 @@ impl NumericCounts {
                 c.add(b, w);
             }
         }
+        let mut specials = specials.to_vec();
+        if let Some(params) = detect.filter(|p| p.detect_specials) {
+            let spikes = detect_spikes(&counts, total, params);
+            for &d in spikes.iter().rev() {
+                specials.push(distinct.remove(d));
+                special_counts.push(counts.remove(d));
+            }
+            // Detected specials in increasing order, after the given ones.
+            let given = specials.len() - spikes.len();
+            specials[given..].reverse();
+            special_counts[given..].reverse();
+        }
         let dist_weights: Vec<f64> = counts.iter().map(Counts::total).collect();
+        // A pre-bin holds at least `min_bin_count` of the weight: on a small sample the
+        // candidate cut points are fewer, so that none is chosen among noise.
+        let max_prebins = match detect {
+            Some(p) if p.min_bin_count > 0.0 => {
+                let regular: f64 = dist_weights.iter().sum();
+                max_prebins.min(((regular / p.min_bin_count).floor() as usize).max(2))
+            }
+            _ => max_prebins,
+        };
         let pre_starts = quantile_prebins(&dist_weights, max_prebins);
         let prebins: Vec<Counts> = pre_starts
             .iter()
@@ -710,7 +866,7 @@ impl NumericCounts {
                 prebins
             },
             edges,
-            specials: specials.to_vec(),
+            specials,
             total,
             missing,
             special_counts,
@@ -718,6 +874,53 @@ impl NumericCounts {
             max: distinct.last().copied(),
         })
     }
+}
+
+/// Value spikes to bin apart: the indices (increasing) of the distinct values, given their
+/// counts in increasing order of value, that are interior (neither the smallest nor the
+/// largest value), hold at least `min_bin_share` of `total`, and whose bad rate is above the
+/// bad rate on both sides of them, or below it on both sides, by a two-proportion z of at
+/// least `small_bin_z` each. A side is the neighbouring values up to `min_bin_share` of the
+/// weight, and needs at least `min_bin_count` of it (and one row).
+///
+/// Such a value is not part of the feature's trend: typically a missing or "no record" code
+/// replaced by a mean or a fixed number before the data reached the scorecard. A monotone
+/// binning would have to pool it with its neighbours, whose risk it does not share.
+pub fn detect_spikes(counts: &[Counts], total: Counts, params: &BinningParams) -> Vec<usize> {
+    let share = params.min_bin_share * total.total();
+    let side_min = params.min_bin_count.max(f64::MIN_POSITIVE);
+    let window = |range: &mut dyn Iterator<Item = usize>| {
+        let mut c = Counts::default();
+        for k in range {
+            if c.total() >= share {
+                break;
+            }
+            c += counts[k];
+        }
+        c
+    };
+    let rate = |c: Counts| c.bads / c.total();
+    let mut spikes = Vec::new();
+    for d in 1..counts.len().saturating_sub(1) {
+        let c = counts[d];
+        if share <= 0.0 || c.total() < share * (1.0 - 1e-12) {
+            continue;
+        }
+        let left = window(&mut (0..d).rev());
+        let right = window(&mut (d + 1..counts.len()));
+        if left.total() < side_min || right.total() < side_min {
+            continue;
+        }
+        let (r, rl, rr) = (rate(c), rate(left), rate(right));
+        let apart = (r > rl && r > rr) || (r < rl && r < rr);
+        if apart
+            && two_proportion_z(c, left) >= params.small_bin_z
+            && two_proportion_z(c, right) >= params.small_bin_z
+        {
+            spikes.push(d);
+        }
+    }
+    spikes
 }
 
 /// Bin a numeric feature. `values` uses NaN for missing; `specials` are values that get their own
@@ -731,7 +934,7 @@ pub fn bin_numeric(
     params: &BinningParams,
     trend: Option<Trend>,
 ) -> Result<Binning, BinningError> {
-    let counts = NumericCounts::quantiles(values, bad, weights, specials, params.max_prebins)?;
+    let counts = numeric_counts(values, bad, weights, specials, None, params)?;
     bin_numeric_counts(&counts, params, trend)
 }
 
@@ -745,6 +948,30 @@ pub fn bin_numeric_with_edges(
     params: &BinningParams,
     trend: Option<Trend>,
 ) -> Result<Binning, BinningError> {
+    let counts = numeric_counts(values, bad, weights, specials, Some(edges), params)?;
+    bin_numeric_counts(&counts, params, trend)
+}
+
+/// The pre-bin counts of a numeric column: over `edges` when given, else over its own
+/// quantiles with value spikes detected (when `params.detect_specials`).
+pub fn numeric_counts(
+    values: &[f64],
+    bad: &[bool],
+    weights: Option<&[f64]>,
+    specials: &[f64],
+    edges: Option<&[f64]>,
+    params: &BinningParams,
+) -> Result<NumericCounts, BinningError> {
+    let Some(edges) = edges else {
+        return NumericCounts::quantiles_with(
+            values,
+            bad,
+            weights,
+            specials,
+            params.max_prebins,
+            Some(params),
+        );
+    };
     let mut counts =
         NumericCounts::new(edges.to_vec(), specials).map_err(|e| BinningError::Edges(e.0))?;
     for (i, &x) in values.iter().enumerate() {
@@ -752,7 +979,35 @@ pub fn bin_numeric_with_edges(
             .add(x, bad[i], weight(weights, i))
             .map_err(|value| BinningError::NotFinite { row: i, value })?;
     }
-    bin_numeric_counts(&counts, params, trend)
+    Ok(counts)
+}
+
+/// Whether every non-empty group holds only goods or only bads, with both classes present:
+/// the groups then determine the outcome.
+fn pure_groups<'a>(groups: impl Iterator<Item = &'a Counts>) -> bool {
+    let (mut goods, mut bads) = (false, false);
+    for c in groups {
+        if c.goods > 0.0 && c.bads > 0.0 {
+            return false;
+        }
+        goods |= c.goods > 0.0;
+        bads |= c.bads > 0.0;
+    }
+    goods && bads
+}
+
+impl NumericCounts {
+    /// Whether the pre-bins (with the missing and special groups) determine the outcome: each
+    /// holds only defaults or only repayments. A feature that does is a copy of the target or
+    /// a function of it (a leak), never a predictor.
+    pub fn determines_target(&self) -> bool {
+        pure_groups(
+            self.prebins
+                .iter()
+                .chain(std::iter::once(&self.missing))
+                .chain(&self.special_counts),
+        )
+    }
 }
 
 /// Solve the optimal binning of a numeric feature from its (merged) pre-bin counts. Empty
@@ -827,6 +1082,7 @@ pub fn bin_numeric_counts(
     let router = Router {
         scale: &scale,
         rules: &rules,
+        total,
         fallback: params.fallback,
         regular: bins.len(),
     };
@@ -888,15 +1144,62 @@ impl CategoricalCounts {
     }
 }
 
-/// Bin a categorical feature given per-row codes into `levels` (`crate::table::MISSING_CODE`
-/// for missing).
-pub fn bin_categorical(
+impl CategoricalCounts {
+    /// The groups binning starts from: every category with rows, the rare ones pooled into
+    /// one "other" group (last). A category is rare below `min_bin_count` rows (or below
+    /// `min_bin_share` when small bins are off, or when the share is the smaller): with fewer
+    /// rows its bad rate is too uncertain to place it among the others. A group below the share
+    /// becomes a bin of its own only when it differs significantly from its neighbours.
+    fn groups(&self, params: &BinningParams) -> Vec<(Vec<String>, Counts)> {
+        let share = params.min_bin_share * self.total.total();
+        let rare_limit = if params.min_bin_count > 0.0 {
+            params.min_bin_count.min(share)
+        } else {
+            share
+        };
+        let mut groups: Vec<(Vec<String>, Counts)> = Vec::new();
+        let mut other: (Vec<String>, Counts) = (Vec::new(), Counts::default());
+        for (level, c) in &self.levels {
+            if c.total() <= 0.0 {
+                continue;
+            }
+            if c.total() < rare_limit * (1.0 - 1e-12) {
+                other.0.push(level.clone());
+                other.1 += *c;
+            } else {
+                groups.push((vec![level.clone()], *c));
+            }
+        }
+        if !other.0.is_empty() {
+            other.0.sort();
+            groups.push(other);
+        }
+        groups
+    }
+
+    /// Whether the groups binning starts from (with the missing group) determine the outcome:
+    /// each holds only defaults or only repayments (a copy of the target, or a function of it).
+    /// Rare categories are pooled first, so an id column whose every value is one row does
+    /// not count.
+    pub fn determines_target(&self, params: &BinningParams) -> bool {
+        let groups = self.groups(params);
+        pure_groups(
+            groups
+                .iter()
+                .map(|g| &g.1)
+                .chain(std::iter::once(&self.missing)),
+        )
+    }
+}
+
+/// The counts of a categorical column given per-row codes into `levels`
+/// (`crate::table::MISSING_CODE` for missing).
+pub fn categorical_counts(
     codes: &[u32],
     levels: &[String],
     bad: &[bool],
     weights: Option<&[f64]>,
-    params: &BinningParams,
-) -> Result<Binning, BinningError> {
+) -> CategoricalCounts {
     let mut total = Counts::default();
     let mut missing = Counts::default();
     let mut per_level = vec![Counts::default(); levels.len()];
@@ -908,12 +1211,23 @@ pub fn bin_categorical(
             None => missing.add(bad[i], w),
         }
     }
-    let counts = CategoricalCounts {
+    CategoricalCounts {
         total,
         missing,
         levels: levels.iter().cloned().zip(per_level).collect(),
-    };
-    bin_categorical_counts(&counts, params)
+    }
+}
+
+/// Bin a categorical feature given per-row codes into `levels` (`crate::table::MISSING_CODE`
+/// for missing).
+pub fn bin_categorical(
+    codes: &[u32],
+    levels: &[String],
+    bad: &[bool],
+    weights: Option<&[f64]>,
+    params: &BinningParams,
+) -> Result<Binning, BinningError> {
+    bin_categorical_counts(&categorical_counts(codes, levels, bad, weights), params)
 }
 
 /// Solve the binning of a categorical feature from its (merged) counts.
@@ -925,25 +1239,7 @@ pub fn bin_categorical_counts(
     check_classes(total)?;
     let scale = WoeScale::new(total, params.smoothing);
     let rules = SizeRules::new(params, total);
-    // Groups: every category with rows, rare ones pooled into one "other" group.
-    let rare_limit = params.min_bin_share * total.total();
-    let mut groups: Vec<(Vec<String>, Counts)> = Vec::new();
-    let mut other: (Vec<String>, Counts) = (Vec::new(), Counts::default());
-    for (level, c) in &counts.levels {
-        if c.total() <= 0.0 {
-            continue;
-        }
-        if c.total() < rare_limit * (1.0 - 1e-12) {
-            other.0.push(level.clone());
-            other.1 += *c;
-        } else {
-            groups.push((vec![level.clone()], *c));
-        }
-    }
-    if !other.0.is_empty() {
-        other.0.sort();
-        groups.push(other);
-    }
+    let mut groups = counts.groups(params);
     // Order by WoE (ties by first category name, for determinism).
     groups.sort_by(|a, b| {
         scale
@@ -1008,6 +1304,7 @@ pub fn bin_categorical_counts(
     let router = Router {
         scale: &scale,
         rules: &rules,
+        total,
         fallback: params.fallback,
         regular: bins.len(),
     };
@@ -1103,6 +1400,8 @@ mod tests {
     fn rules(min_weight: f64, min_goods: f64, min_bads: f64) -> SizeRules {
         SizeRules {
             min_weight,
+            min_count: 0.0,
+            z: 1.96,
             min_goods,
             min_bads,
         }
@@ -1160,7 +1459,15 @@ mod tests {
             .filter(|s| s.len() <= max_bins)
             .filter_map(|starts| {
                 let segs = segments(prebins, &starts);
-                if !segs.iter().all(|c| rules.allows(*c)) {
+                let sizes: Vec<Size> = segs.iter().map(|c| rules.size(*c)).collect();
+                if sizes.contains(&Size::Under) {
+                    return None;
+                }
+                let pairs_ok = (1..segs.len()).all(|k| {
+                    (sizes[k - 1] == Size::Full && sizes[k] == Size::Full)
+                        || two_proportion_z(segs[k - 1], segs[k]) >= rules.z
+                });
+                if !pairs_ok {
                     return None;
                 }
                 let woes: Vec<f64> = segs.iter().map(|c| scale.woe(*c)).collect();
@@ -1190,11 +1497,16 @@ mod tests {
                 continue;
             }
             let scale = WoeScale::new(total, 0.5);
-            let r = rules(
+            let mut r = rules(
                 (lcg(&mut state) % 40) as f64,
                 (lcg(&mut state) % 4) as f64,
                 (lcg(&mut state) % 4) as f64,
             );
+            // Half the cases allow small bins that must differ from their neighbours.
+            if case % 2 == 1 {
+                r.min_count = (lcg(&mut state) % 20) as f64;
+                r.z = [0.5, 1.0, 1.96][(lcg(&mut state) % 3) as usize];
+            }
             let max_bins = 1 + (lcg(&mut state) % 6) as usize;
             for shape in [
                 Trend::Ascending,
@@ -1215,7 +1527,14 @@ mod tests {
                         assert_eq!(starts[0], 0);
                         assert!(starts.len() <= max_bins);
                         let segs = segments(&prebins, &starts);
-                        assert!(segs.iter().all(|c| r.allows(*c)), "case {case}");
+                        let sizes: Vec<Size> = segs.iter().map(|c| r.size(*c)).collect();
+                        assert!(!sizes.contains(&Size::Under), "case {case}");
+                        for k in 1..segs.len() {
+                            assert!(
+                                r.neighbours_ok((segs[k - 1], sizes[k - 1]), (segs[k], sizes[k])),
+                                "case {case}"
+                            );
+                        }
                         let woes: Vec<f64> = segs.iter().map(|c| scale.woe(*c)).collect();
                         assert!(shape_ok(&woes, shape), "case {case} {shape:?} {woes:?}");
                         let total_iv: f64 = segs.iter().map(|c| scale.iv(*c)).sum();
@@ -1323,8 +1642,8 @@ mod tests {
             (1, 3000, 0.10),
             (2, 2000, 0.05),
             (3, 1900, 0.20),
-            (4, 50, 0.5),
-            (5, 50, 0.5),
+            (4, 30, 0.5),
+            (5, 30, 0.5),
         ];
         for (code, n, rate) in spec {
             let bads = (n as f64 * rate) as usize;
@@ -1344,7 +1663,7 @@ mod tests {
         assert_eq!(
             rare,
             b.category_bin(Some("rare2")).unwrap(),
-            "rare categories pooled"
+            "rare categories (fewer rows than min_bin_count) pooled"
         );
         let unseen = b.category_bin(Some("never seen")).unwrap();
         let riskiest = (0..n)
@@ -1353,6 +1672,133 @@ mod tests {
         assert_eq!(unseen, riskiest);
         assert_eq!(b.category_bin(None).unwrap(), b.missing.bin);
         assert!(b.bins[b.category_bin(Some("a")).unwrap()].woe > b.bins[riskiest].woe);
+    }
+
+    /// Rows of a group: `n` rows of which the first `bads` default.
+    fn rows(x: f64, n: usize, bads: usize, xs: &mut Vec<f64>, ys: &mut Vec<bool>) {
+        for k in 0..n {
+            xs.push(x);
+            ys.push(k < bads);
+        }
+    }
+
+    #[test]
+    fn a_small_group_with_a_distinct_rate_stands_and_one_without_does_not() {
+        // A flag whose minority level holds 3% of the rows: at 32% against 20% it is a bin
+        // of its own (z about 4.2); at 21% against 20% it is not (z about 0.4).
+        for (bads, separate) in [(96, true), (63, false)] {
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            rows(0.0, 9700, 1940, &mut xs, &mut ys);
+            rows(1.0, 300, bads, &mut xs, &mut ys);
+            let b = bin_numeric(&xs, &ys, None, &[], &BinningParams::default(), None).unwrap();
+            assert_eq!(b.n_regular() == 2, separate, "{bads} bads: {:?}", b.bins);
+            // The same as a categorical code.
+            let levels = vec!["common".to_string(), "minority".to_string()];
+            let codes: Vec<u32> = xs.iter().map(|&x| x as u32).collect();
+            let b = bin_categorical(&codes, &levels, &ys, None, &BinningParams::default()).unwrap();
+            assert_eq!(b.n_regular() == 2, separate, "{bads} bads: {:?}", b.bins);
+        }
+        // Small bins off (min_bin_count 0): the share alone rules, and the level is pooled.
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        rows(0.0, 9700, 1940, &mut xs, &mut ys);
+        rows(1.0, 300, 96, &mut xs, &mut ys);
+        let off = BinningParams {
+            min_bin_count: 0.0,
+            ..BinningParams::default()
+        };
+        assert_eq!(
+            bin_numeric(&xs, &ys, None, &[], &off, None)
+                .unwrap()
+                .n_regular(),
+            1
+        );
+    }
+
+    #[test]
+    fn zero_inflated_amounts_keep_their_safer_tail() {
+        // 96% zeros at 21% bad; the 4% with an amount are much safer (8%).
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        rows(0.0, 9600, 2016, &mut xs, &mut ys);
+        for k in 0..400 {
+            xs.push(100.0 + k as f64);
+            ys.push(k % 25 < 2);
+        }
+        let b = bin_numeric(&xs, &ys, None, &[], &BinningParams::default(), None).unwrap();
+        assert_eq!(b.n_regular(), 2, "{:?}", b.bins);
+        assert!(b.bins[1].woe > b.bins[0].woe + 1.0);
+    }
+
+    #[test]
+    fn an_imputed_spike_is_binned_apart_and_a_trend_value_is_not() {
+        // Values 0..100 with risk falling as the value rises; 10% of the rows hold exactly
+        // 50.5 (a "no record" code replaced by the mean) and never default.
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        let mut state = 7u64;
+        for _ in 0..9000 {
+            let x = (lcg(&mut state) % 1000) as f64 / 10.0;
+            let p = 0.4 - 0.3 * x / 100.0;
+            xs.push(x);
+            ys.push(((lcg(&mut state) % 10_000) as f64) < p * 10_000.0);
+        }
+        let base_xs = xs.clone();
+        let base_ys = ys.clone();
+        rows(50.5, 1000, 0, &mut xs, &mut ys);
+        let params = BinningParams::default();
+        let b = bin_numeric(&xs, &ys, None, &[], &params, None).unwrap();
+        let BinRule::Numeric { specials, .. } = &b.rule else {
+            panic!("numeric rule")
+        };
+        assert_eq!(specials.len(), 1, "{:?}", b.bins);
+        assert_eq!(specials[0].value, 50.5);
+        assert!(specials[0].route.own_bin);
+        assert_eq!(b.numeric_bin(50.5), Some(specials[0].route.bin));
+        assert!(b.bins[specials[0].route.bin].woe > 3.0);
+        // Off: no special.
+        let off = BinningParams {
+            detect_specials: false,
+            ..params.clone()
+        };
+        let b = bin_numeric(&xs, &ys, None, &[], &off, None).unwrap();
+        assert!(matches!(&b.rule, BinRule::Numeric { specials, .. } if specials.is_empty()));
+        // A heavy value on the trend (its rate between its neighbours') is not a special.
+        let (mut xs, mut ys) = (base_xs, base_ys);
+        rows(50.5, 1000, 250, &mut xs, &mut ys);
+        let b = bin_numeric(&xs, &ys, None, &[], &params, None).unwrap();
+        assert!(
+            matches!(&b.rule, BinRule::Numeric { specials, .. } if specials.is_empty()),
+            "{:?}",
+            b.bins
+        );
+    }
+
+    #[test]
+    fn a_copy_of_the_target_determines_it_and_an_id_does_not() {
+        let ys: Vec<bool> = (0..2000).map(|i| i % 5 == 0).collect();
+        let params = BinningParams::default();
+        let copy: Vec<f64> = ys.iter().map(|&b| f64::from(u8::from(b))).collect();
+        let counts = numeric_counts(&copy, &ys, None, &[], None, &params).unwrap();
+        assert!(counts.determines_target());
+        // A function of the target with more values: bads 2, goods 0 or 1.
+        let coded: Vec<f64> = ys
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| if b { 2.0 } else { (i % 2) as f64 })
+            .collect();
+        assert!(numeric_counts(&coded, &ys, None, &[], None, &params)
+            .unwrap()
+            .determines_target());
+        let noisy: Vec<f64> = (0..2000).map(|i| (i % 7) as f64).collect();
+        assert!(!numeric_counts(&noisy, &ys, None, &[], None, &params)
+            .unwrap()
+            .determines_target());
+        // As text.
+        let levels = vec!["bad".to_string(), "good".to_string()];
+        let codes: Vec<u32> = ys.iter().map(|&b| if b { 0 } else { 1 }).collect();
+        assert!(categorical_counts(&codes, &levels, &ys, None).determines_target(&params));
+        // An id: every value one row (each "pure"), pooled as rare: not a leak.
+        let ids: Vec<String> = (0..2000).map(|i| format!("id{i}")).collect();
+        let codes: Vec<u32> = (0..2000).collect();
+        assert!(!categorical_counts(&codes, &ids, &ys, None).determines_target(&params));
     }
 
     #[test]

@@ -667,16 +667,19 @@ impl TrainingRows for PartitionedRows<'_> {
                 let result = match self.counts.get(name) {
                     Some(FeatureCounts::Numeric(c)) => {
                         bin_numeric_counts(c, &params.binning, params.trends.get(name).copied())
+                            .map(|b| (b, c.determines_target()))
                     }
                     Some(FeatureCounts::Categorical(c)) => {
                         bin_categorical_counts(c, &params.binning)
+                            .map(|b| (b, c.determines_target(&params.binning)))
                     }
                     None => Err(BinningError::Edges("no counts were gathered".into())),
                 };
-                let binning = result.map_err(|source| TrainError::Binning {
-                    feature: name.clone(),
-                    source,
-                })?;
+                let (binning, determines_target) =
+                    result.map_err(|source| TrainError::Binning {
+                        feature: name.clone(),
+                        source,
+                    })?;
                 Ok(Binned {
                     name: name.clone(),
                     kind: match kind {
@@ -684,6 +687,7 @@ impl TrainingRows for PartitionedRows<'_> {
                         ColumnKind::Categorical => "categorical",
                     },
                     binning,
+                    determines_target,
                 })
             })
             .collect()
@@ -781,6 +785,13 @@ pub fn train_partitioned(
             "training on partitioned data uses the newton solver (solver = \"newton\")".into(),
         ));
     }
+    if params.calibration_folds > 0 {
+        return Err(TrainError::Params(
+            "recalibration (calibration_folds) retrains on folds of the rows, which needs them \
+             in one place; recalibrate on one machine"
+                .into(),
+        ));
+    }
     let mut seen = HashSet::new();
     if let Some((dup, _)) = columns.iter().find(|(c, _)| !seen.insert(c.as_str())) {
         return Err(TrainError::Params(format!("column '{dup}' appears twice")));
@@ -843,5 +854,5 @@ pub fn train_partitioned(
         }
         _ => return Err(unexpected()),
     }
-    train_on(&mut rows, params)
+    train_on(&mut rows, params, None)
 }

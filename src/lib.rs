@@ -26,6 +26,7 @@ pub mod batch;
 pub mod binning;
 pub mod default_model;
 pub mod distributed;
+pub mod estimator;
 pub mod export;
 pub mod ffi;
 pub mod fit;

@@ -126,6 +126,16 @@ pub struct CandidateReport {
     pub reason: Option<String>,
 }
 
+/// The maximum IV of files written before leaks were refused: no limit (not written, so that
+/// such a file writes back byte for byte).
+fn no_max_iv() -> f64 {
+    f64::MAX
+}
+
+fn is_no_max_iv(x: &f64) -> bool {
+    *x == no_max_iv()
+}
+
 /// Settings the model was trained with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +144,9 @@ pub struct TrainSettings {
     pub binning: BinningParams,
     /// Minimum IV to keep a feature.
     pub min_iv: f64,
+    /// Maximum IV (leak refusal); absent in files written before it existed.
+    #[serde(default = "no_max_iv", skip_serializing_if = "is_no_max_iv")]
+    pub max_iv: f64,
     /// Maximum absolute correlation between kept WoE features.
     pub max_correlation: f64,
     /// Logistic fit settings.
@@ -245,6 +258,27 @@ pub struct TrainingSummary {
     pub candidates: Vec<CandidateReport>,
     /// Settings used.
     pub settings: TrainSettings,
+    /// The recalibration applied to the fit, when training was asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Recalibration>,
+}
+
+/// A logistic recalibration folded into the scorecard: the fitted log-odds of default `L`
+/// became `intercept + slope * L` (the coefficients were multiplied by `slope`, and the
+/// intercept moved), so the points, PDs and grades are the recalibrated ones. Estimated from
+/// out-of-fold predictions: the whole training, run on all folds but one, scored the fold it
+/// had not seen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recalibration {
+    /// Number of folds.
+    pub folds: usize,
+    /// Intercept of the calibration line.
+    pub intercept: f64,
+    /// Slope of the calibration line (positive).
+    pub slope: f64,
+    /// Calibration-in-the-large of the out-of-fold predictions before recalibration.
+    pub in_the_large: f64,
 }
 
 /// A trained scorecard. Built by training or by loading a validated model file; immutable.
@@ -563,6 +597,16 @@ impl Model {
                         ));
                     }
                 }
+            }
+        }
+        if let Some(c) = &self.training.calibration {
+            finite("training.calibration.intercept".into(), c.intercept)?;
+            finite("training.calibration.in_the_large".into(), c.in_the_large)?;
+            if !(c.slope.is_finite() && c.slope > 0.0) {
+                return Err(invalid(
+                    "training.calibration.slope".into(),
+                    "must be a finite number above 0",
+                ));
             }
         }
         // Finite points can still add up past the largest f64: every score must be finite.

@@ -578,6 +578,9 @@ pub struct Calibration {
     pub mean_pd: f64,
     /// Observed default rate.
     pub observed_rate: f64,
+    /// The calibration line (intercept and slope of the outcome on the PD's log-odds, and
+    /// calibration-in-the-large); `None` when it cannot be fitted.
+    pub line: Option<validation::CalibrationLine>,
     /// Per grade, best first.
     pub grades: Vec<GradeCalibration>,
     /// Hosmer-Lemeshow over PD deciles.
@@ -922,11 +925,19 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
         })
         .collect();
     let pd_sum: f64 = deciles.iter().map(|g| g.expected).sum();
+    // The calibration line over the score buckets (one PD each, to the bucket's width).
+    let line = validation::calibration_line(
+        &labelled_scores
+            .iter()
+            .map(|(_, c)| (c[3] / (c[1] + c[2]), c[1], c[2]))
+            .collect::<Vec<_>>(),
+    );
     let calibration = Calibration {
         brier: acc.brier / labelled,
         log_loss: acc.log_loss / labelled,
         mean_pd: pd_sum / labelled,
         observed_rate: bads / labelled,
+        line,
         grades,
         hosmer_lemeshow: validation::hosmer_lemeshow(&deciles),
         deciles,

@@ -20,6 +20,8 @@ pub struct Candidate<'a> {
     pub constant: bool,
     /// Forced in by the user.
     pub forced: bool,
+    /// Refused before selection (a leak), with the reason: dropped whatever else holds.
+    pub refused: Option<&'a str>,
 }
 
 /// The outcome for one candidate.
@@ -159,7 +161,9 @@ pub fn select(
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| {
-            if c.constant {
+            if let Some(reason) = c.refused {
+                Verdict::Drop(reason.to_string())
+            } else if c.constant {
                 Verdict::Drop("one bin for every row: the feature separates no one".to_string())
             } else if c.forced || c.iv >= min_iv {
                 Verdict::Keep
@@ -239,6 +243,7 @@ mod tests {
             iv: 0.5,
             constant,
             forced,
+            refused: None,
         };
         let v = select(
             &[c("flat", true, true), c("varied", false, false)],
@@ -262,6 +267,7 @@ mod tests {
             iv,
             constant: false,
             forced: false,
+            refused: None,
         };
         let cands = [cand("x", 0.10), cand("y", 0.20), cand("z", 0.01)];
         let v = select(&cands, 0.02, 0.7, &corr);

@@ -12,8 +12,8 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::binning::{
-    bin_categorical, bin_numeric, bin_numeric_with_edges, Binning, BinningError, BinningParams,
-    Trend,
+    bin_categorical_counts, bin_numeric_counts, categorical_counts, numeric_counts, Binning,
+    BinningError, BinningParams, Trend,
 };
 use crate::fit::{fit_logistic_from, FitError, FitParams, LogisticFit};
 use crate::metrics;
@@ -79,6 +79,9 @@ pub enum TrainError {
     /// The assembled model is invalid (a bug if it happens).
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A linfa dataset is malformed ([`crate::estimator`]).
+    #[error("dataset: {0}")]
+    Dataset(#[from] linfa::Error),
 }
 
 /// Everything training needs to know besides the data.
@@ -107,8 +110,12 @@ pub struct TrainParams {
     pub prebin_edges: BTreeMap<String, Vec<f64>>,
     /// Binning settings.
     pub binning: BinningParams,
-    /// Minimum IV to keep a feature (default 0.02).
+    /// Minimum IV to keep a feature (default 0.005: weak features that are jointly useful
+    /// stay; the L2 penalty and the sign check keep the fit honest).
     pub min_iv: f64,
+    /// Maximum IV of a feature (default 3): above it the feature is refused as a leak of the
+    /// outcome (no application-time variable separates defaults that well), unless forced in.
+    pub max_iv: f64,
     /// Maximum absolute WoE correlation between kept features (default 0.7).
     pub max_correlation: f64,
     /// Logistic fit settings.
@@ -122,6 +129,10 @@ pub struct TrainParams {
     /// The decision policy, resolved against the model's scaling and grades and checked
     /// against the training columns (default: PD cut-offs only, see [`PolicySpec`]).
     pub policy: PolicySpec,
+    /// Recalibrate the fit on out-of-fold predictions from this many folds (0, the default:
+    /// no recalibration; see [`crate::model::Recalibration`]). Training then runs
+    /// `calibration_folds + 1` times.
+    pub calibration_folds: usize,
 }
 
 impl TrainParams {
@@ -139,13 +150,15 @@ impl TrainParams {
             bad_values: Vec::new(),
             prebin_edges: BTreeMap::new(),
             binning: BinningParams::default(),
-            min_iv: 0.02,
+            min_iv: 0.005,
+            max_iv: 3.0,
             max_correlation: 0.7,
             fit: FitParams::default(),
             scaling: Scaling::default(),
             round_points: false,
             grade_pds: DEFAULT_GRADE_PDS.to_vec(),
             policy: PolicySpec::default(),
+            calibration_folds: 0,
         }
     }
 
@@ -188,6 +201,15 @@ impl TrainParams {
         if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
             return err("--min-iv must be >= 0");
         }
+        if self.max_iv.is_nan() || self.max_iv <= self.min_iv {
+            return err("--max-iv must be above --min-iv");
+        }
+        if !(b.min_bin_count.is_finite() && b.min_bin_count >= 0.0) {
+            return err("--min-bin-count must be finite and >= 0");
+        }
+        if !(b.small_bin_z.is_finite() && b.small_bin_z >= 0.0) {
+            return err("--small-bin-z must be finite and >= 0");
+        }
         if !(self.max_correlation > 0.0 && self.max_correlation <= 1.0) {
             return err("--max-corr must be in (0, 1]");
         }
@@ -196,6 +218,9 @@ impl TrainParams {
         }
         if self.fit.max_iterations == 0 {
             return err("the iteration limit must be positive");
+        }
+        if self.calibration_folds == 1 || self.calibration_folds > 20 {
+            return err("--calibrate needs 2 to 20 folds");
         }
         self.scaling.validate().map_err(TrainError::Params)?;
         let grades = grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
@@ -233,7 +258,7 @@ impl TrainParams {
 /// Training settings as plain data, by the names the Python estimator and JSON configuration
 /// use (the command line's flags, with underscores). Every field is optional; absent ones take
 /// the defaults of [`TrainParams::new`]. Unknown names are an error.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
     /// Id column.
@@ -260,14 +285,24 @@ pub struct TrainConfig {
     pub max_bins: usize,
     /// Quantile pre-bins.
     pub prebins: usize,
-    /// Minimum share of rows per bin.
+    /// Minimum share of rows per bin that needs no test.
     pub min_bin_share: f64,
+    /// Minimum rows (weight) of a smaller bin, which must differ significantly from its
+    /// neighbours.
+    pub min_bin_count: f64,
+    /// The z statistic a small bin needs against each neighbour (and a value spike against
+    /// both sides).
+    pub small_bin_z: f64,
+    /// Bin interior value spikes with their own risk apart, as special values.
+    pub detect_specials: bool,
     /// Minimum goods per bin.
     pub min_bin_goods: f64,
     /// Minimum bads per bin.
     pub min_bin_bads: f64,
     /// Minimum IV.
     pub min_iv: f64,
+    /// Maximum IV: above it a feature is refused as a leak.
+    pub max_iv: f64,
     /// Maximum absolute WoE correlation.
     pub max_correlation: f64,
     /// L2 penalty.
@@ -288,6 +323,8 @@ pub struct TrainConfig {
     pub grade_pds: Vec<f64>,
     /// Decision policy (default: PD cut-offs only, see [`PolicySpec`]).
     pub policy: Option<PolicySpec>,
+    /// Folds of the out-of-fold recalibration (0: none).
+    pub calibration_folds: usize,
 }
 
 impl Default for TrainConfig {
@@ -307,9 +344,13 @@ impl Default for TrainConfig {
             max_bins: p.binning.max_bins,
             prebins: p.binning.max_prebins,
             min_bin_share: p.binning.min_bin_share,
+            min_bin_count: p.binning.min_bin_count,
+            small_bin_z: p.binning.small_bin_z,
+            detect_specials: p.binning.detect_specials,
             min_bin_goods: p.binning.min_bin_goods,
             min_bin_bads: p.binning.min_bin_bads,
             min_iv: p.min_iv,
+            max_iv: p.max_iv,
             max_correlation: p.max_correlation,
             l2: p.fit.l2,
             solver: "newton".into(),
@@ -320,6 +361,7 @@ impl Default for TrainConfig {
             round_points: p.round_points,
             grade_pds: p.grade_pds,
             policy: None,
+            calibration_folds: p.calibration_folds,
         }
     }
 }
@@ -353,6 +395,9 @@ impl TrainConfig {
         params.binning = BinningParams {
             max_prebins: self.prebins,
             min_bin_share: self.min_bin_share,
+            min_bin_count: self.min_bin_count,
+            small_bin_z: self.small_bin_z,
+            detect_specials: self.detect_specials,
             min_bin_goods: self.min_bin_goods,
             min_bin_bads: self.min_bin_bads,
             max_bins: self.max_bins,
@@ -360,6 +405,7 @@ impl TrainConfig {
             ..BinningParams::default()
         };
         params.min_iv = self.min_iv;
+        params.max_iv = self.max_iv;
         params.max_correlation = self.max_correlation;
         params.fit.l2 = self.l2;
         params.fit.solver = self
@@ -372,6 +418,7 @@ impl TrainConfig {
         params.scaling.base_odds = self.base_odds;
         params.round_points = self.round_points;
         params.grade_pds = self.grade_pds;
+        params.calibration_folds = self.calibration_folds;
         if let Some(policy) = self.policy {
             params.policy = policy;
         }
@@ -389,6 +436,9 @@ pub(crate) struct Binned {
     pub kind: &'static str,
     /// Its binning.
     pub binning: Binning,
+    /// Whether its groups of rows determine the outcome
+    /// ([`crate::binning::NumericCounts::determines_target`]): a leak.
+    pub determines_target: bool,
 }
 
 /// The passes over the training rows that training makes. In memory ([`train`]) each reads the
@@ -601,32 +651,35 @@ impl TrainingRows for TableRows<'_> {
                     .map_or(&[][..], Vec::as_slice);
                 let trend = params.trends.get(&column.name).copied();
                 let result = match &column.data {
-                    ColumnData::Numeric(v) => match params.prebin_edges.get(&column.name) {
-                        Some(edges) => bin_numeric_with_edges(
-                            v,
-                            bad,
-                            w,
-                            specials,
-                            edges,
-                            &params.binning,
-                            trend,
-                        ),
-                        None => bin_numeric(v, bad, w, specials, &params.binning, trend),
-                    },
+                    ColumnData::Numeric(v) => numeric_counts(
+                        v,
+                        bad,
+                        w,
+                        specials,
+                        params.prebin_edges.get(&column.name).map(Vec::as_slice),
+                        &params.binning,
+                    )
+                    .and_then(|counts| {
+                        let binning = bin_numeric_counts(&counts, &params.binning, trend)?;
+                        Ok((binning, counts.determines_target()))
+                    }),
                     ColumnData::Categorical { codes, levels } => {
-                        bin_categorical(codes, levels, bad, w, &params.binning)
+                        let counts = categorical_counts(codes, levels, bad, w);
+                        bin_categorical_counts(&counts, &params.binning)
+                            .map(|b| (b, counts.determines_target(&params.binning)))
                     }
                 };
-                let binning = result.map_err(|source| TrainError::Binning {
-                    feature: column.name.clone(),
-                    source: match source {
-                        BinningError::NotFinite { row, value } => BinningError::NotFinite {
-                            row: row + 1,
-                            value,
+                let (binning, determines_target) =
+                    result.map_err(|source| TrainError::Binning {
+                        feature: column.name.clone(),
+                        source: match source {
+                            BinningError::NotFinite { row, value } => BinningError::NotFinite {
+                                row: row + 1,
+                                value,
+                            },
+                            other => other,
                         },
-                        other => other,
-                    },
-                })?;
+                    })?;
                 let bins = bin_rows(&binning, &column.data);
                 let woe = binning.bins.iter().map(|b| b.woe).collect();
                 Ok((
@@ -637,6 +690,7 @@ impl TrainingRows for TableRows<'_> {
                             ColumnData::Categorical { .. } => "categorical",
                         },
                         binning,
+                        determines_target,
                     },
                     (bins, woe),
                 ))
@@ -703,7 +757,72 @@ impl TrainingRows for TableRows<'_> {
 /// Train a scorecard on a table.
 pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
     params.validate()?;
-    train_on(&mut TableRows::new(table, params)?, params)
+    let calibration = match params.calibration_folds {
+        0 => None,
+        folds => Some(recalibration(table, params, folds)?),
+    };
+    train_on(&mut TableRows::new(table, params)?, params, calibration)
+}
+
+/// The out-of-fold recalibration of [`TrainParams::calibration_folds`]: the rows are cut into
+/// `folds` stratified folds (every `folds`-th default and every `folds`-th repayment, in row
+/// order: the same on every run); the whole training runs on all folds but one and scores the
+/// one it did not see; the calibration line of those predictions is the recalibration.
+fn recalibration(
+    table: &Table,
+    params: &TrainParams,
+    folds: usize,
+) -> Result<crate::model::Recalibration, TrainError> {
+    let TableRows { bad, weights, .. } = TableRows::new(table, params)?;
+    let mut seen = [0usize; 2];
+    let fold: Vec<usize> = bad
+        .iter()
+        .map(|&b| {
+            let k = seen[usize::from(b)] % folds;
+            seen[usize::from(b)] += 1;
+            k
+        })
+        .collect();
+    let inner = TrainParams {
+        calibration_folds: 0,
+        ..params.clone()
+    };
+    let mut groups = Vec::with_capacity(bad.len());
+    for k in 0..folds {
+        let fit_rows: Vec<usize> = (0..bad.len()).filter(|&i| fold[i] != k).collect();
+        let held: Vec<usize> = (0..bad.len()).filter(|&i| fold[i] == k).collect();
+        let model = train_on(
+            &mut TableRows::new(&table.select_rows(&fit_rows), &inner)?,
+            &inner,
+            None,
+        )
+        .map_err(|e| TrainError::Params(format!("recalibration fold {}: {e}", k + 1)))?;
+        let scores = crate::scoring::score_table(&model, &table.select_rows(&held))
+            .map_err(|e| TrainError::Params(format!("recalibration fold {}: {e}", k + 1)))?;
+        for (&i, s) in held.iter().zip(scores) {
+            let w = weights.as_ref().map_or(1.0, |w| w[i]);
+            let (g, b) = if bad[i] { (0.0, w) } else { (w, 0.0) };
+            groups.push((model.scaling().pd(s), g, b));
+        }
+    }
+    let line = crate::validation::calibration_line(&groups).ok_or_else(|| {
+        TrainError::Params(
+            "recalibration: the out-of-fold predictions give no calibration line".into(),
+        )
+    })?;
+    if line.slope.is_nan() || line.slope <= 0.0 {
+        return Err(TrainError::Params(format!(
+            "recalibration: the out-of-fold calibration slope is {:.4}; the scorecard does not \
+             rank unseen rows, so it cannot be recalibrated",
+            line.slope
+        )));
+    }
+    Ok(crate::model::Recalibration {
+        folds,
+        intercept: line.intercept,
+        slope: line.slope,
+        in_the_large: line.in_the_large,
+    })
 }
 
 /// Train over any [`TrainingRows`] with validated `params`: binning, selection, the fit with
@@ -711,6 +830,7 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
 pub(crate) fn train_on(
     rows: &mut dyn TrainingRows,
     params: &TrainParams,
+    calibration: Option<crate::model::Recalibration>,
 ) -> Result<Model, TrainError> {
     let (n, total) = rows.totals();
     if total.bads <= 0.0 || total.goods <= 0.0 {
@@ -761,13 +881,37 @@ pub(crate) fn train_on(
     let binned = rows.bin(params, &params.reserved())?;
 
     // IV and correlation filters.
+    // Leaks first: a feature whose groups determine the outcome, or whose IV is beyond any
+    // application-time variable's, is refused (the second unless forced in).
+    let refusals: Vec<Option<String>> = binned
+        .iter()
+        .map(|b| {
+            if b.determines_target {
+                Some(
+                    "leak: each of its values holds only defaults or only repayments, so it \
+                     determines the outcome (a copy of the target or a function of it)"
+                        .to_string(),
+                )
+            } else if b.binning.iv > params.max_iv && !params.include.contains(&b.name) {
+                Some(format!(
+                    "leak: IV {:.2} above {}: no application-time variable separates that \
+                     well; exclude it, or include it to force it in",
+                    b.binning.iv, params.max_iv
+                ))
+            } else {
+                None
+            }
+        })
+        .collect();
     let offered: Vec<Candidate<'_>> = binned
         .iter()
-        .map(|b| Candidate {
+        .zip(&refusals)
+        .map(|(b, refusal)| Candidate {
             name: &b.name,
             iv: b.binning.iv,
             constant: b.binning.is_constant(),
             forced: params.include.contains(&b.name),
+            refused: refusal.as_deref(),
         })
         .collect();
     let mut verdicts = {
@@ -821,7 +965,14 @@ pub(crate) fn train_on(
             None => break (kept, fit),
         }
     };
-    let (kept, fit) = fit;
+    let (kept, mut fit) = fit;
+    // The recalibration, folded into the fit: L' = intercept + slope * L.
+    if let Some(c) = &calibration {
+        fit.intercept = c.intercept + c.slope * fit.intercept;
+        for b in &mut fit.coefficients {
+            *b *= c.slope;
+        }
+    }
 
     // Points: score = sum of points = offset + factor * ln(good:bad odds).
     let factor = params.scaling.factor();
@@ -904,6 +1055,7 @@ pub(crate) fn train_on(
             settings: TrainSettings {
                 binning: params.binning.clone(),
                 min_iv: params.min_iv,
+                max_iv: params.max_iv,
                 max_correlation: params.max_correlation,
                 fit: params.fit,
                 trends: params.trends.clone(),
@@ -913,6 +1065,7 @@ pub(crate) fn train_on(
                 prebin_edges: params.prebin_edges.clone(),
                 bad_values: params.bad_values.clone(),
             },
+            calibration,
         },
     })?;
     Ok(model)

@@ -45,7 +45,7 @@ fn the_built_in_model_says_its_reasons_in_english_and_chinese() {
     );
     assert!(listing.contains("WORST_DPD_12M,en,Repayment record over the last 12 months"));
     assert!(listing.contains("WORST_DPD_12M,zh,近12个月的还款记录"));
-    assert_eq!(listing.lines().count(), 1 + 2 * 14);
+    assert_eq!(listing.lines().count(), 1 + 2 * 15);
 
     let dir = scratch("reasons-text");
     for (ext, language) in [("csv", "zh"), ("jsonl", "en"), ("parquet", "zh")] {

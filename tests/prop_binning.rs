@@ -4,7 +4,9 @@
 mod common;
 
 use common::strategies::trend;
-use microscore::binning::{bin_categorical, bin_numeric, BinKind, BinRule, BinningParams, Trend};
+use microscore::binning::{
+    bin_categorical, bin_numeric, two_proportion_z, BinKind, BinRule, BinningParams, Trend,
+};
 use microscore::woe::Counts;
 use proptest::prelude::*;
 
@@ -35,15 +37,18 @@ fn params() -> impl Strategy<Value = BinningParams> {
         0.0f64..5.0,
         1usize..10,
         trend(),
+        (prop::sample::select(vec![0.0, 10.0, 50.0]), any::<bool>()),
     )
         .prop_map(
-            |(prebins, share, goods, bads, max_bins, trend)| BinningParams {
+            |(prebins, share, goods, bads, max_bins, trend, (count, detect))| BinningParams {
                 max_prebins: prebins,
                 min_bin_share: share,
                 min_bin_goods: goods,
                 min_bin_bads: bads,
                 max_bins,
                 trend,
+                min_bin_count: count,
+                detect_specials: detect,
                 ..BinningParams::default()
             },
         )
@@ -128,11 +133,19 @@ proptest! {
         if matches!(p.trend, Trend::Ascending | Trend::Descending) {
             prop_assert_eq!(binning.trend, p.trend);
         }
-        // Every regular bin meets the size rules when there is more than one.
+        // Every regular bin meets the size rules when there is more than one: at least the
+        // share, or at least min_bin_count rows and significantly different from each
+        // neighbour.
         let regular_total: f64 = binning.bins[..n_regular].iter().map(|b| b.counts.total()).sum();
         if n_regular > 1 {
-            for b in &binning.bins[..n_regular] {
-                prop_assert!(b.counts.total() >= p.min_bin_share * regular_total - 1e-9, "{} below share", b.label);
+            let bins = &binning.bins[..n_regular];
+            for (k, b) in bins.iter().enumerate() {
+                let full = b.counts.total() >= p.min_bin_share * regular_total - 1e-9;
+                let small_ok = b.counts.total() >= p.min_bin_count
+                    && p.min_bin_count > 0.0
+                    && (k == 0 || two_proportion_z(bins[k - 1].counts, b.counts) >= p.small_bin_z)
+                    && (k + 1 == n_regular || two_proportion_z(bins[k + 1].counts, b.counts) >= p.small_bin_z);
+                prop_assert!(full || small_ok, "{} below share and not a distinct small bin", b.label);
                 prop_assert!(b.counts.goods >= p.min_bin_goods - 1e-9 && b.counts.bads >= p.min_bin_bads - 1e-9, "{} too small", b.label);
             }
         }

@@ -47,9 +47,9 @@ fn holdout_auc(params: &TrainParams) -> f64 {
 }
 
 /// optbinning 1.0.0 (BinningProcess + LogisticRegression, its defaults) reaches a holdout AUC of
-/// 0.7848 on this split (benches/peers/optbinning_holdout.py). With settings for a large sample
-/// (keep weak features, finer bins) microscore matches or beats it; with the conservative
-/// defaults (IV >= 0.02, |r| <= 0.7, 5% bins) it stays close while using fewer features.
+/// 0.7844-0.7848 on this split (benches/quality, benches/peers/optbinning_holdout.py) and
+/// LightGBM 0.7868. With settings for a large sample (keep every feature, finer bins)
+/// microscore beats optbinning; the defaults stay within 0.005 of both (0.7827 measured).
 #[test]
 fn synthetic_holdout_auc_matches_optbinning() {
     const OPTBINNING_HOLDOUT_AUC: f64 = 0.7848;
@@ -65,5 +65,7 @@ fn synthetic_holdout_auc_matches_optbinning() {
     let large_sample = holdout_auc(&params);
     eprintln!("holdout AUC: defaults {defaults:.4}, large-sample settings {large_sample:.4}");
     assert!(large_sample >= OPTBINNING_HOLDOUT_AUC, "{large_sample:.4}");
-    assert!(defaults >= 0.775, "{defaults:.4}");
+    const LIGHTGBM_HOLDOUT_AUC: f64 = 0.7868;
+    assert!(defaults >= LIGHTGBM_HOLDOUT_AUC - 0.005, "{defaults:.4}");
+    assert!(defaults >= OPTBINNING_HOLDOUT_AUC - 0.005, "{defaults:.4}");
 }

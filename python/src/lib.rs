@@ -1267,5 +1267,12 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
             .to_vec(),
     )?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    // The training defaults, from the one place they are set (the estimator's signature
+    // reads them from here).
+    m.add(
+        "TRAIN_DEFAULTS",
+        serde_json::to_string(&TrainConfig::default())
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+    )?;
     Ok(())
 }

@@ -77,29 +77,50 @@ pub struct TrainArgs {
     #[arg(long, value_name = "TREND", default_value = "auto")]
     default_trend: String,
     /// Maximum number of bins per feature.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = TrainConfig::default().max_bins)]
     max_bins: usize,
-    /// Number of quantile pre-bins before the optimal merge.
-    #[arg(long, default_value_t = 20)]
+    /// Number of quantile pre-bins before the optimal merge: the candidate cut points.
+    #[arg(long, default_value_t = TrainConfig::default().prebins)]
     prebins: usize,
-    /// Minimum share of rows in each bin.
-    #[arg(long, default_value_t = 0.05)]
+    /// Minimum share of rows in a bin that needs no test.
+    #[arg(long, default_value_t = TrainConfig::default().min_bin_share)]
     min_bin_share: f64,
+    /// Minimum rows in a smaller bin; such a bin stands only when its default rate differs
+    /// from each neighbour's by --small-bin-z (0 turns small bins off).
+    #[arg(long, default_value_t = TrainConfig::default().min_bin_count)]
+    min_bin_count: f64,
+    /// The two-proportion z statistic a small bin needs against each neighbour, and a value
+    /// spike against both sides of it.
+    #[arg(long, default_value_t = TrainConfig::default().small_bin_z)]
+    small_bin_z: f64,
+    /// Detect interior value spikes with their own risk (an imputed missing code, say) and
+    /// bin them apart as special values: true or false.
+    #[arg(long, default_value_t = TrainConfig::default().detect_specials, action = clap::ArgAction::Set)]
+    detect_specials: bool,
     /// Minimum number (weight) of non-defaults in each bin.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = TrainConfig::default().min_bin_goods)]
     min_bin_goods: f64,
     /// Minimum number (weight) of defaults in each bin.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = TrainConfig::default().min_bin_bads)]
     min_bin_bads: f64,
     /// Drop features with information value below this.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, default_value_t = TrainConfig::default().min_iv)]
     min_iv: f64,
+    /// Refuse features with information value above this as leaks of the outcome (unless
+    /// --include forces them in).
+    #[arg(long, default_value_t = TrainConfig::default().max_iv)]
+    max_iv: f64,
     /// Of two features whose WoE correlation exceeds this, drop the one with lower IV.
-    #[arg(long = "max-corr", default_value_t = 0.7)]
+    #[arg(long = "max-corr", default_value_t = TrainConfig::default().max_correlation)]
     max_correlation: f64,
     /// L2 penalty of the logistic fit.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
     l2: f64,
+    /// Recalibrate the PDs: train on all folds but one, score the one left out, for each of
+    /// FOLDS folds (5 when the flag has no value); the intercept and slope of the outcome on
+    /// those out-of-fold log-odds are folded into the points and recorded in the model.
+    #[arg(long, value_name = "FOLDS", num_args = 0..=1, default_missing_value = "5")]
+    calibrate: Option<usize>,
     /// Optimiser of the logistic fit: newton (exact IRLS, the fastest) or lbfgs
     /// (linfa-logistic). Weighted data always uses newton.
     #[arg(long, default_value = "newton")]
@@ -194,9 +215,14 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         max_bins: args.max_bins,
         prebins: args.prebins,
         min_bin_share: args.min_bin_share,
+        min_bin_count: args.min_bin_count,
+        small_bin_z: args.small_bin_z,
+        detect_specials: args.detect_specials,
         min_bin_goods: args.min_bin_goods,
         min_bin_bads: args.min_bin_bads,
         min_iv: args.min_iv,
+        max_iv: args.max_iv,
+        calibration_folds: args.calibrate.unwrap_or(0),
         max_correlation: args.max_correlation,
         l2: args.l2,
         solver: args.solver.clone(),
@@ -340,6 +366,26 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             model.min_score(),
             model.max_score()
         );
+        if let Some(c) = &t.calibration {
+            println!(
+                "recalibrated on out-of-fold predictions ({} folds): log-odds x {:.4} {:+.4} \
+                 (calibration-in-the-large before: {:+.4})",
+                c.folds, c.slope, c.intercept, c.in_the_large
+            );
+        }
+        let strong: Vec<&str> = t
+            .candidates
+            .iter()
+            .filter(|c| c.kept && c.iv > 0.5)
+            .map(|c| c.name.as_str())
+            .collect();
+        if !strong.is_empty() {
+            println!(
+                "note: IV above 0.5 is suspiciously strong for an application-time variable; \
+                 check that these are known at application: {}",
+                strong.join(", ")
+            );
+        }
         println!("\ndecision policy:");
         for line in model.policy().describe(model.scaling()) {
             println!("  {line}");

@@ -357,11 +357,12 @@ pub fn evaluation_html(e: &Evaluation) -> String {
     b.push_str("<h2>Calibration</h2>");
     let _ = write!(
         b,
-        "<p>Brier score {}, log loss {}; mean PD {} against an observed default rate of {}. Hosmer-Lemeshow over PD deciles: {}.</p>",
+        "<p>Brier score {}, log loss {}; mean PD {} against an observed default rate of {}. {} Hosmer-Lemeshow over PD deciles: {}.</p>",
         n(c.brier, 5),
         n(c.log_loss, 5),
         pct(c.mean_pd),
         pct(c.observed_rate),
+        line_text(c),
         c.hosmer_lemeshow.map_or("not computable".into(), |h| format!(
             "statistic {} with {} degrees of freedom, p = {}",
             n(h.statistic, 2),
@@ -493,11 +494,12 @@ pub fn evaluation_markdown(e: &Evaluation) -> String {
     );
     let _ = write!(
         out,
-        "## Calibration\n\nBrier {}, log loss {}, mean PD {}, observed {}; Hosmer-Lemeshow {}.\n\n",
+        "## Calibration\n\nBrier {}, log loss {}, mean PD {}, observed {}. {} Hosmer-Lemeshow {}.\n\n",
         n(c.brier, 5),
         n(c.log_loss, 5),
         pct(c.mean_pd),
         pct(c.observed_rate),
+        line_text(c),
         c.hosmer_lemeshow
             .map_or("not computable".into(), |h| format!(
                 "{} (df {}, p {})",
@@ -642,4 +644,17 @@ pub fn monitoring_markdown(m: &Monitoring) -> String {
         &stability_rows(&all),
     ));
     out
+}
+
+/// The calibration line in words.
+fn line_text(c: &crate::report::Calibration) -> String {
+    match c.line {
+        Some(l) => format!(
+            "Calibration-in-the-large {} (log-odds; 0 is exact, above 0 the PDs are too low); calibration slope {} with intercept {} (1 is exact, below 1 the PDs are too extreme).",
+            n(l.in_the_large, 4),
+            n(l.slope, 4),
+            n(l.intercept, 4)
+        ),
+        None => "Calibration line: not computable.".into(),
+    }
 }

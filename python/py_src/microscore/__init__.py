@@ -78,25 +78,33 @@ DECISIONS: tuple[str, ...] = tuple(_microscore.DECISIONS)
 #: Largest number of reason codes per application.
 MAX_REASONS: int = _microscore.MAX_REASONS
 
+#: The training defaults, read from the Rust core (the one place they are set).
+_DEFAULTS: dict[str, Any] = json.loads(_microscore.TRAIN_DEFAULTS)
+
 _PARAMS: dict[str, Any] = {
-    "max_bins": 10,
-    "prebins": 20,
-    "min_bin_share": 0.05,
-    "min_bin_goods": 5.0,
-    "min_bin_bads": 5.0,
-    "default_trend": "auto",
+    "max_bins": _DEFAULTS["max_bins"],
+    "prebins": _DEFAULTS["prebins"],
+    "min_bin_share": _DEFAULTS["min_bin_share"],
+    "min_bin_count": _DEFAULTS["min_bin_count"],
+    "small_bin_z": _DEFAULTS["small_bin_z"],
+    "detect_specials": _DEFAULTS["detect_specials"],
+    "min_bin_goods": _DEFAULTS["min_bin_goods"],
+    "min_bin_bads": _DEFAULTS["min_bin_bads"],
+    "default_trend": _DEFAULTS["default_trend"],
     "trends": None,
     "specials": None,
     "prebin_edges": None,
-    "min_iv": 0.02,
-    "max_correlation": 0.7,
-    "l2": 1.0,
-    "solver": "newton",
-    "max_iterations": 500,
-    "pdo": 20.0,
-    "base_score": 600.0,
-    "base_odds": 50.0,
-    "round_points": False,
+    "min_iv": _DEFAULTS["min_iv"],
+    "max_iv": _DEFAULTS["max_iv"],
+    "max_correlation": _DEFAULTS["max_correlation"],
+    "l2": _DEFAULTS["l2"],
+    "solver": _DEFAULTS["solver"],
+    "max_iterations": _DEFAULTS["max_iterations"],
+    "pdo": _DEFAULTS["pdo"],
+    "base_score": _DEFAULTS["base_score"],
+    "base_odds": _DEFAULTS["base_odds"],
+    "round_points": _DEFAULTS["round_points"],
+    "calibration_folds": _DEFAULTS["calibration_folds"],
     "grade_pds": None,
     "include": None,
     "exclude": None,
@@ -131,19 +139,27 @@ class Scorecard:
 
     Parameters (all keyword-only; the same settings as ``microscore train``):
 
-    - ``max_bins`` (10), ``prebins`` (20), ``min_bin_share`` (0.05), ``min_bin_goods`` (5),
-      ``min_bin_bads`` (5): binning limits.
+    - ``max_bins`` (10), ``prebins`` (50), ``min_bin_share`` (0.05), ``min_bin_goods`` (5),
+      ``min_bin_bads`` (5): binning limits. ``min_bin_count`` (50), ``small_bin_z`` (1.96):
+      a bin below the share stands when it holds at least ``min_bin_count`` rows and its default
+      rate differs from each neighbour's by that z statistic. ``detect_specials`` (True): an
+      interior value spike whose risk differs from both sides of it (an imputed missing code) is
+      binned apart as a special value.
     - ``default_trend`` ("auto"): WoE trend of numeric features: ``ascending``, ``descending``,
       ``peak``, ``valley``, ``auto`` or ``auto-shape``; ``trends``: per-feature overrides
       (dict); ``specials``: per-feature special values binned on their own (dict of lists);
       ``prebin_edges``: per-feature pre-bin edges used instead of the feature's own quantiles
       (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
-    - ``min_iv`` (0.02), ``max_correlation`` (0.7): selection filters; ``include`` /
-      ``exclude``: features forced in / never used.
+    - ``min_iv`` (0.005), ``max_correlation`` (0.7): selection filters; ``max_iv`` (3): above
+      it a feature is refused as a leak of the outcome (as is one whose values determine the
+      outcome); ``include`` / ``exclude``: features forced in / never used.
     - ``l2`` (1.0), ``solver`` ("newton", exact IRLS; "lbfgs" is linfa-logistic),
       ``max_iterations`` (500): the logistic fit.
     - ``pdo`` (20), ``base_score`` (600), ``base_odds`` (50), ``round_points`` (False),
       ``grade_pds``: points scaling and grade bands.
+    - ``calibration_folds`` (0): recalibrate the PDs on out-of-fold predictions from that many
+      folds (5 is usual; the intercept and slope are folded into the points and recorded in
+      ``model_.training_json()``).
     - ``protected``: protected attributes, never features (recorded for fairness reports);
       ``id_column``: carried, never a feature (default ``application_id`` when present);
       ``categorical``: numeric columns to treat as categories; ``policy``: the decision policy,
@@ -162,24 +178,29 @@ class Scorecard:
     def __init__(
         self,
         *,
-        max_bins: int = 10,
-        prebins: int = 20,
-        min_bin_share: float = 0.05,
-        min_bin_goods: float = 5.0,
-        min_bin_bads: float = 5.0,
-        default_trend: str = "auto",
+        max_bins: int = _DEFAULTS["max_bins"],
+        prebins: int = _DEFAULTS["prebins"],
+        min_bin_share: float = _DEFAULTS["min_bin_share"],
+        min_bin_count: float = _DEFAULTS["min_bin_count"],
+        small_bin_z: float = _DEFAULTS["small_bin_z"],
+        detect_specials: bool = _DEFAULTS["detect_specials"],
+        min_bin_goods: float = _DEFAULTS["min_bin_goods"],
+        min_bin_bads: float = _DEFAULTS["min_bin_bads"],
+        default_trend: str = _DEFAULTS["default_trend"],
         trends: Mapping[str, str] | None = None,
         specials: Mapping[str, Sequence[float]] | None = None,
         prebin_edges: Mapping[str, Sequence[float]] | None = None,
-        min_iv: float = 0.02,
-        max_correlation: float = 0.7,
-        l2: float = 1.0,
-        solver: str = "newton",
-        max_iterations: int = 500,
-        pdo: float = 20.0,
-        base_score: float = 600.0,
-        base_odds: float = 50.0,
-        round_points: bool = False,
+        min_iv: float = _DEFAULTS["min_iv"],
+        max_iv: float = _DEFAULTS["max_iv"],
+        max_correlation: float = _DEFAULTS["max_correlation"],
+        l2: float = _DEFAULTS["l2"],
+        solver: str = _DEFAULTS["solver"],
+        max_iterations: int = _DEFAULTS["max_iterations"],
+        pdo: float = _DEFAULTS["pdo"],
+        base_score: float = _DEFAULTS["base_score"],
+        base_odds: float = _DEFAULTS["base_odds"],
+        round_points: bool = _DEFAULTS["round_points"],
+        calibration_folds: int = _DEFAULTS["calibration_folds"],
         grade_pds: Sequence[float] | None = None,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
@@ -192,6 +213,9 @@ class Scorecard:
         self.max_bins = max_bins
         self.prebins = prebins
         self.min_bin_share = min_bin_share
+        self.min_bin_count = min_bin_count
+        self.small_bin_z = small_bin_z
+        self.detect_specials = detect_specials
         self.min_bin_goods = min_bin_goods
         self.min_bin_bads = min_bin_bads
         self.default_trend = default_trend
@@ -199,6 +223,7 @@ class Scorecard:
         self.specials = specials
         self.prebin_edges = prebin_edges
         self.min_iv = min_iv
+        self.max_iv = max_iv
         self.max_correlation = max_correlation
         self.l2 = l2
         self.solver = solver
@@ -207,6 +232,7 @@ class Scorecard:
         self.base_score = base_score
         self.base_odds = base_odds
         self.round_points = round_points
+        self.calibration_folds = calibration_folds
         self.grade_pds = grade_pds
         self.include = include
         self.exclude = exclude
@@ -255,6 +281,9 @@ class Scorecard:
             "max_bins": self.max_bins,
             "prebins": self.prebins,
             "min_bin_share": self.min_bin_share,
+            "min_bin_count": self.min_bin_count,
+            "small_bin_z": self.small_bin_z,
+            "detect_specials": bool(self.detect_specials),
             "min_bin_goods": self.min_bin_goods,
             "min_bin_bads": self.min_bin_bads,
             "default_trend": self.default_trend,
@@ -262,6 +291,7 @@ class Scorecard:
             "specials": {k: [float(x) for x in v] for k, v in (self.specials or {}).items()},
             "prebin_edges": {k: [float(x) for x in v] for k, v in (self.prebin_edges or {}).items()},
             "min_iv": self.min_iv,
+            "max_iv": self.max_iv,
             "max_correlation": self.max_correlation,
             "l2": self.l2,
             "solver": self.solver,
@@ -270,6 +300,7 @@ class Scorecard:
             "base_score": self.base_score,
             "base_odds": self.base_odds,
             "round_points": bool(self.round_points),
+            "calibration_folds": int(self.calibration_folds),
             "include": listed(self.include),
             "exclude": listed(self.exclude),
             "protected": listed(self.protected),

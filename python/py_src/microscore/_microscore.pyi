@@ -28,6 +28,7 @@ __all__ = [
     "FLAG_NAMES",
     "DECISIONS",
     "VERSION",
+    "TRAIN_DEFAULTS",
 ]
 
 MAX_REASONS: int
@@ -35,6 +36,8 @@ MISSING_CODE: int
 FLAG_NAMES: list[str]
 DECISIONS: list[str]
 VERSION: str
+#: The training settings' defaults (a JSON object, by their configuration names).
+TRAIN_DEFAULTS: str
 
 @final
 class Model:

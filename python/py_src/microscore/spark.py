@@ -22,6 +22,7 @@ otherwise Spark starts the first ``python3`` on the PATH.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -229,15 +230,17 @@ def quantile_edges(
     df: DataFrame,
     columns: Sequence[str],
     *,
-    prebins: int = 20,
+    prebins: int | None = None,
     specials: Mapping[str, Sequence[float]] | None = None,
     relative_error: float = 1e-4,
 ) -> dict[str, list[float]]:
     """Pre-bin edges of numeric columns: their ``k / prebins`` quantiles from Spark's
     ``approxQuantile`` (one pass over the data for every column), missing and special values
-    left out, duplicates removed."""
+    left out, duplicates removed. ``prebins`` defaults to the scorecard's default."""
     from pyspark.sql import functions as F
 
+    if prebins is None:
+        prebins = int(json.loads(_microscore.TRAIN_DEFAULTS)["prebins"])
     if not columns:
         return {}
     specials = specials or {}

@@ -1,0 +1,309 @@
+//! Leak refusal, small distinct bins, value spikes and recalibration, end to end through
+//! training (the library and the real CLI), on German credit and generated data.
+
+mod common;
+
+use common::{microscore, text};
+use linfa::prelude::*;
+use microscore::binning::BinRule;
+use microscore::table::{Column, ColumnData, Table};
+use microscore::train::{train, TrainParams};
+use ndarray::{Array1, Array2};
+
+fn with_column(table: &Table, name: &str, data: ColumnData) -> Table {
+    let mut columns = table.columns().to_vec();
+    columns.push(Column {
+        name: name.into(),
+        data,
+    });
+    Table::new(columns)
+}
+
+fn reason<'m>(model: &'m microscore::model::Model, name: &str) -> Option<&'m str> {
+    model
+        .training()
+        .candidates
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.reason.as_deref())
+}
+
+#[test]
+fn a_copy_of_the_target_is_refused_as_a_leak_even_when_forced() {
+    let german = common::german_credit();
+    let bad = common::labels(&german, "bad");
+    // A number column equal to the target, and a text column naming it.
+    let table = with_column(
+        &german,
+        "paid_late",
+        ColumnData::Numeric(bad.iter().map(|&b| f64::from(u8::from(b))).collect()),
+    );
+    let table = with_column(
+        &table,
+        "collections_status",
+        ColumnData::Categorical {
+            codes: bad.iter().map(|&b| u32::from(b)).collect(),
+            levels: vec!["none".into(), "in collections".into()],
+        },
+    );
+    let mut params = TrainParams::new("bad");
+    params.include = vec!["paid_late".into()];
+    let model = train(&table, &params).unwrap();
+    let names: Vec<&str> = model.features().iter().map(|f| f.name.as_str()).collect();
+    for leak in ["paid_late", "collections_status"] {
+        assert!(!names.contains(&leak), "{leak} kept: {names:?}");
+        let why = reason(&model, leak).unwrap();
+        assert!(
+            why.starts_with("leak:") && why.contains("determines the outcome"),
+            "{why}"
+        );
+    }
+    // The rest of the card is the same as without the leaks.
+    let plain = train(&german, &TrainParams::new("bad")).unwrap();
+    assert_eq!(plain.features(), model.features());
+}
+
+#[test]
+fn a_near_copy_is_refused_by_its_iv_unless_forced_in() {
+    let german = common::german_credit();
+    let bad = common::labels(&german, "bad");
+    // The target with 2% of the rows flipped: no longer a function of it, IV far above 3.
+    let noisy: Vec<f64> = bad
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| f64::from(u8::from(b != (i % 50 == 7))))
+        .collect();
+    let table = with_column(&german, "days_in_arrears_flag", ColumnData::Numeric(noisy));
+    let model = train(&table, &TrainParams::new("bad")).unwrap();
+    let why = reason(&model, "days_in_arrears_flag").unwrap();
+    assert!(
+        why.starts_with("leak: IV") && why.contains("above 3"),
+        "{why}"
+    );
+    let mut forced = TrainParams::new("bad");
+    forced.include = vec!["days_in_arrears_flag".into()];
+    let model = train(&table, &forced).unwrap();
+    assert!(model
+        .features()
+        .iter()
+        .any(|f| f.name == "days_in_arrears_flag"));
+    // The limit is a setting.
+    let mut lax = TrainParams::new("bad");
+    lax.max_iv = 50.0;
+    let model = train(&table, &lax).unwrap();
+    assert!(reason(&model, "days_in_arrears_flag").is_none_or(|r| !r.starts_with("leak")));
+}
+
+#[test]
+fn an_imputed_spike_gets_its_own_bin_in_a_trained_card() {
+    // Generated applications where about 8% of the rows, far safer than the rest (a fifth of
+    // their defaults kept), had debt_to_income replaced by its mean upstream: an interior
+    // spike whose risk is not its neighbours'. It is binned apart as a special value.
+    let table = common::synthetic_table(20_000, 3);
+    let bad = common::labels(&table, "default_12m");
+    let Some(ColumnData::Numeric(dti)) = table.column("debt_to_income").map(|c| c.data.clone())
+    else {
+        panic!("debt_to_income is numeric")
+    };
+    let known: Vec<f64> = dti.iter().copied().filter(|x| !x.is_nan()).collect();
+    let mean = known.iter().sum::<f64>() / known.len() as f64;
+    let imputed: Vec<f64> = dti
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 12 == 0 && (!bad[i] || i % 5 == 0) {
+                mean
+            } else {
+                x
+            }
+        })
+        .collect();
+    let columns: Vec<Column> = table
+        .columns()
+        .iter()
+        .map(|c| match c.name.as_str() {
+            "debt_to_income" => Column {
+                name: c.name.clone(),
+                data: ColumnData::Numeric(imputed.clone()),
+            },
+            _ => c.clone(),
+        })
+        .collect();
+    let mut params = TrainParams::new("default_12m");
+    params.include = vec!["debt_to_income".into()];
+    let model = train(&Table::new(columns.clone()), &params).unwrap();
+    let feature = model
+        .features()
+        .iter()
+        .find(|f| f.name == "debt_to_income")
+        .expect("debt_to_income kept");
+    let BinRule::Numeric { specials, .. } = &feature.binning.rule else {
+        panic!("numeric")
+    };
+    let spike = specials
+        .iter()
+        .find(|s| s.value == mean)
+        .unwrap_or_else(|| panic!("no special at the mean: {:?}", feature.binning.bins));
+    assert!(spike.route.own_bin);
+    let woe = feature.binning.bins[spike.route.bin].woe;
+    let regular = feature.binning.n_regular();
+    assert!(
+        feature.binning.bins[..regular].iter().all(|b| b.woe < woe),
+        "the spike is the safest bin"
+    );
+    // Turned off, the mean stays inside a regular bin.
+    params.binning.detect_specials = false;
+    let model = train(&Table::new(columns), &params).unwrap();
+    let f = model
+        .features()
+        .iter()
+        .find(|f| f.name == "debt_to_income")
+        .unwrap();
+    assert!(matches!(&f.binning.rule, BinRule::Numeric { specials, .. } if specials.is_empty()));
+}
+
+#[test]
+fn recalibration_is_recorded_and_folded_into_the_points() {
+    let table = common::synthetic_table(30_000, 11);
+    let mut params = TrainParams::new("default_12m");
+    params.exclude = vec!["application_id".into(), "gender".into()];
+    let plain = train(&table, &params).unwrap();
+    params.calibration_folds = 5;
+    let calibrated = train(&table, &params).unwrap();
+    let c = calibrated.training().calibration.expect("recorded");
+    assert_eq!(c.folds, 5);
+    assert!(c.slope > 0.5 && c.slope < 1.5, "{c:?}");
+    // Same features and bins; the coefficients scaled by the slope.
+    assert_eq!(plain.features().len(), calibrated.features().len());
+    for (a, b) in plain.features().iter().zip(calibrated.features()) {
+        assert_eq!(a.binning, b.binning);
+        assert!(
+            (b.coefficient - c.slope * a.coefficient).abs() < 1e-9 * a.coefficient.abs().max(1.0)
+        );
+    }
+    // Deterministic, and a valid model file that round-trips.
+    let again = train(&table, &params).unwrap();
+    assert_eq!(again.to_json(), calibrated.to_json());
+    let loaded = microscore::model::Model::from_json(&calibrated.to_json()).unwrap();
+    assert_eq!(loaded.training().calibration, Some(c));
+    // Recalibration needs 2 folds or more.
+    params.calibration_folds = 1;
+    assert!(train(&table, &params)
+        .unwrap_err()
+        .to_string()
+        .contains("folds"));
+}
+
+#[test]
+fn the_scorecard_fits_and_predicts_through_linfa() {
+    let table = common::synthetic_table(20_000, 5);
+    let names = [
+        "monthly_revenue",
+        "worst_dpd_12m",
+        "business_age_months",
+        "debt_to_income",
+    ];
+    let n = table.n_rows();
+    let mut x = Array2::<f64>::zeros((n, names.len()));
+    for (j, name) in names.iter().enumerate() {
+        let Some(ColumnData::Numeric(v)) = table.column(name).map(|c| &c.data) else {
+            panic!("{name} numeric")
+        };
+        for (i, &value) in v.iter().enumerate() {
+            x[[i, j]] = value;
+        }
+    }
+    let y: Array1<bool> = Array1::from(common::labels(&table, "default_12m"));
+    let data = Dataset::new(x, y).with_feature_names(names.to_vec());
+    let model = TrainParams::new("default_12m").fit(&data).unwrap();
+    let pd: Array1<f64> = model.predict(data.records());
+    assert!(pd.iter().all(|p| *p > 0.0 && *p < 1.0));
+    // The same card as training on the table of those columns.
+    let columns: Vec<Column> = names
+        .iter()
+        .chain(std::iter::once(&"default_12m"))
+        .map(|name| table.column(name).unwrap().clone())
+        .collect();
+    let direct = train(&Table::new(columns), &TrainParams::new("default_12m")).unwrap();
+    assert_eq!(direct.features(), model.features());
+    // A record matrix of another width gives NaN, not a panic.
+    let wrong = Array2::<f64>::zeros((3, 2));
+    let out: Array1<f64> = model.predict(&wrong);
+    assert!(out.iter().all(|p| p.is_nan()));
+}
+
+#[test]
+fn the_cli_prints_refusals_and_the_recalibration() {
+    let dir = common::scratch("cli-safeguards");
+    let data = dir.join("train.csv");
+    let out = microscore(&[
+        "synth",
+        "--rows",
+        "8000",
+        "--seed",
+        "4",
+        "-q",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Add a leak: the outcome copied into a column.
+    let body = std::fs::read_to_string(&data).unwrap();
+    let mut lines = body.lines();
+    let header = lines.next().unwrap();
+    let target = header.split(',').position(|c| c == "default_12m").unwrap();
+    let mut leaked = format!("{header},final_status\n");
+    for line in lines {
+        let outcome = line.split(',').nth(target).unwrap();
+        leaked.push_str(&format!(
+            "{line},{}\n",
+            if outcome == "1" {
+                "written_off"
+            } else {
+                "closed"
+            }
+        ));
+    }
+    std::fs::write(&data, leaked).unwrap();
+    let model = dir.join("model.json");
+    let out = microscore(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--target",
+        "default_12m",
+        "--protected",
+        "gender",
+        "--calibrate",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("final_status") && stdout.contains("leak:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("recalibrated"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(json["training"]["calibration"]["folds"], 5);
+    // Bad values name the flag.
+    let out = microscore(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--target",
+        "default_12m",
+        "--calibrate",
+        "1",
+        "--out",
+        dir.join("m2.json").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--calibrate"),
+        "{}",
+        text(&out.stderr)
+    );
+}
