@@ -1391,6 +1391,26 @@ impl Binning {
             })
             .count()
     }
+
+    /// Neighbouring regular bins whose order of default rates is unstable: for each pair
+    /// (`k`, `k + 1`) the chance that a resample of the training rows puts their default
+    /// rates the other way round, by the normal approximation of the bootstrap
+    /// (`Phi(-z)`, `z` the two-proportion statistic of the pair), when it is above
+    /// `max_flip`. Returns (`k`, that chance), in bin order.
+    pub fn unstable_neighbours(&self, max_flip: f64) -> Vec<(usize, f64)> {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let Ok(normal) = Normal::new(0.0, 1.0) else {
+            return Vec::new();
+        };
+        let n = self.n_regular();
+        (1..n)
+            .filter_map(|k| {
+                let (a, b) = (self.bins[k - 1].counts, self.bins[k].counts);
+                let flip = normal.cdf(-two_proportion_z(a, b));
+                (flip > max_flip).then_some((k - 1, flip))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -1769,6 +1789,28 @@ mod tests {
             "{:?}",
             b.bins
         );
+    }
+
+    #[test]
+    fn neighbours_with_close_rates_are_unstable() {
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        // Three groups of 400: 10%, 12% and 30% bad; ascending value, ascending risk.
+        rows(1.0, 400, 40, &mut xs, &mut ys);
+        rows(2.0, 400, 48, &mut xs, &mut ys);
+        rows(3.0, 400, 120, &mut xs, &mut ys);
+        let params = BinningParams {
+            min_bin_share: 0.2,
+            max_prebins: 3,
+            ..BinningParams::default()
+        };
+        let b = bin_numeric(&xs, &ys, None, &[], &params, Some(Trend::Descending)).unwrap();
+        assert_eq!(b.n_regular(), 3, "{:?}", b.bins);
+        let unstable = b.unstable_neighbours(0.1);
+        assert_eq!(unstable.len(), 1, "{unstable:?}");
+        assert_eq!(unstable[0].0, 0);
+        // z about 0.9: reversed in about 18% of resamples.
+        assert!(unstable[0].1 > 0.15 && unstable[0].1 < 0.22, "{unstable:?}");
+        assert!(b.unstable_neighbours(0.25).is_empty());
     }
 
     #[test]

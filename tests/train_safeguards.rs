@@ -307,3 +307,51 @@ fn the_cli_prints_refusals_and_the_recalibration() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_cli_names_neighbouring_bins_whose_order_is_unstable() {
+    // German credit: 1,000 rows, so several neighbouring bins have close default rates.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/german_credit/german_credit.csv"
+    );
+    let model = common::scratch("cli-unstable").join("model.json");
+    let out = microscore(&[
+        "train",
+        "--data",
+        data,
+        "--target",
+        "creditability",
+        "--bad-values",
+        "bad",
+        "--out",
+        model.to_str().unwrap(),
+        "--force",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let note = stdout
+        .split("would reverse more than 20% of the time")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no note: {stdout}"));
+    // Each line names a kept feature, two of its bins and the chance, above 20%.
+    let model = microscore::model::Model::load(&model).unwrap();
+    let lines: Vec<&str> = note
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(!lines.is_empty(), "{stdout}");
+    for line in lines {
+        let name = line.trim().split(':').next().unwrap();
+        assert!(model.features().iter().any(|f| f.name == name), "{line}");
+        let pct: f64 = line
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .trim_end_matches("%)")
+            .parse()
+            .unwrap();
+        assert!(pct > 20.0 && pct <= 50.0, "{line}");
+    }
+}

@@ -198,6 +198,9 @@ fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, Cl
         .collect()
 }
 
+/// The chance of a reversed order above which `train` names two neighbouring bins.
+const UNSTABLE_FLIP: f64 = 0.2;
+
 pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let started = Instant::now();
     if args.out.exists() && !args.force {
@@ -379,6 +382,35 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             .filter(|c| c.kept && c.iv > 0.5)
             .map(|c| c.name.as_str())
             .collect();
+        let unstable: Vec<String> = model
+            .features()
+            .iter()
+            .flat_map(|f| {
+                f.binning
+                    .unstable_neighbours(UNSTABLE_FLIP)
+                    .into_iter()
+                    .map(move |(k, flip)| {
+                        format!(
+                            "{}: {} and {} ({:.0}%)",
+                            f.name,
+                            f.binning.bins[k].label,
+                            f.binning.bins[k + 1].label,
+                            100.0 * flip
+                        )
+                    })
+            })
+            .collect();
+        if !unstable.is_empty() {
+            println!(
+                "note: neighbouring bins whose order of default rates a resample of the rows \
+                 would reverse more than {:.0}% of the time (merge them with --max-bins or \
+                 --min-bin-share, or accept the noise):",
+                100.0 * UNSTABLE_FLIP
+            );
+            for line in unstable {
+                println!("  {line}");
+            }
+        }
         if !strong.is_empty() {
             println!(
                 "note: IV above 0.5 is suspiciously strong for an application-time variable; \
