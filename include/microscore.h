@@ -12,7 +12,11 @@
  *   (without the NUL); a buffer that is too small gives MICROSCORE_BUFFER_TOO_SMALL and nothing
  *   is written, so call once with NULL to size the buffer.
  * - Batch outputs go to caller-allocated buffers; microscore_output_len tells their sizes.
- * - No Rust panic crosses this boundary (MICROSCORE_PANIC is returned instead).
+ * - No Rust panic crosses this boundary: a fallible call returns MICROSCORE_PANIC instead, a
+ *   count or flag (microscore_model_n_inputs, microscore_output_len, ...) returns the value it
+ *   documents for a NULL model (0), and a static-string function returns "internal error".
+ * - Linking: the shared library's SONAME is libmicroscore.so.0; `make -C examples install
+ *   PREFIX=...` (or `cargo cinstall`) installs it with include/microscore/ and microscore.pc.
  *
  * Version: no ABI stability before 1.0; check microscore_version() against the macros below.
  */

@@ -1182,7 +1182,10 @@ impl CategoricalCounts {
     /// Rare categories are pooled first, so an id column whose every value is one row does
     /// not count.
     pub fn determines_target(&self, params: &BinningParams) -> bool {
-        let groups = self.groups(params);
+        self.pure(&self.groups(params))
+    }
+
+    fn pure(&self, groups: &[(Vec<String>, Counts)]) -> bool {
         pure_groups(
             groups
                 .iter()
@@ -1235,11 +1238,29 @@ pub fn bin_categorical_counts(
     counts: &CategoricalCounts,
     params: &BinningParams,
 ) -> Result<Binning, BinningError> {
+    bin_categorical_groups(counts, counts.groups(params), params)
+}
+
+/// [`bin_categorical_counts`] and [`CategoricalCounts::determines_target`] together, from one
+/// pooling of the rare categories: (the binning, whether the column is a leak).
+pub fn bin_categorical_checked(
+    counts: &CategoricalCounts,
+    params: &BinningParams,
+) -> Result<(Binning, bool), BinningError> {
+    let groups = counts.groups(params);
+    let leak = counts.pure(&groups);
+    Ok((bin_categorical_groups(counts, groups, params)?, leak))
+}
+
+fn bin_categorical_groups(
+    counts: &CategoricalCounts,
+    mut groups: Vec<(Vec<String>, Counts)>,
+    params: &BinningParams,
+) -> Result<Binning, BinningError> {
     let (total, missing) = (counts.total, counts.missing);
     check_classes(total)?;
     let scale = WoeScale::new(total, params.smoothing);
     let rules = SizeRules::new(params, total);
-    let mut groups = counts.groups(params);
     // Order by WoE (ties by first category name, for determinism).
     groups.sort_by(|a, b| {
         scale

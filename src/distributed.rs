@@ -26,7 +26,7 @@ use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
 use crate::binning::{
-    bin_categorical_counts, bin_numeric_counts, Binning, BinningError, CategoricalCounts,
+    bin_categorical_checked, bin_numeric_counts, Binning, BinningError, CategoricalCounts,
     NumericCounts,
 };
 use crate::fit::{newton_with, FitError, FitParams, LogisticFit, NewtonData, NewtonSums, Solver};
@@ -670,8 +670,7 @@ impl TrainingRows for PartitionedRows<'_> {
                             .map(|b| (b, c.determines_target()))
                     }
                     Some(FeatureCounts::Categorical(c)) => {
-                        bin_categorical_counts(c, &params.binning)
-                            .map(|b| (b, c.determines_target(&params.binning)))
+                        bin_categorical_checked(c, &params.binning)
                     }
                     None => Err(BinningError::Edges("no counts were gathered".into())),
                 };

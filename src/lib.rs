@@ -28,6 +28,7 @@ pub mod default_model;
 pub mod distributed;
 pub mod estimator;
 pub mod export;
+#[cfg(feature = "capi")]
 pub mod ffi;
 pub mod fit;
 pub mod format;
@@ -42,6 +43,7 @@ pub mod scaling;
 pub mod schema;
 pub mod scoring;
 pub mod selection;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod table;
 pub mod train;

@@ -21,6 +21,62 @@ use crate::fit::FitParams;
 use crate::policy::{Policy, PolicyError, PolicySpec};
 use crate::scaling::{GradeBand, Scaling};
 
+/// IV above which a kept feature is noted as suspiciously strong for an application-time
+/// variable (the usual band: above 0.5, check for leakage).
+pub const STRONG_IV: f64 = 0.5;
+
+/// Chance above which a resample of the training rows reversing the order of two neighbouring
+/// bins' default rates is noted ([`Binning::unstable_neighbours`]).
+pub const UNSTABLE_FLIP: f64 = 0.2;
+
+/// One note of [`Model::training_notes`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TrainingNote {
+    /// A kept feature with IV above [`STRONG_IV`]: check that it is known at application.
+    StrongIv {
+        /// The feature.
+        feature: String,
+        /// Its information value.
+        iv: f64,
+    },
+    /// Neighbouring bins whose order of default rates a resample of the rows would reverse
+    /// with chance `flip` (above [`UNSTABLE_FLIP`]): merge them or accept the noise.
+    UnstableNeighbours {
+        /// The feature.
+        feature: String,
+        /// Label of the lower bin.
+        lower: String,
+        /// Label of the upper bin.
+        upper: String,
+        /// Chance that a resample reverses their order.
+        flip: f64,
+    },
+}
+
+impl std::fmt::Display for TrainingNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrainingNote::StrongIv { feature, iv } => write!(
+                f,
+                "{feature}: IV {iv:.2} is suspiciously strong for an application-time variable; \
+                 check that it is known at application"
+            ),
+            TrainingNote::UnstableNeighbours {
+                feature,
+                lower,
+                upper,
+                flip,
+            } => write!(
+                f,
+                "{feature}: bins {lower} and {upper} would swap their order of default rates in \
+                 {:.0}% of resamples of the rows",
+                100.0 * flip
+            ),
+        }
+    }
+}
+
 /// Name in the `format` field of every model file.
 pub const FORMAT: &str = "microscore-scorecard";
 /// Version of the model file format written by this library (and the only one it reads).
@@ -774,6 +830,34 @@ impl Model {
     /// The training summary.
     pub fn training(&self) -> &TrainingSummary {
         &self.training
+    }
+
+    /// What an analyst should look at before signing the scorecard off, read from the model
+    /// file alone: kept features whose IV is suspiciously strong ([`STRONG_IV`]), then pairs
+    /// of neighbouring bins whose order of default rates is unstable ([`UNSTABLE_FLIP`]), in
+    /// feature and bin order. Notes, not refusals: the scorecard stands as trained.
+    pub fn training_notes(&self) -> Vec<TrainingNote> {
+        let strong = self
+            .training
+            .candidates
+            .iter()
+            .filter(|c| c.kept && c.iv > STRONG_IV)
+            .map(|c| TrainingNote::StrongIv {
+                feature: c.name.clone(),
+                iv: c.iv,
+            });
+        let unstable = self.features.iter().flat_map(|f| {
+            f.binning
+                .unstable_neighbours(UNSTABLE_FLIP)
+                .into_iter()
+                .map(move |(k, flip)| TrainingNote::UnstableNeighbours {
+                    feature: f.name.clone(),
+                    lower: f.binning.bins[k].label.clone(),
+                    upper: f.binning.bins[k + 1].label.clone(),
+                    flip,
+                })
+        });
+        strong.chain(unstable).collect()
     }
 
     /// The content checksum (`sha256:...`).

@@ -651,6 +651,16 @@ impl Scorer {
         &self.inputs
     }
 
+    /// The training categories of feature `feature` in the model's category order (the order
+    /// of [`Scorer::category_index`]); empty for a numeric feature or out of range.
+    pub fn category_names(&self, feature: usize) -> impl Iterator<Item = &str> + '_ {
+        let routes = match self.model.features().get(feature).map(|f| &f.binning.rule) {
+            Some(BinRule::Categorical { categories, .. }) => categories.as_slice(),
+            _ => &[],
+        };
+        routes.iter().map(|r| r.category.as_str())
+    }
+
     /// Index of a feature's category in the model's category order (for row-major batches).
     pub fn category_index(&self, feature: usize, category: &str) -> Option<u32> {
         self.category_index_bytes(feature, category.as_bytes())

@@ -12,7 +12,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::binning::{
-    bin_categorical_counts, bin_numeric_counts, categorical_counts, numeric_counts, Binning,
+    bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, Binning,
     BinningError, BinningParams, Trend,
 };
 use crate::fit::{fit_logistic_from, FitError, FitParams, LogisticFit};
@@ -665,8 +665,7 @@ impl TrainingRows for TableRows<'_> {
                     }),
                     ColumnData::Categorical { codes, levels } => {
                         let counts = categorical_counts(codes, levels, bad, w);
-                        bin_categorical_counts(&counts, &params.binning)
-                            .map(|b| (b, counts.determines_target(&params.binning)))
+                        bin_categorical_checked(&counts, &params.binning)
                     }
                 };
                 let (binning, determines_target) =
@@ -757,11 +756,12 @@ impl TrainingRows for TableRows<'_> {
 /// Train a scorecard on a table.
 pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
     params.validate()?;
+    let mut rows = TableRows::new(table, params)?;
     let calibration = match params.calibration_folds {
         0 => None,
-        folds => Some(recalibration(table, params, folds)?),
+        folds => Some(recalibration(&rows, params, folds)?),
     };
-    train_on(&mut TableRows::new(table, params)?, params, calibration)
+    train_on(&mut rows, params, calibration)
 }
 
 /// The out-of-fold recalibration of [`TrainParams::calibration_folds`]: the rows are cut into
@@ -769,11 +769,16 @@ pub fn train(table: &Table, params: &TrainParams) -> Result<Model, TrainError> {
 /// order: the same on every run); the whole training runs on all folds but one and scores the
 /// one it did not see; the calibration line of those predictions is the recalibration.
 fn recalibration(
-    table: &Table,
+    rows: &TableRows<'_>,
     params: &TrainParams,
     folds: usize,
 ) -> Result<crate::model::Recalibration, TrainError> {
-    let TableRows { bad, weights, .. } = TableRows::new(table, params)?;
+    let TableRows {
+        table,
+        bad,
+        weights,
+        ..
+    } = rows;
     let mut seen = [0usize; 2];
     let fold: Vec<usize> = bad
         .iter()

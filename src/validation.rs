@@ -2,6 +2,7 @@
 //! per grade, Hosmer-Lemeshow) and stability indices (PSI with smoothing), as model-risk reviews
 //! and the European supervisors' instructions compute them.
 
+use crate::fit::{fit_logistic, FitParams, Solver};
 use serde::Serialize;
 use statrs::distribution::{Beta, ChiSquared, ContinuousCDF};
 
@@ -133,35 +134,26 @@ pub fn calibration_line(groups: &[(f64, f64, f64)]) -> Option<CalibrationLine> {
             break;
         }
     }
-    // Intercept and slope: two-dimensional Newton from (a, 1).
-    let (mut c, mut s) = (a, 1.0);
-    let mut converged = false;
-    for _ in 0..100 {
-        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for &(x, g, b) in &points {
-            let n = g + b;
-            let p = sigmoid(c + s * x);
-            let r = b - n * p;
-            let w = n * p * (1.0 - p);
-            g0 += r;
-            g1 += r * x;
-            h00 += w;
-            h01 += w * x;
-            h11 += w * x * x;
-        }
-        let det = h00 * h11 - h01 * h01;
-        if !(det.is_finite() && det > 0.0) {
-            return None;
-        }
-        let (dc, ds) = ((h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det);
-        c += dc;
-        s += ds;
-        if dc.abs() < 1e-12 && ds.abs() < 1e-12 {
-            converged = true;
-            break;
-        }
+    // Intercept and slope: the weighted logistic fit of the outcome on the log-odds, by the
+    // training's own Newton solver (unpenalised), each bucket as a good row and a bad row.
+    let mut x = ndarray::Array2::zeros((2 * points.len(), 1));
+    let mut bad = Vec::with_capacity(2 * points.len());
+    let mut weights = Vec::with_capacity(2 * points.len());
+    for (i, &(logit, g, b)) in points.iter().enumerate() {
+        x[[2 * i, 0]] = logit;
+        x[[2 * i + 1, 0]] = logit;
+        bad.extend([false, true]);
+        weights.extend([g, b]);
     }
-    (converged && a.is_finite() && c.is_finite() && s.is_finite()).then_some(CalibrationLine {
+    let params = FitParams {
+        solver: Solver::Newton,
+        l2: 0.0,
+        max_iterations: 100,
+        tolerance: 1e-13,
+    };
+    let line = fit_logistic(x.view(), &bad, Some(&weights), &params).ok()?;
+    let (c, s) = (line.intercept, *line.coefficients.first()?);
+    (a.is_finite() && c.is_finite() && s.is_finite()).then_some(CalibrationLine {
         in_the_large: a,
         intercept: c,
         slope: s,

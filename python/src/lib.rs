@@ -428,6 +428,26 @@ impl PyModel {
         serde_json::to_string(self.model().training()).unwrap_or_default()
     }
 
+    /// The training notes (`Model::training_notes`) as JSON: a list of objects with a `kind`,
+    /// the note's fields and its `message`.
+    fn training_notes_json(&self) -> PyResult<String> {
+        let notes: Vec<serde_json::Value> = self
+            .model()
+            .training_notes()
+            .iter()
+            .map(|n| {
+                let mut v = serde_json::to_value(n)?;
+                if let Some(object) = v.as_object_mut() {
+                    object.insert("message".into(), n.to_string().into());
+                }
+                Ok(v)
+            })
+            .collect::<Result<_, serde_json::Error>>()
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        serde_json::to_string(&notes)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+
     /// The columns scoring reads, as (name, what reads it) pairs: every feature, and with
     /// `decisions`, the columns of the decision policy.
     #[pyo3(signature = (decisions=true))]

