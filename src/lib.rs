@@ -20,7 +20,7 @@
 //!   reports (JSON, HTML, Markdown);
 //! - [`export`]: the scorecard as SQL (four dialects) and PMML 4.4;
 //! - [`ffi`]: the C ABI (`include/microscore.h`).
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod batch;
 pub mod binning;

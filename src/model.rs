@@ -455,11 +455,11 @@ impl Model {
     }
 
     /// The model as pretty-printed JSON (the model file's content), with a final newline.
-    pub fn to_json(&self) -> String {
-        // Serialising plain data with finite floats cannot fail.
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+    pub fn to_json(&self) -> Result<String, ModelError> {
+        let mut text =
+            serde_json::to_string_pretty(self).map_err(|e| ModelError::Json(e.to_string()))?;
         text.push('\n');
-        text
+        Ok(text)
     }
 
     /// Write the model file atomically, replacing an existing file.
@@ -475,8 +475,9 @@ impl Model {
             path: path.display().to_string(),
             source,
         };
+        let text = self.to_json()?;
         let mut file = crate::format::AtomicFile::create(path, replace).map_err(io)?;
-        file.write_all(self.to_json().as_bytes()).map_err(io)?;
+        file.write_all(text.as_bytes()).map_err(io)?;
         file.commit().map_err(io)
     }
 
@@ -504,7 +505,7 @@ impl Model {
         };
         self.scaling
             .validate()
-            .map_err(|r| invalid("scaling".into(), &r))?;
+            .map_err(|e| invalid(format!("scaling.{}", e.setting), &e.to_string()))?;
         finite("intercept".into(), self.intercept)?;
         if self.features.is_empty() {
             return Err(invalid(

@@ -254,10 +254,10 @@ impl PolicySpec {
     }
 
     /// The spec as pretty-printed JSON, with a final newline.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        text
+        Ok(text)
     }
 
     /// The policy of unsecured rural microloans on the generator's columns (the built-in

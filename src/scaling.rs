@@ -59,19 +59,37 @@ impl Scaling {
         self.offset() + self.factor() * ((1.0 - pd) / pd).ln()
     }
 
-    /// Check that every parameter is finite and positive.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Check that every parameter is finite (and the odds and PDO positive).
+    pub fn validate(&self) -> Result<(), ScalingError> {
+        let bad = |setting, value, rule| ScalingError {
+            setting,
+            value,
+            rule,
+        };
         if !self.base_score.is_finite() {
-            return Err("base_score must be finite".into());
+            return Err(bad("base_score", self.base_score, "finite"));
         }
         if !(self.base_odds.is_finite() && self.base_odds > 0.0) {
-            return Err("base_odds must be finite and positive".into());
+            return Err(bad("base_odds", self.base_odds, "finite and positive"));
         }
         if !(self.pdo.is_finite() && self.pdo > 0.0) {
-            return Err("pdo must be finite and positive".into());
+            return Err(bad("pdo", self.pdo, "finite and positive"));
         }
         Ok(())
     }
+}
+
+/// A [`Scaling`] setting out of range, named as in the model file and the settings (each front
+/// end words the setting in its own terms: `--pdo` on the command line, `pdo` in Python).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{setting} is {value}: it must be {rule}")]
+pub struct ScalingError {
+    /// The setting: `base_score`, `base_odds` or `pdo`.
+    pub setting: &'static str,
+    /// Its value.
+    pub value: f64,
+    /// What it must be.
+    pub rule: &'static str,
 }
 
 /// The score-to-PD map of a [`Scaling`], constants precomputed.

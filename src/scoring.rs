@@ -158,6 +158,12 @@ pub mod flags {
             .filter(move |(i, _)| bits & (1 << i) != 0)
             .map(|(_, n)| *n)
     }
+
+    /// The flags set in `bits` as the output files write them: their names joined by `;`, in
+    /// bit order ("" when none), e.g. `missing;absent_column`.
+    pub fn text(bits: u32) -> String {
+        names(bits).collect::<Vec<_>>().join(";")
+    }
 }
 
 /// One input value.

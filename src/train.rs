@@ -222,7 +222,9 @@ impl TrainParams {
         if self.calibration_folds == 1 || self.calibration_folds > 20 {
             return err("--calibrate needs 2 to 20 folds");
         }
-        self.scaling.validate().map_err(TrainError::Params)?;
+        self.scaling
+            .validate()
+            .map_err(|e| TrainError::Params(e.to_string()))?;
         let grades = grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
         self.policy.resolve(&self.scaling, &grades)?;
         for (name, values) in &self.specials {

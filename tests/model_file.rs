@@ -32,7 +32,10 @@ fn save_then_load_gives_bit_identical_scores() {
     let b = score_table(&loaded, &table).unwrap();
     assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
     // Writing the loaded model again gives the same bytes.
-    assert_eq!(loaded.to_json(), std::fs::read_to_string(&path).unwrap());
+    assert_eq!(
+        loaded.to_json().unwrap(),
+        std::fs::read_to_string(&path).unwrap()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -47,12 +50,16 @@ fn training_is_deterministic_across_runs_and_thread_counts() {
         .num_threads(3)
         .build()
         .unwrap();
-    let a = one.install(|| train(&table, &params()).unwrap()).to_json();
+    let a = one
+        .install(|| train(&table, &params()).unwrap())
+        .to_json()
+        .unwrap();
     let b = three
         .install(|| train(&table, &params()).unwrap())
-        .to_json();
+        .to_json()
+        .unwrap();
     assert_eq!(a, b);
-    assert_eq!(a, train(&table, &params()).unwrap().to_json());
+    assert_eq!(a, train(&table, &params()).unwrap().to_json().unwrap());
 }
 
 #[test]
@@ -102,7 +109,7 @@ fn expect_invalid(json: &str, field_part: &str) {
 #[test]
 fn broken_and_tampered_files_are_rejected_naming_the_field() {
     let (model, _) = trained();
-    let json = model.to_json();
+    let json = model.to_json().unwrap();
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
 
     // Tampered content: the checksum no longer matches.

@@ -206,7 +206,7 @@ proptest! {
         }
         prop_assert!(pieces.iter().zip(&score).all(|(a, b)| a.to_bits() == b.to_bits()));
         // Through the model file and back.
-        let loaded = Scorer::new(Model::from_json(&m.to_json()).unwrap());
+        let loaded = Scorer::new(Model::from_json(&m.to_json().unwrap()).unwrap());
         for (app, (expected, _)) in apps.iter().zip(&one) {
             let vals: Vec<Value<'_>> = app.iter().zip(s.input_columns()).map(|(c, ic)| match (c, ic.categorical) {
                 (Cell::Text(t), true) => Value::Text(t),

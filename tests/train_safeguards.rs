@@ -192,8 +192,8 @@ fn recalibration_is_recorded_and_folded_into_the_points() {
     }
     // Deterministic, and a valid model file that round-trips.
     let again = train(&table, &params).unwrap();
-    assert_eq!(again.to_json(), calibrated.to_json());
-    let loaded = microscore::model::Model::from_json(&calibrated.to_json()).unwrap();
+    assert_eq!(again.to_json().unwrap(), calibrated.to_json().unwrap());
+    let loaded = microscore::model::Model::from_json(&calibrated.to_json().unwrap()).unwrap();
     assert_eq!(loaded.training().calibration, Some(c));
     // Recalibration needs 2 folds or more.
     params.calibration_folds = 1;

@@ -185,3 +185,25 @@ def test_score_file_rejects_and_counts(applications_csv: Path, tmp_path: Path) -
     with pytest.raises(microscore.InputError, match="line 7"):
         microscore.score_file(microscore.default_model(), src, tmp_path / "strict.csv", strict=True)
     assert not (tmp_path / "strict.csv").exists()
+
+
+def test_score_is_the_cores_auc_and_names_bad_targets() -> None:
+    """``Scorecard.score`` is the core's weighted AUC (ties one half), as scikit-learn computes
+    it; a target that is not 0/1 is an InputError naming the row."""
+    from sklearn.metrics import roc_auc_score
+
+    from microscore import _microscore
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(500) < 0.3).astype(np.float64)
+    risk = np.round(rng.random(500) + 0.3 * y, 1)  # rounded: many ties
+    w = rng.random(500) * 3
+    assert abs(_microscore.auc(y, risk) - roc_auc_score(y, risk)) < 1e-12
+    assert abs(_microscore.auc(y, risk, w) - roc_auc_score(y, risk, sample_weight=w)) < 1e-12
+    y[7] = 2.0
+    with pytest.raises(microscore.InputError, match=r"row 8 holds 2"):
+        _microscore.auc(y, risk)
+    with pytest.raises(microscore.InputError, match="both defaults and non-defaults"):
+        _microscore.auc(np.zeros(5), np.arange(5.0))
+    bits = np.array([0, 1, 1 << 7 | 1, 0], dtype=np.uint32)
+    assert _microscore.flag_text(bits) == ["", "missing", "missing;absent_column", ""]

@@ -141,9 +141,7 @@ pub fn score_record_batch(
             (f >= 0).then(|| model.features()[f as usize].reason_code.clone())
         }));
     }
-    columns.push(text(&|j| {
-        Some(flags::names(s.flags[j]).collect::<Vec<_>>().join(";"))
-    }));
+    columns.push(text(&|j| Some(flags::text(s.flags[j]))));
     let reject_text = |f: fn(&Reject) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter(
             rows.iter().map(|r| r.err().map(|r| f(r).to_string())),

@@ -213,7 +213,7 @@ pub fn run(args: StrategyArgs) -> Result<(), CliError> {
             spec.decline_below_score = Some(c.decline_below_score);
             // Check it resolves for this model before writing it.
             scorer.model().with_policy_spec(&spec)?;
-            write_new(path, &spec.to_json(), args.force)?;
+            write_new(path, &spec.to_json()?, args.force)?;
             println!("wrote the policy to {}", path.display());
         }
     }

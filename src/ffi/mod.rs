@@ -1036,7 +1036,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         // A model file modified after training, read from a file: the checksum error inside
         // the file error is an invalid model, not an I/O error.
-        let json = crate::default_model::default_model().unwrap().to_json();
+        let json = crate::default_model::default_model()
+            .unwrap()
+            .to_json()
+            .unwrap();
         let tampered = dir.join("tampered.json");
         let changed = json.replacen("application_id", "application_ix", 1);
         std::fs::write(&tampered, &changed).unwrap();

@@ -405,7 +405,7 @@ class Scorecard:
         pd_ = self._score(X, ["pd"])["pd"]
         yv = target_array(y, len(pd_))
         w = None if sample_weight is None else target_array(sample_weight, len(pd_), "sample_weight")
-        return _auc(yv, pd_, w)
+        return _microscore.auc(np.ascontiguousarray(yv, dtype=np.float64), pd_, w)
 
     def decide(self, X: Any, as_frame: bool | None = None, *, missing_columns: str = "error") -> Any:
         """The policy outcome per row: score, PD, grade, decision (approve/refer/decline),
@@ -666,29 +666,10 @@ def _policy_spec(policy: Mapping[str, Any] | str | os.PathLike[str]) -> dict[str
 
 
 def _flag_text(bits: np.ndarray) -> np.ndarray:
-    """Flag bits as ``;``-joined names (as the CLI writes them) ("" when none), computed once per distinct value."""
+    """Flag bits as the CLI writes them (the core's ``flags::text``), as an object array."""
     out = np.empty(len(bits), dtype=object)
-    uniq, inverse = np.unique(bits, return_inverse=True)
-    names = [";".join(n for i, n in enumerate(FLAG_NAMES) if int(b) >> i & 1) for b in uniq]
-    out[:] = np.array(names, dtype=object)[inverse] if len(bits) else []
+    out[:] = _microscore.flag_text(np.ascontiguousarray(bits, dtype=np.uint32))
     return out
-
-
-def _auc(y: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> float:
-    """Weighted AUC with ties counted half (the Mann-Whitney statistic)."""
-    if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
-        raise InputError("y must hold only 0 and 1")
-    w = np.ones_like(p) if w is None else w
-    order = np.argsort(p, kind="stable")
-    p, y, w = p[order], y[order], w[order]
-    _, start = np.unique(p, return_index=True)
-    bad = np.add.reduceat(w * y, start)
-    good = np.add.reduceat(w * (1 - y), start)
-    goods_below = np.cumsum(good) - good
-    total_bad, total_good = bad.sum(), good.sum()
-    if total_bad == 0 or total_good == 0:
-        raise InputError("AUC needs both defaults and non-defaults in y")
-    return float((bad * (goods_below + 0.5 * good)).sum() / (total_bad * total_good))
 
 
 def default_model() -> Scorecard:

@@ -11,6 +11,15 @@ _Payload = Union[npt.NDArray[np.float64], tuple[npt.NDArray[np.uint32], list[str
 _Path = Union[str, PathLike[str]]
 
 __all__ = [
+    "MicroscoreError",
+    "InputError",
+    "ParameterError",
+    "ModelFileError",
+    "TrainingError",
+    "MicroscoreOSError",
+    "MicroscoreFileNotFoundError",
+    "MicroscorePermissionError",
+    "MicroscoreFileExistsError",
     "Model",
     "train",
     "read_table",
@@ -22,6 +31,8 @@ __all__ = [
     "strategy",
     "score_arrow",
     "train_partitioned",
+    "flag_text",
+    "auc",
     "PartialStats",
     "MAX_REASONS",
     "MISSING_CODE",
@@ -30,6 +41,36 @@ __all__ = [
     "VERSION",
     "TRAIN_DEFAULTS",
 ]
+
+# The exception hierarchy, created by the native module (python/src/errors.rs).
+class MicroscoreError(Exception):
+    """Base class of every microscore error."""
+
+class InputError(MicroscoreError, ValueError):
+    """The data cannot be used: a missing or wrongly typed column, ragged columns, a bad target
+    or weight, a malformed file."""
+
+class ParameterError(MicroscoreError, ValueError):
+    """A setting is out of range, unknown, or inconsistent with another."""
+
+class ModelFileError(MicroscoreError, ValueError):
+    """A model file is not a valid scorecard: bad JSON, an unsupported version, an invalid
+    field (named), or a checksum mismatch."""
+
+class TrainingError(MicroscoreError, ValueError):
+    """Training could not produce a model (no feature survived selection, the fit failed)."""
+
+class MicroscoreOSError(MicroscoreError, OSError):
+    """Reading or writing a file failed."""
+
+class MicroscoreFileNotFoundError(MicroscoreOSError, FileNotFoundError):
+    """A file does not exist."""
+
+class MicroscorePermissionError(MicroscoreOSError, PermissionError):
+    """A file cannot be read or written for lack of permission."""
+
+class MicroscoreFileExistsError(MicroscoreOSError, FileExistsError):
+    """An output file exists and ``force`` was not given."""
 
 MAX_REASONS: int
 MISSING_CODE: int
@@ -192,6 +233,16 @@ def train_partitioned(
 ) -> Model:
     """Train on partitioned data: ``columns`` are ``(name, "numeric" | "categorical")``;
     ``run(request_json)`` returns every partition's partial (JSON), in partition order."""
+
+def flag_text(bits: npt.NDArray[np.uint32]) -> list[str]:
+    """The flags of each row as the output files write them (names joined by ``;``)."""
+
+def auc(
+    y: npt.NDArray[np.float64],
+    risk: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64] | None = None,
+) -> float:
+    """Weighted AUC of ``risk`` against ``y`` (0 or 1), ties counted one half."""
 
 @final
 class PartialStats:
