@@ -8,13 +8,13 @@
 //! Files are read twice (once to infer the types, once to parse), so that inference sees every
 //! row without holding the raw text in memory.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::format::FileFormat;
-use crate::input::columns::{ColumnKind, ColumnValues, ColumnsError};
+use crate::input::columns::{ColumnKind, ColumnValues, ColumnsError, Levels};
 
 /// Errors raised while reading a table. Each names the file and, where it applies, the line,
 /// the column and the offending value.
@@ -383,13 +383,13 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
     enum Builder {
         Skip,
         Numeric(Vec<f64>),
-        Categorical(Vec<u32>, HashMap<String, u32>, Vec<String>),
+        Categorical(Vec<u32>, Levels),
     }
     let mut builders: Vec<Builder> = (0..names.len())
         .map(|c| match (keep[c], numeric[c]) {
             (false, _) => Builder::Skip,
             (true, true) => Builder::Numeric(Vec::new()),
-            (true, false) => Builder::Categorical(Vec::new(), HashMap::new(), Vec::new()),
+            (true, false) => Builder::Categorical(Vec::new(), Levels::new()),
         })
         .collect();
     let mut rows = 0usize;
@@ -411,7 +411,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
                         })
                     }
                 }),
-                Builder::Categorical(codes, index, levels) => {
+                Builder::Categorical(codes, levels) => {
                     let value: &str = match cell {
                         Cell::Missing => {
                             codes.push(MISSING_CODE);
@@ -419,16 +419,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
                         }
                         Cell::Number(_, t) | Cell::Text(t) => t.trim(),
                     };
-                    let code = match index.get(value) {
-                        Some(&code) => code,
-                        None => {
-                            let code = levels.len() as u32;
-                            index.insert(value.to_string(), code);
-                            levels.push(value.to_string());
-                            code
-                        }
-                    };
-                    codes.push(code);
+                    codes.push(levels.code(value));
                 }
             }
         }
@@ -448,9 +439,12 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
                 name,
                 data: ColumnData::Numeric(v),
             }),
-            Builder::Categorical(codes, _, levels) => Some(Column {
+            Builder::Categorical(codes, levels) => Some(Column {
                 name,
-                data: ColumnData::Categorical { codes, levels },
+                data: ColumnData::Categorical {
+                    codes,
+                    levels: levels.into_levels(),
+                },
             }),
         })
         .collect();
@@ -778,23 +772,19 @@ fn read_parquet_columns(
                         });
                     }
                     None => {
-                        let mut index: HashMap<String, u32> = HashMap::new();
-                        let mut levels = Vec::new();
+                        let mut levels = Levels::new();
                         let codes = v
                             .iter()
                             .map(|t| match t.as_deref() {
                                 None => MISSING_CODE,
                                 Some(t) if is_missing_token(t) => MISSING_CODE,
-                                Some(t) => {
-                                    let t = t.trim();
-                                    *index.entry(t.to_string()).or_insert_with(|| {
-                                        levels.push(t.to_string());
-                                        levels.len() as u32 - 1
-                                    })
-                                }
+                                Some(t) => levels.code(t.trim()),
                             })
                             .collect();
-                        Some(ColumnValues::Categorical { codes, levels })
+                        Some(ColumnValues::Categorical {
+                            codes,
+                            levels: levels.into_levels(),
+                        })
                     }
                 }
             }

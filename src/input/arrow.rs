@@ -8,13 +8,11 @@
 //! numbers is categorical with the numbers' text ([`ColumnValues::categories_of_numbers`]).
 //! A column of nulls only is numeric and missing. Any other type is an error naming the column.
 
-use std::collections::HashMap;
-
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
-use super::columns::ColumnValues;
+use super::columns::{ColumnValues, Levels};
 use super::MISSING_CODE;
 
 /// Why a column cannot be read.
@@ -89,8 +87,7 @@ fn texts(
     arrays: &[&dyn Array],
     fail: &dyn Fn(String) -> ArrowColumnError,
 ) -> Result<ColumnValues, ArrowColumnError> {
-    let mut index: HashMap<String, u32> = HashMap::new();
-    let mut levels: Vec<String> = Vec::new();
+    let mut levels = Levels::new();
     let mut codes = Vec::new();
     for a in arrays {
         let s = arrow_cast::cast(*a, &DataType::Utf8).map_err(|e| fail(e.to_string()))?;
@@ -100,20 +97,13 @@ fn texts(
                 codes.push(MISSING_CODE);
                 continue;
             }
-            let v = s.value(i);
-            let code = match index.get(v) {
-                Some(&c) => c,
-                None => {
-                    let c = levels.len() as u32;
-                    index.insert(v.to_string(), c);
-                    levels.push(v.to_string());
-                    c
-                }
-            };
-            codes.push(code);
+            codes.push(levels.code(s.value(i)));
         }
     }
-    Ok(ColumnValues::Categorical { codes, levels })
+    Ok(ColumnValues::Categorical {
+        codes,
+        levels: levels.into_levels(),
+    })
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ enum BlockColumn {
     },
     Texts {
         codes: Vec<u32>,
-        levels: Vec<Box<str>>,
+        levels: Levels,
     },
 }
 
@@ -138,8 +138,7 @@ enum Merged {
     },
     Texts {
         codes: Vec<u32>,
-        index: HashMap<Box<str>, u32>,
-        levels: Vec<Box<str>>,
+        levels: Levels,
     },
     /// Turned categorical after its number texts were dropped: read again at the end.
     Again,
@@ -172,15 +171,41 @@ fn number(b: &[u8], dialect: &Dialect) -> Result<f64, ()> {
 }
 
 /// Intern `t` (trimmed) into a block's categories.
-fn intern(t: &str, index: &mut HashMap<Box<str>, u32>, levels: &mut Vec<Box<str>>) -> u32 {
-    let t = t.trim();
-    if let Some(&c) = index.get(t) {
-        return c;
+/// The levels of a categorical column in order of first appearance, each text once, and the
+/// code of each: how every reader (CSV and JSON Lines blocks, Arrow and Parquet columns, the
+/// training tables) turns texts into category codes.
+#[derive(Debug, Default)]
+pub struct Levels {
+    index: HashMap<Box<str>, u32>,
+    levels: Vec<Box<str>>,
+}
+
+impl Levels {
+    /// No levels yet.
+    pub fn new() -> Levels {
+        Levels::default()
     }
-    let c = levels.len() as u32;
-    index.insert(t.into(), c);
-    levels.push(t.into());
-    c
+
+    /// The code of `text`, taken as given (the caller trims or not), added as the next level
+    /// the first time it is seen.
+    pub fn code(&mut self, text: &str) -> u32 {
+        if let Some(&c) = self.index.get(text) {
+            return c;
+        }
+        let c = self.levels.len() as u32;
+        self.index.insert(text.into(), c);
+        self.levels.push(text.into());
+        c
+    }
+
+    /// The levels, in code order.
+    pub fn into_levels(self) -> Vec<String> {
+        self.levels.into_iter().map(String::from).collect()
+    }
+}
+
+fn intern(t: &str, levels: &mut Levels) -> u32 {
+    levels.code(t.trim())
 }
 
 /// Read one column of a block's rows (`fields[r * width + c]`).
@@ -196,15 +221,14 @@ fn block_column(
     let n = lines.len();
     let cell = |r: usize| -> &[u8] { &fields[r * width + c] };
     let texts_column = || {
-        let mut index = HashMap::new();
-        let mut levels = Vec::new();
+        let mut levels = Levels::new();
         let codes = (0..n)
             .map(|r| {
                 let t = field_text(cell(r));
                 if is_missing_token(t) {
                     MISSING_CODE
                 } else {
-                    intern(t, &mut index, &mut levels)
+                    intern(t, &mut levels)
                 }
             })
             .collect();
@@ -307,8 +331,7 @@ impl Merged {
             ColumnKind::Skip => Merged::Skip,
             ColumnKind::Categorical => Merged::Texts {
                 codes: Vec::new(),
-                index: HashMap::new(),
-                levels: Vec::new(),
+                levels: Levels::new(),
             },
             _ => Merged::Numbers {
                 values: Vec::new(),
@@ -330,8 +353,7 @@ impl Merged {
             };
         };
         let kept: HashMap<usize, Box<str>> = texts.into_iter().collect();
-        let mut index = HashMap::new();
-        let mut levels = Vec::new();
+        let mut levels = Levels::new();
         let codes = values
             .iter()
             .enumerate()
@@ -339,19 +361,11 @@ impl Merged {
                 if x.is_nan() {
                     MISSING_CODE
                 } else {
-                    intern(
-                        &number_as_text(x, kept.get(&r).map(|t| &**t)),
-                        &mut index,
-                        &mut levels,
-                    )
+                    intern(&number_as_text(x, kept.get(&r).map(|t| &**t)), &mut levels)
                 }
             })
             .collect();
-        Merged::Texts {
-            codes,
-            index,
-            levels,
-        }
+        Merged::Texts { codes, levels }
     }
 
     /// Append a block's column.
@@ -385,7 +399,6 @@ impl Merged {
             (
                 Merged::Texts {
                     mut codes,
-                    mut index,
                     mut levels,
                 },
                 block,
@@ -395,10 +408,8 @@ impl Merged {
                         codes: c,
                         levels: l,
                     } => {
-                        let map: Vec<u32> = l
-                            .iter()
-                            .map(|t| intern(t, &mut index, &mut levels))
-                            .collect();
+                        let map: Vec<u32> =
+                            l.levels.iter().map(|t| intern(t, &mut levels)).collect();
                         codes.extend(c.iter().map(|&k| {
                             if k == MISSING_CODE {
                                 MISSING_CODE
@@ -415,7 +426,6 @@ impl Merged {
                             } else {
                                 intern(
                                     &number_as_text(x, kept.get(&(r as u32)).map(|t| &**t)),
-                                    &mut index,
                                     &mut levels,
                                 )
                             });
@@ -423,11 +433,7 @@ impl Merged {
                     }
                     BlockColumn::Skip => {}
                 }
-                Merged::Texts {
-                    codes,
-                    index,
-                    levels,
-                }
+                Merged::Texts { codes, levels }
             }
             (merged @ Merged::Numbers { .. }, BlockColumn::Skip) => merged,
         }
@@ -437,9 +443,9 @@ impl Merged {
         match self {
             Merged::Skip | Merged::Again => None,
             Merged::Numbers { values, .. } => Some(ColumnValues::Numeric(values)),
-            Merged::Texts { codes, levels, .. } => Some(ColumnValues::Categorical {
+            Merged::Texts { codes, levels } => Some(ColumnValues::Categorical {
                 codes,
-                levels: levels.into_iter().map(String::from).collect(),
+                levels: levels.into_levels(),
             }),
         }
     }

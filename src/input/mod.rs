@@ -341,23 +341,23 @@ pub fn read_csv_header(
     };
     let mut line = Vec::new();
     let mut lines = 0u64;
-    loop {
+    let dialect = loop {
         let n = reader.read_until(b'\n', &mut line).map_err(io)?;
         lines += u64::from(n > 0);
-        // A header with a quoted line break goes on to the next line; at most 1 MB.
-        let d = options
-            .delimiter
-            .or(detected.delimiter)
-            .unwrap_or_else(|| csv::detect_delimiter(&line));
+        // A header with a quoted line break goes on to the next line; at most 1 MB. The
+        // dialect (its delimiter) is decided on the lines read so far, by the one rule.
+        let record = line.strip_suffix(b"\n").unwrap_or(&line);
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        let dialect = Dialect::for_header(record, options, detected);
         let cut = csv::Cutter {
-            delimiter: d,
+            delimiter: dialect.delimiter,
             width: None,
         };
         let ends = n == 0 || cut.last_record_end(&line).is_some();
         if ends || line.len() > 1 << 20 {
-            break;
+            break dialect;
         }
-    }
+    };
     if line.iter().all(u8::is_ascii_whitespace) {
         return Err(bad(if line.is_empty() {
             "the file is empty: a CSV file needs a header line naming its columns".into()
@@ -367,7 +367,6 @@ pub fn read_csv_header(
     }
     let record = line.strip_suffix(b"\n").unwrap_or(&line);
     let record = record.strip_suffix(b"\r").unwrap_or(record);
-    let dialect = Dialect::for_header(record, options, detected);
     let text = std::str::from_utf8(record)
         .map_err(|_| bad("the header line is not valid UTF-8".into()))?;
     let names: Vec<String> = csv::split_record(text.as_bytes(), dialect.delimiter)
