@@ -184,8 +184,15 @@ pub(crate) fn auc(
     risk: PyReadonlyArray1<'_, f64>,
     weights: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<f64> {
+    // Borrowed when contiguous (the estimator passes contiguous arrays), copied otherwise.
+    fn values<'a>(a: &'a PyReadonlyArray1<'_, f64>) -> std::borrow::Cow<'a, [f64]> {
+        match a.as_slice() {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => std::borrow::Cow::Owned(a.as_array().to_vec()),
+        }
+    }
     let y = y.as_array();
-    let risk = risk.as_array();
+    let risk = values(&risk);
     if y.len() != risk.len() {
         return Err(raise(
             py,
@@ -210,8 +217,7 @@ pub(crate) fn auc(
             )),
         })
         .collect::<PyResult<Vec<bool>>>()?;
-    let risk: Vec<f64> = risk.iter().copied().collect();
-    let weights: Option<Vec<f64>> = weights.map(|w| w.as_array().iter().copied().collect());
+    let weights = weights.as_ref().map(values);
     if weights.as_ref().is_some_and(|w| w.len() != bad.len()) {
         return Err(raise(
             py,
