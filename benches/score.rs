@@ -1,7 +1,7 @@
 //! Scoring speed: one application with reason codes, and a 2-million-row in-memory batch.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use microscore::default_model::default_model;
+use microscore::model::builtin::default_model;
 use microscore::scoring::{BatchOutput, Scorer, Value};
 use microscore::synth::application;
 
@@ -46,7 +46,7 @@ fn scoring(c: &mut Criterion) {
         .enumerate()
         .map(
             |(j, &x)| match scorer.model().features().get(j).map(|f| &f.binning.rule) {
-                Some(microscore::binning::BinRule::Categorical { categories, .. }) => {
+                Some(microscore::model::BinRule::Categorical { categories, .. }) => {
                     Value::Text(&categories[x as usize].category)
                 }
                 _ => Value::Number(x),

@@ -2,10 +2,11 @@
 //! applications, and the optimal binning of one feature.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use microscore::binning::{bin_numeric, BinningParams};
-use microscore::fit::Solver;
+use microscore::input::table::{read_table, ColumnData, ReadOptions, Table};
+use microscore::model::BinningParams;
+use microscore::model::Solver;
 use microscore::synth::write_applications;
-use microscore::table::{read_table, ColumnData, ReadOptions, Table};
+use microscore::train::binning::bin_numeric;
 use microscore::train::{train, TrainParams};
 use microscore::FileFormat;
 

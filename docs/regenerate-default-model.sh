@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the built-in default model (src/default_model.json) and the shipped example file
+# Regenerate the built-in default model (src/model/default_model.json) and the shipped example file
 # of applications (examples/applications.csv). tests/default_model.rs checks that both are
 # exactly what these commands produce.
 set -euo pipefail
@@ -10,7 +10,7 @@ cargo build --release --quiet
 bin=target/release/microscore
 "$bin" synth --rows 1000000 --seed 20261129 --out "$tmp/train.csv" --quiet
 "$bin" train --data "$tmp/train.csv" --target default_12m --id application_id --protected gender \
-  --solver newton --calibrate 5 --policy examples/policies/microloan.json --reasons-file src/default_reasons.csv \
-  --out src/default_model.json --force --quiet
+  --solver newton --calibrate 5 --policy examples/policies/microloan.json --reasons-file src/model/default_reasons.csv \
+  --out src/model/default_model.json --force --quiet
 "$bin" synth --rows 1000 --seed 7 --no-label --out examples/applications.csv --force --quiet
-echo "regenerated src/default_model.json and examples/applications.csv"
+echo "regenerated src/model/default_model.json and examples/applications.csv"

@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use microscore::table::{read_table, ReadOptions};
+use microscore::input::table::{read_table, ReadOptions};
 use microscore::train::{train, TrainParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test = read_table(test_path, &options)?;
     let scores = microscore::scoring::score_table(&model, &test)?;
     let bad: Vec<bool> = match &test.column("default_12m").unwrap().data {
-        microscore::table::ColumnData::Numeric(v) => v.iter().map(|&x| x == 1.0).collect(),
+        microscore::input::table::ColumnData::Numeric(v) => v.iter().map(|&x| x == 1.0).collect(),
         _ => unreachable!(),
     };
     let risk: Vec<f64> = scores.iter().map(|s| -s).collect();

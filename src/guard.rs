@@ -10,17 +10,24 @@ thread_local! {
     static DEPTH: Cell<u32> = const { Cell::new(0) };
 }
 
+/// A panic caught by [`catch`], with its message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Panic(pub String);
+
 /// Run `f`; a panic in it comes back as `Err` with the panic's message.
-pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
     DEPTH.with(|d| d.set(d.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(f));
     DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
     result.map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_string())
+        Panic(
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string()),
+        )
     })
 }
 
@@ -36,7 +43,7 @@ mod tests {
     fn a_panic_becomes_its_message() {
         assert_eq!(super::catch(|| 7), Ok(7));
         let err = super::catch(|| -> u8 { panic!("bad bytes at {}", 12) }).unwrap_err();
-        assert_eq!(err, "bad bytes at 12");
+        assert_eq!(err.to_string(), "bad bytes at 12");
         assert!(!super::inside());
     }
 }

@@ -29,7 +29,7 @@ fn many_rows(rows: usize) -> String {
 }
 
 fn run(threads: usize, input: &Path, output: &Path, options: &BatchOptions) -> BatchError {
-    let scorer = Scorer::new(microscore::default_model::default_model().unwrap());
+    let scorer = Scorer::new(microscore::model::builtin::default_model().unwrap());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

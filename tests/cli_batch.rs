@@ -3,7 +3,7 @@
 mod common;
 
 use common::{microscore, text};
-use microscore::default_model::default_model;
+use microscore::model::builtin::default_model;
 use microscore::scoring::Scorer;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");
@@ -423,4 +423,55 @@ fn parquet_in_and_out_give_the_same_scores_as_csv() {
     }
     assert_eq!(i, 1000);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A JSON Lines record without the id key (or with a null id) keeps every column of the CSV
+/// output in place: its id field is empty, as a kept column's is, and each row has as many
+/// fields as the header.
+#[test]
+fn a_jsonl_record_without_an_id_leaves_the_csv_id_field_empty() {
+    let dir = common::scratch("jsonl-without-id");
+    let (header, rows) = read_csv(std::path::Path::new(EXAMPLE));
+    let id = header.iter().position(|h| h == "application_id").unwrap();
+    let mut jsonl = String::new();
+    for (i, row) in rows.iter().take(4).enumerate() {
+        let mut record = serde_json::Map::new();
+        for (name, value) in header.iter().zip(row) {
+            record.insert(name.clone(), serde_json::Value::String(value.clone()));
+        }
+        match i {
+            0 => {
+                record.remove("application_id");
+            }
+            2 => {
+                record.insert("application_id".into(), serde_json::Value::Null);
+            }
+            _ => {}
+        }
+        jsonl.push_str(&serde_json::Value::Object(record).to_string());
+        jsonl.push('\n');
+    }
+    let input = dir.join("apps.jsonl");
+    std::fs::write(&input, jsonl).unwrap();
+    let output = dir.join("scores.csv");
+    score_all(&input, &output, &["--keep", "province"]);
+    let (out_header, out_rows) = read_csv(&output);
+    assert_eq!(out_header[0], "application_id");
+    assert_eq!(out_header[1], "province");
+    assert_eq!(out_rows.len(), 4);
+    for (i, row) in out_rows.iter().enumerate() {
+        assert_eq!(row.len(), out_header.len(), "row {i}: {row:?}");
+        let expected_id = if i == 0 || i == 2 {
+            ""
+        } else {
+            rows[i][id].as_str()
+        };
+        assert_eq!(row[0], expected_id, "row {i}");
+        assert_eq!(
+            row[1],
+            rows[i][header.iter().position(|h| h == "province").unwrap()]
+        );
+        let score: f64 = row[2].parse().unwrap();
+        assert!(score.is_finite(), "row {i}: score {:?}", row[2]);
+    }
 }

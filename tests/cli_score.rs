@@ -4,7 +4,7 @@ mod common;
 
 use common::{microscore, text};
 
-use microscore::default_model::default_model;
+use microscore::model::builtin::default_model;
 use microscore::scoring::{Scorer, Value};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");

@@ -199,7 +199,7 @@ fn train_config_json_names_unknown_keys_and_bad_values() {
         .and_then(|c| c.into_params("bad"))
         .unwrap();
     assert_eq!(params.binning.max_bins, 4);
-    assert_eq!(params.trends["age"], microscore::binning::Trend::AutoShape);
+    assert_eq!(params.trends["age"], microscore::model::Trend::AutoShape);
     assert_eq!(
         TrainConfig::default().into_params("bad").unwrap(),
         microscore::train::TrainParams::new("bad")

@@ -3,11 +3,9 @@
 
 mod common;
 
-use microscore::default_model::{
-    default_model, training_params, JSON, TRAINING_ROWS, TRAINING_SEED,
-};
+use microscore::model::builtin::{default_model, JSON, TRAINING_ROWS, TRAINING_SEED};
 use microscore::synth::write_applications_with;
-use microscore::train::train;
+use microscore::train::{default_model_params, train};
 use microscore::FileFormat;
 
 #[test]
@@ -22,15 +20,22 @@ fn the_committed_model_loads_and_round_trips() {
 #[test]
 fn retraining_reproduces_the_committed_model_byte_for_byte() {
     let table = common::synthetic_table(TRAINING_ROWS, TRAINING_SEED);
-    let model = train(&table, &training_params()).unwrap();
-    let rows = microscore::reasons::parse_reasons_csv(
-        microscore::default_model::REASONS_CSV,
-        "src/default_reasons.csv",
+    let model = train(&table, &default_model_params()).unwrap();
+    let rows = microscore::scoring::reasons::parse_reasons_csv(
+        microscore::model::builtin::REASONS_CSV,
+        "src/model/default_reasons.csv",
     )
     .unwrap();
-    let model =
-        microscore::reasons::with_statements(&model, &rows, "src/default_reasons.csv").unwrap();
-    assert_eq!(microscore::reasons::languages(&model), ["en", "zh"]);
+    let model = microscore::scoring::reasons::with_statements(
+        &model,
+        &rows,
+        "src/model/default_reasons.csv",
+    )
+    .unwrap();
+    assert_eq!(
+        microscore::scoring::reasons::languages(&model),
+        ["en", "zh"]
+    );
     assert!(
         model.to_json().unwrap() == JSON,
         "retraining gives a different model: run docs/regenerate-default-model.sh and commit"
@@ -60,8 +65,8 @@ fn the_microloan_policy_file_is_the_built_in_policy() {
         "/examples/policies/microloan.json"
     ))
     .unwrap();
-    let file = microscore::policy::PolicySpec::from_json(&text).unwrap();
-    assert_eq!(file, microscore::policy::PolicySpec::microloan());
+    let file = microscore::model::policy::PolicySpec::from_json(&text).unwrap();
+    assert_eq!(file, microscore::model::policy::PolicySpec::microloan());
     let model = default_model().unwrap();
     let resolved = file.resolve(model.scaling(), model.grades()).unwrap();
     assert_eq!(&resolved, model.policy());

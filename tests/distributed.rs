@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use microscore::binning::NumericCounts;
-use microscore::distributed::{train_partitioned, ColumnKind, Partial, PartialStats, Request};
-use microscore::fit::Solver;
-use microscore::table::{ColumnData, Table, MISSING_CODE};
+use microscore::input::table::{ColumnData, Table, MISSING_CODE};
+use microscore::model::Solver;
+use microscore::train::binning::NumericCounts;
+use microscore::train::distributed::{
+    train_partitioned, ColumnKind, Partial, PartialStats, Request,
+};
 use microscore::train::{train, TrainError, TrainParams};
 
 /// The table as one record batch per partition (contiguous slices of the given sizes).
@@ -151,7 +153,7 @@ fn weighted_partitioned_training_equals_one_machine() {
         .map(|i| 0.5 + (i % 4) as f64 * 0.75)
         .collect();
     let mut columns = table.into_columns();
-    columns.push(microscore::table::Column {
+    columns.push(microscore::input::table::Column {
         name: "w".into(),
         data: ColumnData::Numeric(weights),
     });

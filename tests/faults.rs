@@ -160,7 +160,7 @@ fn racing_writers_never_collide_and_never_both_succeed_without_force() {
     // Two writers in one process (two threads calling the library), with force: each commit
     // is a whole file, never a mix.
     let scorer =
-        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+        microscore::scoring::Scorer::new(microscore::model::builtin::default_model().unwrap());
     let target = dir.join("threads.csv");
     std::thread::scope(|scope| {
         for _ in 0..4 {
@@ -572,7 +572,7 @@ fn model_files_that_block_never_end_or_overflow_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("is not a regular file"));
     // A model whose points add up past the largest f64.
-    let mut m: serde_json::Value = serde_json::from_str(microscore::default_model::JSON).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(microscore::model::builtin::JSON).unwrap();
     for f in m["features"].as_array_mut().unwrap().iter_mut().take(3) {
         for p in f["points"].as_array_mut().unwrap() {
             *p = serde_json::json!(1.5e308);

@@ -10,7 +10,7 @@ use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use microscore::batch::{score_file, score_record_batch, BatchError, BatchOptions, FrameOptions};
-use microscore::default_model::default_model;
+use microscore::model::builtin::default_model;
 use microscore::scoring::Scorer;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/applications.csv");

@@ -2,9 +2,9 @@
 
 mod common;
 
+use microscore::input::table::Table;
 use microscore::model::{Model, ModelError};
 use microscore::scoring::score_table;
-use microscore::table::Table;
 use microscore::train::{train, TrainParams};
 
 fn params() -> TrainParams {
@@ -123,7 +123,7 @@ fn broken_and_tampered_files_are_rejected_naming_the_field() {
     let numeric = model
         .features()
         .iter()
-        .position(|f| matches!(&f.binning.rule, microscore::binning::BinRule::Numeric { edges, .. } if edges.len() >= 2))
+        .position(|f| matches!(&f.binning.rule, microscore::model::BinRule::Numeric { edges, .. } if edges.len() >= 2))
         .expect("a numeric feature with two edges");
     let mut broken = value.clone();
     let edges = &mut broken["features"][numeric]["binning"]["rule"]["edges"];
@@ -162,7 +162,7 @@ fn broken_and_tampered_files_are_rejected_naming_the_field() {
     let cat = model
         .features()
         .iter()
-        .position(|f| matches!(&f.binning.rule, microscore::binning::BinRule::Categorical { categories, .. } if categories.len() >= 2))
+        .position(|f| matches!(&f.binning.rule, microscore::model::BinRule::Categorical { categories, .. } if categories.len() >= 2))
         .expect("a categorical feature");
     let mut broken = value.clone();
     broken["features"][cat]["binning"]["rule"]["categories"]
@@ -198,7 +198,7 @@ fn missing_values_are_never_scored_as_woe_zero_by_accident() {
         if route.own_bin {
             assert!(matches!(
                 b.bins[route.bin].kind,
-                microscore::binning::BinKind::Missing
+                microscore::model::BinKind::Missing
             ));
         } else {
             // Joined: the riskiest regular bin.

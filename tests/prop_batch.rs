@@ -101,7 +101,7 @@ proptest! {
         let input = dir.join("in.csv");
         std::fs::write(&input, &bytes).unwrap();
         let (output, rejects) = (dir.join("out.csv"), dir.join("rejects.csv"));
-        let scorer = Scorer::new(microscore::default_model::default_model().unwrap());
+        let scorer = Scorer::new(microscore::model::builtin::default_model().unwrap());
         let options = BatchOptions { chunk_bytes, force: true, ..BatchOptions::default() };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let summary = pool.install(|| score_file(&scorer, &input, &output, Some(&rejects), &options, |_, _| {})).unwrap();

@@ -4,10 +4,10 @@
 mod common;
 
 use common::strategies::trend;
-use microscore::binning::{
-    bin_categorical, bin_numeric, two_proportion_z, BinKind, BinRule, BinningParams, Trend,
-};
-use microscore::woe::Counts;
+use microscore::model::bins::two_proportion_z;
+use microscore::model::Counts;
+use microscore::model::{BinKind, BinRule, BinningParams, Trend};
+use microscore::train::binning::{bin_categorical, bin_numeric};
 use proptest::prelude::*;
 
 /// Values (NaN for missing, some on a grid so that ties are common), labels, special values.

@@ -5,8 +5,8 @@
 mod common;
 
 use common::strategies::{application, awkward_cell, model, Cell};
-use microscore::binning::{BinRule, Trend};
 use microscore::model::Model;
+use microscore::model::{BinRule, Trend};
 use microscore::scoring::{BatchOutput, ColumnRef, NamedColumn, Scorer, Value};
 use proptest::prelude::*;
 
@@ -146,7 +146,7 @@ proptest! {
                         });
                         i as u32
                     }
-                    _ => microscore::table::MISSING_CODE,
+                    _ => microscore::input::table::MISSING_CODE,
                 }).collect();
                 cats.push((codes, levels));
                 numeric.push(Vec::new());
@@ -227,9 +227,9 @@ proptest! {
     /// it (an error naming the column), or, set to refer, refers it flagged without a limit.
     #[test]
     fn built_in_model_scores_anything(cells in prop::collection::vec(awkward_cell(), 17..18)) {
-        let model = microscore::default_model::default_model().unwrap();
-        let mut refer_policy = microscore::policy::PolicySpec::of(model.policy());
-        refer_policy.invalid_amount = Some(microscore::policy::InvalidAmount::Refer);
+        let model = microscore::model::builtin::default_model().unwrap();
+        let mut refer_policy = microscore::model::policy::PolicySpec::of(model.policy());
+        refer_policy.invalid_amount = Some(microscore::model::policy::InvalidAmount::Refer);
         let referring = Scorer::new(model.with_policy_spec(&refer_policy).unwrap());
         let s = Scorer::new(model);
         let mut vals: Vec<Value<'_>> = cells.iter().map(Cell::value).collect();
@@ -237,8 +237,8 @@ proptest! {
         let at = |name: &str| s.input_columns().iter().position(|c| c.name == name).unwrap();
         let invalid = [at("requested_amount"), at("monthly_revenue")].iter().any(|&j| match vals[j] {
             Value::Number(x) => x < 0.0 || x.is_infinite(),
-            Value::Text(t) if microscore::table::is_missing_token(t) => false,
-            Value::Text(t) => microscore::table::parse_number(t).is_none_or(|x| x < 0.0 || x.is_infinite()),
+            Value::Text(t) if microscore::input::table::is_missing_token(t) => false,
+            Value::Text(t) => microscore::input::table::parse_number(t).is_none_or(|x| x < 0.0 || x.is_infinite()),
             Value::Missing => false,
         });
         match s.score_values(&vals, 4) {
@@ -258,10 +258,10 @@ proptest! {
         let r = referring.score_values(&vals, 4).unwrap();
         prop_assert_eq!(r.outcome.invalid_amount, invalid);
         if invalid {
-            prop_assert_eq!(r.outcome.decision, microscore::policy::Decision::Refer);
+            prop_assert_eq!(r.outcome.decision, microscore::model::policy::Decision::Refer);
             prop_assert!(r.outcome.limit.is_nan());
             prop_assert!(r.flags & microscore::scoring::flags::INVALID_AMOUNT != 0);
         }
-        prop_assert!(!(r.outcome.decision == microscore::policy::Decision::Approve && invalid));
+        prop_assert!(!(r.outcome.decision == microscore::model::policy::Decision::Approve && invalid));
     }
 }

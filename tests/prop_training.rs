@@ -5,9 +5,9 @@
 mod common;
 
 use common::strategies::{labelled_table, small_params, trend, try_train};
-use microscore::binning::BinRule;
+use microscore::input::table::{Column, ColumnData, Table};
+use microscore::model::BinRule;
 use microscore::scoring::score_table;
-use microscore::table::{Column, ColumnData, Table};
 use proptest::prelude::*;
 
 /// The table with `f` applied to the numeric column `name` (NaN and specials kept as they are).

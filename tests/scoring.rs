@@ -1,6 +1,6 @@
 //! The scoring core: exact sums, PD, reason codes, batch = one-by-one, unusual inputs.
 
-use microscore::default_model::default_model;
+use microscore::model::builtin::default_model;
 use microscore::scoring::{flags, BatchOutput, Scorer, Value};
 use microscore::synth::application;
 
@@ -42,7 +42,7 @@ fn values<'m>(scorer: &'m Scorer, row: &[f64]) -> Vec<Value<'m>> {
         .enumerate()
         .map(
             |(j, &x)| match scorer.model().features().get(j).map(|f| &f.binning.rule) {
-                Some(microscore::binning::BinRule::Categorical { categories, .. }) => {
+                Some(microscore::model::BinRule::Categorical { categories, .. }) => {
                     if x.is_nan() {
                         Value::Missing
                     } else if x < 0.0 {
@@ -73,7 +73,7 @@ fn score_is_exactly_the_sum_of_points_and_pd_follows_the_scaling() {
         assert!(r.score >= model.min_score() && r.score <= model.max_score());
         assert_eq!(
             r.grade,
-            microscore::scaling::grade_of(model.grades(), r.score)
+            microscore::model::scaling::grade_of(model.grades(), r.score)
         );
     }
     // PD strictly decreases as the score rises, over the whole reachable range.
@@ -194,8 +194,8 @@ fn unusual_inputs_are_scored_by_the_recorded_routes_and_flagged() {
     // monthly_revenue is a feature and the policy's revenue column: with a policy that refers
     // invalid amounts, its unusual values are scored by the feature's routes (and referred).
     let base = scorer();
-    let mut spec = microscore::policy::PolicySpec::of(base.model().policy());
-    spec.invalid_amount = Some(microscore::policy::InvalidAmount::Refer);
+    let mut spec = microscore::model::policy::PolicySpec::of(base.model().policy());
+    spec.invalid_amount = Some(microscore::model::policy::InvalidAmount::Refer);
     let s = Scorer::new(base.model().with_policy_spec(&spec).unwrap());
     let model = s.model();
     let fields = |overrides: &[(&'static str, Value<'static>)]| {
@@ -284,7 +284,7 @@ fn unusual_inputs_are_scored_by_the_recorded_routes_and_flagged() {
     // Unseen category: the unseen route (the riskiest bin), flagged.
     let province = &model.features()[feature("province")].binning;
     let unseen = match &province.rule {
-        microscore::binning::BinRule::Categorical { unseen_bin, .. } => *unseen_bin,
+        microscore::model::BinRule::Categorical { unseen_bin, .. } => *unseen_bin,
         _ => unreachable!(),
     };
     let (bin, f, all) = bin_of("province", &[("province", Value::Text("Atlantis"))]);
@@ -348,7 +348,10 @@ fn thin_file_applicants_are_referred_not_declined_for_lacking_history_alone() {
         if r.outcome.thin_file_referral {
             seen_referral = true;
             assert!(r.score < policy.decline_below_score);
-            assert_eq!(r.outcome.decision, microscore::policy::Decision::Refer);
+            assert_eq!(
+                r.outcome.decision,
+                microscore::model::policy::Decision::Refer
+            );
             assert_ne!(r.flags & flags::THIN_FILE_REFERRAL, 0);
         }
     }
@@ -445,7 +448,7 @@ fn named_columns_with_text_categories_equal_row_major_batches_and_explain_every_
         let col: Vec<f64> = (0..n).map(|i| x[i * m + j]).collect();
         if c.categorical {
             let cats = match &s.model().features()[j].binning.rule {
-                microscore::binning::BinRule::Categorical { categories, .. } => categories,
+                microscore::model::BinRule::Categorical { categories, .. } => categories,
                 _ => unreachable!(),
             };
             let mut levels: Vec<String> = cats.iter().rev().map(|c| c.category.clone()).collect();
@@ -454,7 +457,7 @@ fn named_columns_with_text_categories_equal_row_major_batches_and_explain_every_
                 .iter()
                 .map(|&v| {
                     if v.is_nan() {
-                        microscore::table::MISSING_CODE
+                        microscore::input::table::MISSING_CODE
                     } else if v < 0.0 {
                         (levels.len() - 1) as u32
                     } else {

@@ -54,14 +54,14 @@ fn holdout_auc(params: &TrainParams) -> f64 {
 fn synthetic_holdout_auc_matches_optbinning() {
     const OPTBINNING_HOLDOUT_AUC: f64 = 0.7848;
     let mut params = TrainParams::new("default_12m");
-    params.fit.solver = microscore::fit::Solver::Newton;
+    params.fit.solver = microscore::model::Solver::Newton;
     let defaults = holdout_auc(&params);
     params.min_iv = 0.0;
     params.max_correlation = 0.9;
     params.binning.min_bin_share = 0.02;
     params.binning.max_prebins = 50;
     params.binning.max_bins = 20;
-    params.binning.trend = microscore::binning::Trend::AutoShape;
+    params.binning.trend = microscore::model::Trend::AutoShape;
     let large_sample = holdout_auc(&params);
     eprintln!("holdout AUC: defaults {defaults:.4}, large-sample settings {large_sample:.4}");
     assert!(large_sample >= OPTBINNING_HOLDOUT_AUC, "{large_sample:.4}");

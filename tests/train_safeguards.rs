@@ -5,8 +5,8 @@ mod common;
 
 use common::{microscore, text};
 use linfa::prelude::*;
-use microscore::binning::BinRule;
-use microscore::table::{Column, ColumnData, Table};
+use microscore::input::table::{Column, ColumnData, Table};
+use microscore::model::BinRule;
 use microscore::train::{train, TrainParams};
 use ndarray::{Array1, Array2};
 use std::process::Output;

@@ -2,7 +2,7 @@
 //! (`tests/data/stats/make_fixtures.py` wrote `fixtures.json`).
 
 use microscore::metrics::{auc, auc_variance_delong, ks, sorted_groups};
-use microscore::validation::{hosmer_lemeshow, jeffreys, psi, HlGroup};
+use microscore::report::validation::{hosmer_lemeshow, jeffreys, psi, HlGroup};
 use serde_json::Value;
 
 fn fixtures() -> Value {

@@ -7,10 +7,10 @@
 //! `create_exception!` cannot express, so they are made with Python's `type` here, once.
 
 use microscore::batch::BatchError;
-use microscore::distributed::DistributedError;
+use microscore::input::table::TableError;
 use microscore::model::ModelError;
 use microscore::scoring::ScoreError;
-use microscore::table::TableError;
+use microscore::train::distributed::DistributedError;
 use microscore::train::TrainError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;

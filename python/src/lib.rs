@@ -19,14 +19,16 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use microscore::batch::{self, score_record_batch, BatchOptions, FrameOptions};
-use microscore::distributed::{
+use microscore::input::table::MISSING_CODE;
+use microscore::input::table::{
+    read_table as core_read_table, Column, ColumnData, ReadOptions, Table,
+};
+use microscore::model::policy::Decision;
+use microscore::model::Model;
+use microscore::scoring::{AbsentColumns, BatchOutput, ColumnRef, NamedColumn, Scorer};
+use microscore::train::distributed::{
     train_partitioned as train_partitioned_core, ColumnKind, Partial, PartialStats, Request,
 };
-use microscore::model::Model;
-use microscore::policy::Decision;
-use microscore::scoring::{AbsentColumns, BatchOutput, ColumnRef, NamedColumn, Scorer};
-use microscore::table::MISSING_CODE;
-use microscore::table::{read_table as core_read_table, Column, ColumnData, ReadOptions, Table};
 use microscore::train::{train as core_train, TrainConfig, TrainError};
 use microscore::FileFormat;
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
@@ -63,7 +65,9 @@ pub(crate) fn input_options(
             .map(|f| f.parse::<FileFormat>().map_err(|e| bad(e.to_string())))
             .transpose()?,
         delimiter: delimiter
-            .map(|d| microscore::input::InputOptions::parse_delimiter(&d).map_err(bad))
+            .map(|d| {
+                microscore::input::InputOptions::parse_delimiter(&d).map_err(|e| bad(e.to_string()))
+            })
             .transpose()?,
         decimal_comma,
     })
@@ -99,10 +103,11 @@ fn _microscore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_REASONS", microscore::scoring::MAX_REASONS)?;
     m.add("MISSING_CODE", MISSING_CODE)?;
     m.add("FLAG_NAMES", microscore::scoring::flags::NAMES.to_vec())?;
+    m.add("DECISIONS", Decision::ALL.map(Decision::as_str).to_vec())?;
     m.add(
-        "DECISIONS",
-        [Decision::Approve, Decision::Refer, Decision::Decline]
-            .map(Decision::as_str)
+        "RESULT_COLUMNS",
+        microscore::output::ResultColumn::ALL
+            .map(microscore::output::ResultColumn::name)
             .to_vec(),
     )?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;

@@ -23,8 +23,9 @@ impl PyModel {
 /// Every output `score` can return: the per-application results, then flags, reason codes,
 /// and the points and bin of every feature.
 pub(crate) fn outputs() -> impl Iterator<Item = &'static str> {
-    microscore::scoring::RESULT_COLUMNS
+    microscore::output::ResultColumn::ALL
         .into_iter()
+        .map(microscore::output::ResultColumn::name)
         .chain(["flags", "reasons", "points", "bins"])
 }
 
@@ -49,7 +50,7 @@ impl PyModel {
     /// The built-in default model.
     #[staticmethod]
     fn default(py: Python<'_>) -> PyResult<PyModel> {
-        microscore::default_model::default_model()
+        microscore::model::builtin::default_model()
             .map(PyModel::new)
             .map_err(|e| e.to_py(py))
     }
@@ -235,22 +236,22 @@ impl PyModel {
     /// Each feature's reason statement in `language` (feature order).
     #[pyo3(signature = (language="en"))]
     fn statements(&self, py: Python<'_>, language: &str) -> PyResult<Vec<String>> {
-        microscore::reasons::statements_in(self.model(), language)
+        microscore::scoring::reasons::statements_in(self.model(), language)
             .map_err(|e| raise(py, Class::ParameterError, e.to_string()))
     }
 
     /// The languages the model has reason statements in.
     #[getter]
     fn languages(&self) -> Vec<String> {
-        microscore::reasons::languages(self.model())
+        microscore::scoring::reasons::languages(self.model())
     }
 
     /// The model with the statements of a reasons file's text (`code,language,statement`);
     /// `source` names it in errors.
     fn with_statements(&self, py: Python<'_>, text: &str, source: &str) -> PyResult<PyModel> {
-        let rows = microscore::reasons::parse_reasons_csv(text, source)
+        let rows = microscore::scoring::reasons::parse_reasons_csv(text, source)
             .map_err(|e| raise(py, Class::InputError, e.to_string()))?;
-        microscore::reasons::with_statements(self.model(), &rows, source)
+        microscore::scoring::reasons::with_statements(self.model(), &rows, source)
             .map(PyModel::new)
             .map_err(|e| raise(py, Class::InputError, e.to_string()))
     }
@@ -271,21 +272,17 @@ impl PyModel {
         language: &str,
         date: Option<String>,
     ) -> PyResult<Vec<Option<String>>> {
-        let maker = microscore::reasons::NoticeMaker::new(
+        let maker = microscore::scoring::reasons::NoticeMaker::new(
             self.model(),
-            microscore::reasons::NoticeSettings {
+            microscore::scoring::reasons::NoticeSettings {
                 language: language.to_string(),
-                date: date.unwrap_or_else(microscore::reasons::today),
+                date: date.unwrap_or_else(microscore::scoring::reasons::today),
             },
         )
         .map_err(|e| raise(py, Class::ParameterError, e.to_string()))?;
-        let names = ["approve", "refer", "decline"];
         (0..score.len())
             .map(|i| {
-                let name = names
-                    .get(decision[i] as usize)
-                    .copied()
-                    .unwrap_or("unknown");
+                let name = Decision::from_code(decision[i]).map_or("unknown", Decision::as_str);
                 let id = ids.as_ref().and_then(|v| v.get(i).cloned().flatten());
                 let row_points = &points[i];
                 maker
@@ -306,7 +303,7 @@ impl PyModel {
 
     /// The same model with another decision policy (a policy spec as JSON).
     fn with_policy(&self, py: Python<'_>, spec_json: &str) -> PyResult<PyModel> {
-        let spec = microscore::policy::PolicySpec::from_json(spec_json)
+        let spec = microscore::model::policy::PolicySpec::from_json(spec_json)
             .map_err(|e| raise(py, Class::ParameterError, e.to_string()))?;
         self.model()
             .with_policy_spec(&spec)

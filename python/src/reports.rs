@@ -143,7 +143,7 @@ pub(crate) fn strategy(
         .detach(|| parallel(None, || core_strategy(scorer, &input, &options)))?
         .map_err(|e| e.to_py(py))?;
     let policy = s.chosen.as_ref().map(|c| {
-        let mut spec = microscore::policy::PolicySpec::of(scorer.model().policy());
+        let mut spec = microscore::model::policy::PolicySpec::of(scorer.model().policy());
         spec.approve_min_score = Some(c.approve_min_score);
         spec.decline_below_score = Some(c.decline_below_score);
         spec.to_json()

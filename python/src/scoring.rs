@@ -46,9 +46,9 @@ pub(crate) fn score_file(
         reason_text,
         notices: adverse_action.map(|path| batch::NoticeOutput {
             path,
-            settings: microscore::reasons::NoticeSettings {
+            settings: microscore::scoring::reasons::NoticeSettings {
                 language: language.to_string(),
-                date: notice_date.unwrap_or_else(microscore::reasons::today),
+                date: notice_date.unwrap_or_else(microscore::scoring::reasons::today),
             },
         }),
         ..BatchOptions::default()

@@ -11,12 +11,14 @@
 
 use std::borrow::Cow;
 
-use super::{
-    amount_reject, input_value, known_category, text_of, Parsed, Plan, RowError, RowMeta, TextBlock,
+use super::plan::Plan;
+use super::rows::{
+    amount_reject, input_value, known_category, text_of, Parsed, RowError, RowMeta, TextBlock,
 };
 use crate::input::csv::{closing_quote, split_record_into};
 use crate::input::is_missing_token;
 use crate::input::number::{fast_number, plain_decimal_comma};
+use crate::output::Carried;
 use crate::scoring::Scorer;
 
 /// Parse the CSV records of a block (whole records: the reader cuts blocks at record ends).
@@ -267,7 +269,7 @@ fn convert_row<'a>(
                     None => {
                         let t = text_of(b).ok_or_else(|| bad_utf8(*i, b))?;
                         input_value(scorer, plan, j, t)
-                            .map_err(|reason| (name(*i), t.to_string(), reason))?
+                            .map_err(|reason| (name(*i), t.to_string(), reason.to_string()))?
                     }
                 }
             }
@@ -303,13 +305,17 @@ fn convert_row<'a>(
     if let Some(e) = amount_reject(scorer, values) {
         return Err(e);
     }
-    Ok(RowMeta { id, keep, flags: 0 })
+    Ok(RowMeta {
+        carried: Carried { id, keep },
+        flags: 0,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{make_plan, BatchOptions};
+    use crate::batch::options::BatchOptions;
+    use crate::batch::plan::make_plan;
     use crate::format::FileFormat;
     use proptest::prelude::*;
 
@@ -320,7 +326,7 @@ mod tests {
         (
             parsed.x.iter().map(|v| v.to_bits()).collect(),
             parsed
-                .metas
+                .carried
                 .iter()
                 .map(|m| m.id.clone().map(Cow::into_owned))
                 .collect(),
@@ -392,7 +398,7 @@ mod tests {
             d in prop::sample::select(crate::input::DELIMITERS.to_vec()),
             decimal_comma in any::<bool>(),
         ) {
-            let scorer = Scorer::new(crate::default_model::default_model().unwrap());
+            let scorer = Scorer::new(crate::model::builtin::default_model().unwrap());
             let header = HEADER.split(',').map(str::to_string).collect::<Vec<_>>();
             let mut plan = make_plan(
                 &scorer, FileFormat::Csv, header, std::path::Path::new("t.csv"),

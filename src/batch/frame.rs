@@ -4,22 +4,26 @@
 //! Every input row gives exactly one output row, in input order, so nothing can be lost in
 //! between: a scored row has its score, PD, grade, decision, limit, rate, expected loss, reason
 //! codes and flags, and null reject columns; a rejected row has null scores and says which
-//! column, which value and why, with the same rules as the file scorer ([`super::score_file`]).
+//! column, which value and why, with the same rules as the file scorer ([`crate::batch::score_file`]).
 //! The id column (when the model names one) and the kept columns pass through with their
 //! original Arrow types.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
-use super::{
-    make_plan, parquet_input, parquet_output, score_rows, BatchError, BatchOptions, Reject,
-    DECISIONS,
-};
+use super::error::BatchError;
+use super::options::BatchOptions;
+use super::parquet_input;
+use super::plan::make_plan;
+use super::rows::score_rows;
 use crate::format::FileFormat;
-use crate::scoring::{flags, Scorer};
+use crate::input::Reject;
+use crate::output::arrow::{field, result_array, Rows};
+use crate::output::{OutputColumn, Results};
+use crate::scoring::Scorer;
 
 /// Settings of [`score_record_batch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,9 +77,9 @@ pub fn score_record_batch(
     let mut parsed = parquet_input::parse_batch_listing(scorer, &plan, batch);
     let rejects: Vec<Reject> = parsed.listed.take().unwrap_or_default();
     let n = batch.num_rows();
-    let accepted = parsed.metas.len();
+    let accepted = parsed.carried.len();
     let k = options.reasons.min(model.features().len());
-    let s = score_rows(scorer, &plan, &parsed.x, &parsed.metas, k, false)?;
+    let s = score_rows(scorer, &plan, &parsed.x, &parsed.row_flags, k, false)?;
 
     // Output row i is either the next scored row (`Ok(index)`) or the next reject (rejects
     // carry their 0-based row as the line).
@@ -112,36 +116,21 @@ pub fn score_record_batch(
         fields.push(field.as_ref().clone().with_nullable(true));
         columns.push(batch.column(i).clone());
     }
-    let number = |v: &[f64]| -> ArrayRef {
-        Arc::new(Float64Array::from_iter(
-            rows.iter().map(|r| r.ok().map(|j| v[j])),
-        ))
-    };
-    let text = |f: &dyn Fn(usize) -> Option<String>| -> ArrayRef {
-        Arc::new(StringArray::from_iter(
-            rows.iter().map(|r| r.ok().and_then(f)),
-        ))
-    };
-    let grade = |j: usize| model.grades()[s.grade[j] as usize].grade.as_str();
-    columns.push(number(&s.score));
-    columns.push(number(&s.pd));
-    columns.push(text(&|j| Some(grade(j).to_string())));
-    columns.push(text(&|j| {
-        Some(DECISIONS[s.decision[j] as usize].to_string())
-    }));
-    columns.push(number(&s.limit));
-    columns.push(Arc::new(Float64Array::from_iter(rows.iter().map(|r| {
-        r.ok()
-            .and_then(|j| model.policy().annual_rate.get(grade(j)).copied())
-    }))));
-    columns.push(number(&s.el));
-    for r in 0..k {
-        columns.push(text(&|j| {
-            let f = s.reasons[j * k + r];
-            (f >= 0).then(|| model.features()[f as usize].reason_code.clone())
-        }));
+    // The results, reason codes and flags, null for rejected rows (no statements here).
+    let scored_rows: Vec<Option<usize>> = rows.iter().map(|r| r.ok()).collect();
+    let results = Results::new(model, &s);
+    let layout = plan.layout(scorer, k);
+    for column in layout.columns_iter() {
+        if matches!(column, OutputColumn::Id(_) | OutputColumn::Kept(..)) {
+            continue;
+        }
+        if let Some(array) = result_array(&layout, &results, column, Rows::Map(&scored_rows))
+            .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?
+        {
+            fields.push(field(&column, true));
+            columns.push(array);
+        }
     }
-    columns.push(text(&|j| Some(flags::text(s.flags[j]))));
     let reject_text = |f: fn(&Reject) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter(
             rows.iter().map(|r| r.err().map(|r| f(r).to_string())),
@@ -150,7 +139,6 @@ pub fn score_record_batch(
     columns.push(reject_text(|r| &r.column));
     columns.push(reject_text(|r| &r.value));
     columns.push(reject_text(|r| &r.reason));
-    fields.extend(parquet_output::result_fields(k, true));
     for name in ["reject_column", "reject_value", "reject_reason"] {
         fields.push(Field::new(name, DataType::Utf8, true));
     }

@@ -13,10 +13,12 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{
-    amount_reject, input_value, known_category, Parsed, Plan, RowError, RowMeta, TextBlock,
+use super::plan::Plan;
+use super::rows::{
+    amount_reject, input_value, known_category, Parsed, RowError, RowMeta, TextBlock,
 };
 use crate::input::is_missing_token;
+use crate::output::Carried;
 use crate::scoring::{flags, Scorer};
 
 /// One needed key's value in a record.
@@ -326,12 +328,12 @@ fn convert<'a>(
             Cell::Text(t) if plan.categorical[j] => match known_category(scorer, j, t.as_bytes()) {
                 Some(x) => x,
                 None => input_value(scorer, plan, j, t)
-                    .map_err(|reason| (name(j), t.to_string(), reason))?,
+                    .map_err(|reason| (name(j), t.to_string(), reason.to_string()))?,
             },
             cell => {
                 let t = cell.text().unwrap_or_default();
                 input_value(scorer, plan, j, &t)
-                    .map_err(|reason| (name(j), t.to_string(), reason))?
+                    .map_err(|reason| (name(j), t.to_string(), reason.to_string()))?
             }
         };
     }
@@ -366,8 +368,7 @@ fn convert<'a>(
         return Err(e);
     }
     Ok(RowMeta {
-        id,
-        keep,
+        carried: Carried { id, keep },
         flags: row_flags,
     })
 }

@@ -10,8 +10,11 @@ use arrow_array::{Array, Float64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{amount_reject, input_value, known_category, BatchError, Parsed, Plan, RowMeta};
+use super::error::BatchError;
+use super::plan::Plan;
+use super::rows::{amount_reject, input_value, known_category, Parsed};
 use crate::input::is_missing_token;
+use crate::output::Carried;
 use crate::scoring::Scorer;
 
 /// Rows per record batch read.
@@ -23,7 +26,7 @@ pub(super) fn open(
     path: &Path,
 ) -> Result<(ParquetRecordBatchReaderBuilder<File>, Vec<String>), BatchError> {
     let builder = crate::guard::catch(|| ParquetRecordBatchReaderBuilder::try_new(file))
-        .map_err(|panic| broken(path, &panic))?
+        .map_err(|panic| broken(path, &panic.0))?
         .map_err(|e| bad(path, e))?;
     let names = builder
         .schema()
@@ -73,7 +76,7 @@ pub(super) fn reader(
             .with_batch_size(BATCH_ROWS)
             .build()
     })
-    .map_err(|panic| broken(path, &panic))?
+    .map_err(|panic| broken(path, &panic.0))?
     .map_err(|e| bad(path, e))
 }
 
@@ -258,7 +261,7 @@ fn parse_batch_with<'b>(
                         Err(reason) => {
                             parsed.reject(
                                 line,
-                                (name_of(plan.inputs[j]), t.to_string(), reason),
+                                (name_of(plan.inputs[j]), t.to_string(), reason.to_string()),
                                 b"",
                             );
                             continue 'rows;
@@ -309,7 +312,8 @@ fn parse_batch_with<'b>(
             }
         };
         parsed.x.extend_from_slice(&values);
-        parsed.metas.push(RowMeta { id, keep, flags: 0 });
+        parsed.carried.push(Carried { id, keep });
+        parsed.row_flags.push(0);
         parsed.lines.push(line);
     }
     parsed

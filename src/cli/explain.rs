@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use microscore::input::table::{read_table, ColumnData, ReadOptions, MISSING_CODE};
 use microscore::scoring::{flags, Scorer, Value};
-use microscore::table::{read_table, ColumnData, ReadOptions, MISSING_CODE};
 use microscore::FileFormat;
 
 use super::{load_model, CliError, ModelArgs};
@@ -120,7 +120,7 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
         })
         .collect();
     let k = args.reasons.min(scorer.model().features().len());
-    let statements = microscore::reasons::statements_in(scorer.model(), &args.language)?;
+    let statements = microscore::scoring::reasons::statements_in(scorer.model(), &args.language)?;
     let s = scorer.score_values(&values, k)?;
     let o = &s.outcome;
     println!("{title}");

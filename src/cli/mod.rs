@@ -15,8 +15,8 @@ use std::process::ExitCode;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use microscore::model::policy::PolicySpec;
 use microscore::model::Model;
-use microscore::policy::PolicySpec;
 
 /// Credit scorecards for unsecured rural microloans.
 ///
@@ -204,7 +204,7 @@ pub struct ModelArgs {
 pub fn load_model(args: &ModelArgs) -> Result<Model, CliError> {
     let model = match &args.model {
         Some(path) => Model::load(path)?,
-        None => microscore::default_model::default_model()?,
+        None => microscore::model::builtin::default_model()?,
     };
     match &args.policy {
         None => Ok(model),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use microscore::format::Output;
 use microscore::model::Model;
-use microscore::reasons;
+use microscore::scoring::reasons;
 
 use super::{load_model, CliError, ModelArgs};
 

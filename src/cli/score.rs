@@ -125,12 +125,12 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         reason_text: args.reason_text.then(|| args.language.clone()),
         notices: args.adverse_action.clone().map(|path| NoticeOutput {
             path,
-            settings: microscore::reasons::NoticeSettings {
+            settings: microscore::scoring::reasons::NoticeSettings {
                 language: args.language.clone(),
                 date: args
                     .notice_date
                     .clone()
-                    .unwrap_or_else(microscore::reasons::today),
+                    .unwrap_or_else(microscore::scoring::reasons::today),
             },
         }),
         ..BatchOptions::default()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use microscore::format::AtomicFile;
-use microscore::policy::PolicySpec;
+use microscore::model::policy::PolicySpec;
 use microscore::report::strategy::{strategy, StrategyOptions, StrategyRow, StrategyTarget};
 use microscore::report::ReportInput;
 use microscore::scoring::Scorer;

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use microscore::binning::Trend;
+use microscore::input::table::{read_header, read_table, ReadOptions};
+use microscore::model::policy::PolicySpec;
+use microscore::model::Trend;
 use microscore::model::{TrainingNote, UNSTABLE_FLIP};
-use microscore::policy::PolicySpec;
-use microscore::table::{read_header, read_table, ReadOptions};
 use microscore::train::{train, TrainConfig};
 use microscore::FileFormat;
 
@@ -264,7 +264,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         history_features: args.history_features.clone(),
         ..PolicySpec::default()
     };
-    let in_file = |e: microscore::policy::PolicyError| match &args.policy {
+    let in_file = |e: microscore::model::policy::PolicyError| match &args.policy {
         Some(path) => CliError::msg(format!("{}: {e}", path.display())),
         None => CliError::from(e),
     };

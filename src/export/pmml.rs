@@ -12,7 +12,7 @@
 
 use std::fmt::Write;
 
-use crate::binning::BinRule;
+use crate::model::BinRule;
 use crate::model::Model;
 #[cfg(doc)]
 use crate::scoring::Scorer;

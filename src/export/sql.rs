@@ -26,7 +26,7 @@
 use std::fmt::Write;
 
 use super::WHITE_SPACE;
-use crate::binning::BinRule;
+use crate::model::BinRule;
 use crate::model::Model;
 use crate::scoring::Scorer;
 
@@ -452,7 +452,7 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, super::Expo
             d.text("required by the decision policy, but empty"),
         ));
     }
-    if policy.invalid_amount == crate::policy::InvalidAmount::Reject {
+    if policy.invalid_amount == crate::model::policy::InvalidAmount::Reject {
         // The requested amount first, then the revenue; for each, the reason of
         // `policy::amount_issue`.
         for (x, name) in requested_src.iter().chain(&revenue_src) {
@@ -626,7 +626,7 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, super::Expo
     out.push(format!("{} AS pd", when_ok("__ms_pd")));
     out.push(format!("{} AS grade", when_ok("__ms_grade")));
     out.push(format!("{} AS decision", when_ok("__ms_decision")));
-    let invalid_refer = if policy.invalid_amount == crate::policy::InvalidAmount::Refer {
+    let invalid_refer = if policy.invalid_amount == crate::model::policy::InvalidAmount::Refer {
         invalid.clone()
     } else {
         "FALSE".to_string()

@@ -21,6 +21,7 @@
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::model::policy::Decision;
 use crate::model::Model;
 use crate::scoring::{BatchOutput, Scorer, Value, MAX_REASONS};
 
@@ -188,9 +189,9 @@ impl Status for crate::model::ModelError {
     }
 }
 
-impl Status for crate::reasons::ReasonsError {
+impl Status for crate::scoring::reasons::ReasonsError {
     fn status(&self) -> microscore_status {
-        use crate::reasons::ReasonsError as E;
+        use crate::scoring::reasons::ReasonsError as E;
         match self {
             // A language or date argument that is not one, or that the model has no
             // statements for.
@@ -381,7 +382,7 @@ pub unsafe extern "C" fn microscore_model_default(
         if out.is_null() {
             return Err(null("out"));
         }
-        model_result(out, crate::default_model::default_model())
+        model_result(out, crate::model::builtin::default_model())
     })
 }
 
@@ -504,7 +505,7 @@ unsafe fn language_arg<'a>(
     language: *const c_char,
 ) -> Result<&'a str, (microscore_status, String)> {
     if language.is_null() {
-        Ok(crate::reasons::DEFAULT_LANGUAGE)
+        Ok(crate::scoring::reasons::DEFAULT_LANGUAGE)
     } else {
         str_arg(language, "language")
     }
@@ -527,8 +528,8 @@ pub unsafe extern "C" fn microscore_model_reason_statement(
     boundary(err_out, || {
         let m = model.as_ref().ok_or_else(|| null("model"))?;
         let language = language_arg(language)?;
-        let statements =
-            crate::reasons::statements_in(m.scorer.model(), language).map_err(core_error)?;
+        let statements = crate::scoring::reasons::statements_in(m.scorer.model(), language)
+            .map_err(core_error)?;
         let s = statements
             .get(feature)
             .ok_or_else(|| invalid(format!("feature {feature} does not exist")))?;
@@ -568,25 +569,25 @@ pub unsafe extern "C" fn microscore_notice_json(
         };
         let language = language_arg(language)?.to_string();
         let date = if date.is_null() {
-            crate::reasons::today()
+            crate::scoring::reasons::today()
         } else {
             str_arg(date, "date")?.to_string()
         };
-        let maker = crate::reasons::NoticeMaker::new(
+        let maker = crate::scoring::reasons::NoticeMaker::new(
             m.scorer.model(),
-            crate::reasons::NoticeSettings { language, date },
+            crate::scoring::reasons::NoticeSettings { language, date },
         )
         .map_err(core_error)?;
-        let decision = match r.decision {
-            0 => "approve",
-            1 => "refer",
-            2 => "decline",
-            other => {
-                return Err(invalid(format!(
-                    "result.decision = {other} is not a decision"
-                )))
-            }
-        };
+        let decision = u8::try_from(r.decision)
+            .ok()
+            .and_then(Decision::from_code)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "result.decision = {} is not a decision",
+                    r.decision
+                ))
+            })?
+            .as_str();
         let n = (r.n_reasons as usize).min(r.reasons.len());
         let notice = maker.notice(id, record, decision, r.score, &r.reasons[..n], |i, _| {
             r.points_lost[i]
@@ -643,13 +644,13 @@ pub unsafe extern "C" fn microscore_model_id_column(
 /// the string is static.
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_decision_str(decision: u32) -> *const c_char {
-    let s: &'static str = guarded(INTERNAL, || match decision {
-        0 => "approve\0",
-        1 => "refer\0",
-        2 => "decline\0",
-        _ => "unknown\0",
+    let s: &'static std::ffi::CStr = guarded(c"internal error", || {
+        u8::try_from(decision)
+            .ok()
+            .and_then(Decision::from_code)
+            .map_or(c"unknown", Decision::as_c_str)
     });
-    s.as_ptr().cast()
+    s.as_ptr()
 }
 
 /// Score one application given as `n_fields` named fields: `names[i]` with either the text
@@ -1036,7 +1037,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         // A model file modified after training, read from a file: the checksum error inside
         // the file error is an invalid model, not an I/O error.
-        let json = crate::default_model::default_model()
+        let json = crate::model::builtin::default_model()
             .unwrap()
             .to_json()
             .unwrap();
@@ -1063,7 +1064,9 @@ mod tests {
             ScoreError::TooManyReasons(40).status(),
             MICROSCORE_INVALID_ARGUMENT
         );
-        let (status, message) = core_error(crate::reasons::ReasonsError::Date("2026-13-01".into()));
+        let (status, message) = core_error(crate::scoring::reasons::ReasonsError::Date(
+            "2026-13-01".into(),
+        ));
         assert_eq!(status, MICROSCORE_INVALID_ARGUMENT);
         assert!(message.contains("2026-13-01"), "{message}");
         std::fs::remove_dir_all(&dir).ok();

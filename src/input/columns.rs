@@ -258,7 +258,7 @@ fn block_column(
                             line,
                             column: c,
                             value: field_text(b).to_string(),
-                            reason: dialect.not_a_number(field_text(b)),
+                            reason: dialect.not_a_number(field_text(b)).to_string(),
                         };
                         if error
                             .as_ref()

@@ -21,6 +21,8 @@ pub mod arrow;
 pub mod columns;
 pub mod csv;
 pub mod number;
+pub mod schema;
+pub mod table;
 
 use std::fs::File;
 use std::io::Read;
@@ -84,18 +86,21 @@ pub struct InputOptions {
 impl InputOptions {
     /// The delimiter named on a command line: `,` `;` `|`, a tab, or the words `comma`,
     /// `semicolon`, `tab`, `pipe` (and `\t`).
-    pub fn parse_delimiter(s: &str) -> Result<u8, String> {
+    pub fn parse_delimiter(s: &str) -> Result<u8, UnsupportedDelimiter> {
         match s {
             "," | "comma" => Ok(b','),
             ";" | "semicolon" => Ok(b';'),
             "\t" | "\\t" | "tab" => Ok(b'\t'),
             "|" | "pipe" => Ok(b'|'),
-            other => Err(format!(
-                "unsupported delimiter {other:?} (use , ; | or tab)"
-            )),
+            other => Err(UnsupportedDelimiter(other.to_string())),
         }
     }
 }
+
+/// A delimiter microscore does not read ([`InputOptions::parse_delimiter`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported delimiter {0:?} (use , ; | or tab)")]
+pub struct UnsupportedDelimiter(pub String);
 
 /// The delimiters microscore reads (and detects), in order of preference on a tie.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -512,15 +517,13 @@ impl Dialect {
     }
 
     /// Why a text is not a number here, with a hint when it is one in the other convention.
-    pub fn not_a_number(&self, s: &str) -> String {
+    pub fn not_a_number(&self, s: &str) -> NotANumber {
         if !self.decimal_comma && parse_decimal_comma(s).is_some() && s.contains(',') {
-            "text in a numeric column (it looks like a number with a decimal comma: use --decimal-comma)"
-                .into()
+            NotANumber::DecimalComma
         } else if self.decimal_comma && parse_number(s).is_some() && s.contains('.') {
-            "text in a numeric column (with --decimal-comma, '.' only groups thousands in threes)"
-                .into()
+            NotANumber::DotGroups
         } else {
-            "text in a numeric column".into()
+            NotANumber::Text
         }
     }
 }
@@ -594,6 +597,22 @@ pub fn parse_decimal_comma(s: &str) -> Option<f64> {
         plain.push_str(f);
     }
     plain.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Why a field of a numeric column is not a number in the input's dialect ([`Dialect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotANumber {
+    /// A number written with a decimal comma, read without `--decimal-comma`.
+    #[error("text in a numeric column (it looks like a number with a decimal comma: use --decimal-comma)")]
+    DecimalComma,
+    /// A `.` that does not group thousands in threes, read with `--decimal-comma`.
+    #[error(
+        "text in a numeric column (with --decimal-comma, '.' only groups thousands in threes)"
+    )]
+    DotGroups,
+    /// Text that is no number.
+    #[error("text in a numeric column")]
+    Text,
 }
 
 /// A row that could not be used, as every command reports it.

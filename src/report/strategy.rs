@@ -291,7 +291,7 @@ mod tests {
         crate::synth::write_applications(&mut bytes, 4000, 3, crate::FileFormat::Csv, |_| {})
             .unwrap();
         std::fs::write(&path, bytes).unwrap();
-        let scorer = Scorer::new(crate::default_model::default_model().unwrap());
+        let scorer = Scorer::new(crate::model::builtin::default_model().unwrap());
         let input = ReportInput {
             path: path.clone(),
             target: None,

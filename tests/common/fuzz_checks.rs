@@ -84,7 +84,7 @@ pub fn model_json(data: &[u8]) {
 pub fn rows(data: &[u8], dir: &Path) {
     use microscore::batch::{score_file, BatchOptions};
     let scorer =
-        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+        microscore::scoring::Scorer::new(microscore::model::builtin::default_model().unwrap());
     let header = microscore::synth::csv_header();
     for (name, content) in [
         ("in.csv", [header.as_bytes(), b"\n", data].concat()),
@@ -109,7 +109,7 @@ pub fn rows(data: &[u8], dir: &Path) {
             Err(e) => assert!(!e.to_string().is_empty()),
         }
         // The training reader: a table or a specific error.
-        if let Err(e) = microscore::table::read_table(&input, &Default::default()) {
+        if let Err(e) = microscore::input::table::read_table(&input, &Default::default()) {
             assert!(!e.to_string().is_empty());
         }
     }
@@ -120,7 +120,7 @@ pub fn rows(data: &[u8], dir: &Path) {
 pub fn parquet(data: &[u8], dir: &Path) {
     use microscore::batch::{score_file, BatchOptions};
     let scorer =
-        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+        microscore::scoring::Scorer::new(microscore::model::builtin::default_model().unwrap());
     let input = dir.join("in.parquet");
     std::fs::write(&input, data).unwrap();
     let options = BatchOptions {
@@ -154,7 +154,7 @@ pub fn parquet(data: &[u8], dir: &Path) {
 pub fn jsonl(data: &[u8], dir: &Path) {
     use microscore::batch::{score_file, BatchOptions};
     let scorer =
-        microscore::scoring::Scorer::new(microscore::default_model::default_model().unwrap());
+        microscore::scoring::Scorer::new(microscore::model::builtin::default_model().unwrap());
     let input = dir.join("in.jsonl");
     std::fs::write(&input, data).unwrap();
     for absent in [
@@ -184,7 +184,7 @@ pub fn jsonl(data: &[u8], dir: &Path) {
             Err(e) => assert!(!e.to_string().is_empty()),
         }
     }
-    if let Err(e) = microscore::table::read_table(&input, &Default::default()) {
+    if let Err(e) = microscore::input::table::read_table(&input, &Default::default()) {
         assert!(!e.to_string().is_empty());
     }
 }

@@ -6,7 +6,7 @@ pub mod strategies;
 
 use std::path::{Path, PathBuf};
 
-use microscore::table::{read_table, Column, ColumnData, ReadOptions, Table};
+use microscore::input::table::{read_table, Column, ColumnData, ReadOptions, Table};
 
 /// Path of a dataset under `../shared/data` (beside the project root).
 pub fn shared_data(rel: &str) -> PathBuf {

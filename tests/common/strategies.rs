@@ -4,10 +4,10 @@
 //! The number of cases comes from `PROPTEST_CASES` (CI keeps the default of each test; the deeper
 //! pass in docs/testing.md raises it).
 
-use microscore::binning::Trend;
+use microscore::input::table::{Column, ColumnData, Table, MISSING_CODE};
 use microscore::model::Model;
+use microscore::model::Trend;
 use microscore::scoring::{Scorer, Value};
-use microscore::table::{Column, ColumnData, Table, MISSING_CODE};
 use microscore::train::{train, TrainError, TrainParams};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -87,7 +87,7 @@ pub fn application(scorer: &Scorer) -> impl Strategy<Value = Vec<Cell>> {
                 .features()
                 .get(j)
                 .map(|f| match &f.binning.rule {
-                    microscore::binning::BinRule::Categorical { categories, .. } => {
+                    microscore::model::BinRule::Categorical { categories, .. } => {
                         categories.iter().map(|c| c.category.clone()).collect()
                     }
                     _ => Vec::new(),
@@ -176,7 +176,7 @@ pub fn small_params(trend: Trend, max_bins: usize) -> TrainParams {
     p.binning.min_bin_goods = 1.0;
     p.binning.min_bin_bads = 1.0;
     p.binning.trend = trend;
-    p.fit.solver = microscore::fit::Solver::Newton;
+    p.fit.solver = microscore::model::Solver::Newton;
     p.specials.insert("income".into(), vec![-1.0]);
     p
 }

@@ -422,20 +422,15 @@ class Scorecard:
         model = self._model()
         out = self._score(
             X,
-            ["score", "pd", "grade", "decision", "limit", "annual_rate", "expected_loss", "flags"],
+            [*_microscore.RESULT_COLUMNS, "flags"],
             missing_columns=missing_columns,
         )
         grades = np.array(model.grades, dtype=object)
+        names = {"grade": grades, "decision": np.array(DECISIONS, dtype=object)}
         data = {
-            "score": out["score"],
-            "pd": out["pd"],
-            "grade": grades[out["grade"]],
-            "decision": np.array(DECISIONS, dtype=object)[out["decision"]],
-            "limit": out["limit"],
-            "annual_rate": out["annual_rate"],
-            "expected_loss": out["expected_loss"],
-            "flags": _flag_text(out["flags"]),
+            c: names[c][out[c]] if c in names else out[c] for c in _microscore.RESULT_COLUMNS
         }
+        data["flags"] = _flag_text(out["flags"])
         return _frame(data, as_frame)
 
     def explain(

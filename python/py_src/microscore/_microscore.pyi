@@ -38,6 +38,7 @@ __all__ = [
     "MISSING_CODE",
     "FLAG_NAMES",
     "DECISIONS",
+    "RESULT_COLUMNS",
     "VERSION",
     "TRAIN_DEFAULTS",
 ]
@@ -76,6 +77,8 @@ MAX_REASONS: int
 MISSING_CODE: int
 FLAG_NAMES: list[str]
 DECISIONS: list[str]
+#: The per-application results, in the order every output gives them.
+RESULT_COLUMNS: list[str]
 VERSION: str
 #: The training settings' defaults (a JSON object, by their configuration names).
 TRAIN_DEFAULTS: str

@@ -1,6 +1,6 @@
 """Writes the bad-input corpus in this folder (committed; rerun to regenerate):
     python3 tests/data/bad/make_corpus.py
-Inputs are derived from examples/applications.csv and src/default_model.json; the expected
+Inputs are derived from examples/applications.csv and src/model/default_model.json; the expected
 outcome of each file is in tests/bad_inputs.rs."""
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ here = Path(__file__).resolve().parent
 root = here.parents[2]
 apps = (root / "examples" / "applications.csv").read_text().splitlines()
 header, rows = apps[0], apps[1:21]
-model_text = (root / "src" / "default_model.json").read_text()
+model_text = (root / "src" / "model" / "default_model.json").read_text()
 
 
 def write(name: str, data) -> None:

@@ -18,162 +18,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::format::number_text;
-use crate::woe::{Counts, WoeScale};
-
-/// The shape the WoE must follow across the regular bins of a numeric feature, in order of
-/// increasing value. WoE is positive for safer bins, so `Ascending` means "the higher the value,
-/// the lower the risk and the higher the score".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trend {
-    /// WoE (and score) rises with the value.
-    Ascending,
-    /// WoE (and score) falls as the value rises.
-    Descending,
-    /// WoE rises then falls: risk is lowest in the middle (e.g. applicant age).
-    Peak,
-    /// WoE falls then rises: risk is highest in the middle.
-    Valley,
-    /// The better (higher IV) of ascending and descending.
-    Auto,
-    /// The better of ascending and descending, or of peak and valley when that raises the IV by
-    /// more than [`BinningParams::shape_min_gain`].
-    AutoShape,
-}
-
-impl std::str::FromStr for Trend {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().replace('-', "_").as_str() {
-            "ascending" | "asc" => Ok(Trend::Ascending),
-            "descending" | "desc" => Ok(Trend::Descending),
-            "peak" => Ok(Trend::Peak),
-            "valley" => Ok(Trend::Valley),
-            "auto" => Ok(Trend::Auto),
-            "auto_shape" => Ok(Trend::AutoShape),
-            other => Err(format!(
-                "unknown trend '{other}' (expected ascending, descending, peak, valley, auto or auto-shape)"
-            )),
-        }
-    }
-}
-
-/// Where rows that do not fall in a regular bin of their own go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fallback {
-    /// The regular bin with the lowest WoE (the default: never reward the unknown).
-    Riskiest,
-    /// The regular bin with the highest WoE.
-    Safest,
-}
-
-/// Binning settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BinningParams {
-    /// Maximum number of quantile pre-bins (default 50). The optimal merge chooses the cut
-    /// points among the pre-bin edges, so more pre-bins mean finer cut points, not more bins.
-    pub max_prebins: usize,
-    /// Minimum share of the feature's rows (by weight) in a bin that needs no test (default
-    /// 0.05).
-    pub min_bin_share: f64,
-    /// Minimum weight of a bin smaller than `min_bin_share`: such a bin stands only when its
-    /// bad rate differs from each neighbouring bin's by at least `small_bin_z` (default 50;
-    /// 0 or a value above the share's weight turns small bins off).
-    #[serde(
-        default = "defaults::min_bin_count",
-        skip_serializing_if = "defaults::is_min_bin_count"
-    )]
-    pub min_bin_count: f64,
-    /// The two-proportion z statistic a small bin needs against each neighbour, and an
-    /// interior value spike against the values on both sides of it (default 1.96, p < 0.05).
-    #[serde(
-        default = "defaults::small_bin_z",
-        skip_serializing_if = "defaults::is_small_bin_z"
-    )]
-    pub small_bin_z: f64,
-    /// Bin apart, as special values, interior values that hold at least `min_bin_share` of the
-    /// rows and whose bad rate is significantly above (or below) the values on both sides of
-    /// them, as an imputed missing code is (default true).
-    #[serde(
-        default = "defaults::detect_specials",
-        skip_serializing_if = "defaults::is_detect_specials"
-    )]
-    pub detect_specials: bool,
-    /// Minimum weight of goods in each bin (default 5).
-    pub min_bin_goods: f64,
-    /// Minimum weight of bads in each bin (default 5).
-    pub min_bin_bads: f64,
-    /// Maximum number of regular bins (default 10).
-    pub max_bins: usize,
-    /// WoE trend of numeric features (default [`Trend::Auto`]).
-    pub trend: Trend,
-    /// Relative IV gain a peak or valley needs over the best monotone binning to be chosen by
-    /// [`Trend::AutoShape`] (default 0.05).
-    pub shape_min_gain: f64,
-    /// Additive smoothing of counts in the WoE (default 0.5).
-    pub smoothing: f64,
-    /// Where too-small missing or special groups, and unseen categories, go (default riskiest).
-    pub fallback: Fallback,
-}
-
-/// The values of the settings that older model files lack, which are what those files meant.
-/// A setting at that value is not written, so an older file reads and writes back byte for
-/// byte (its checksum still holds), and a new file means the same to every reader.
-mod defaults {
-    pub(super) fn min_bin_count() -> f64 {
-        0.0
-    }
-    pub(super) fn is_min_bin_count(x: &f64) -> bool {
-        *x == min_bin_count()
-    }
-    pub(super) fn small_bin_z() -> f64 {
-        1.96
-    }
-    pub(super) fn is_small_bin_z(x: &f64) -> bool {
-        *x == small_bin_z()
-    }
-    pub(super) fn detect_specials() -> bool {
-        false
-    }
-    pub(super) fn is_detect_specials(x: &bool) -> bool {
-        *x == detect_specials()
-    }
-}
-
-impl Default for BinningParams {
-    fn default() -> Self {
-        BinningParams {
-            max_prebins: 50,
-            min_bin_share: 0.05,
-            min_bin_count: 50.0,
-            small_bin_z: 1.96,
-            detect_specials: true,
-            min_bin_goods: 5.0,
-            min_bin_bads: 5.0,
-            max_bins: 10,
-            trend: Trend::Auto,
-            shape_min_gain: 0.05,
-            smoothing: 0.5,
-            fallback: Fallback::Riskiest,
-        }
-    }
-}
-
-/// The two-proportion z statistic of the bad rates of two groups (pooled variance; 0 when
-/// either group is empty or the pooled rate is 0 or 1).
-pub fn two_proportion_z(a: Counts, b: Counts) -> f64 {
-    let (na, nb) = (a.total(), b.total());
-    if na <= 0.0 || nb <= 0.0 {
-        return 0.0;
-    }
-    let p = (a.bads + b.bads) / (na + nb);
-    let var = p * (1.0 - p) * (1.0 / na + 1.0 / nb);
-    if var <= 0.0 {
-        return 0.0;
-    }
-    (a.bads / na - b.bads / nb).abs() / var.sqrt()
-}
+use crate::model::bins::two_proportion_z;
+use crate::model::{
+    Bin, BinKind, BinRule, Binning, BinningParams, CategoryRoute, Counts, Fallback, Route,
+    SpecialRoute, Trend,
+};
+use crate::train::woe::WoeScale;
 
 /// Size rules every bin must meet.
 #[derive(Debug, Clone, Copy)]
@@ -236,115 +86,6 @@ impl SizeRules {
     fn neighbours_ok(&self, a: (Counts, Size), b: (Counts, Size)) -> bool {
         (a.1 == Size::Full && b.1 == Size::Full) || two_proportion_z(a.0, b.0) >= self.z
     }
-}
-
-/// What a bin holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum BinKind {
-    /// Values `x` with `lower <= x < upper` (open ends when `None`).
-    Interval {
-        /// Inclusive lower edge.
-        lower: Option<f64>,
-        /// Exclusive upper edge.
-        upper: Option<f64>,
-    },
-    /// A set of categories.
-    Categories {
-        /// The categories.
-        categories: Vec<String>,
-    },
-    /// Missing values.
-    Missing,
-    /// One special value.
-    Special {
-        /// The value.
-        value: f64,
-    },
-}
-
-/// One bin with its training statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bin {
-    /// Readable label such as `[3, 12)`, `missing` or `{livestock, aquaculture}`.
-    pub label: String,
-    /// What the bin holds.
-    pub kind: BinKind,
-    /// Training counts of the rows scored in this bin's own right.
-    pub counts: Counts,
-    /// Weight of evidence.
-    pub woe: f64,
-    /// Information value contributed.
-    pub iv: f64,
-}
-
-/// Where a group of rows (missing values, a special value) goes, and how many training rows it had.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Route {
-    /// Index of the bin used to score these rows.
-    pub bin: usize,
-    /// Whether that bin is the group's own (else it was too small and joined `bin`).
-    pub own_bin: bool,
-    /// Training counts of the group.
-    pub counts: Counts,
-}
-
-/// A special value and its route.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SpecialRoute {
-    /// The value as it appears in the data.
-    pub value: f64,
-    /// Its route.
-    #[serde(flatten)]
-    pub route: Route,
-}
-
-/// How values are assigned to bins.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum BinRule {
-    /// Numeric feature: regular bins `0..=edges.len()` are the intervals between the edges.
-    Numeric {
-        /// Strictly increasing finite edges; bin `i` holds `edges[i-1] <= x < edges[i]`.
-        edges: Vec<f64>,
-        /// Special values with their own routes.
-        specials: Vec<SpecialRoute>,
-        /// Smallest regular value seen in training (`None` if there was none).
-        min: Option<f64>,
-        /// Largest regular value seen in training (`None` if there was none).
-        max: Option<f64>,
-    },
-    /// Categorical feature.
-    Categorical {
-        /// Every training category with its bin.
-        categories: Vec<CategoryRoute>,
-        /// Bin of categories never seen in training.
-        unseen_bin: usize,
-    },
-}
-
-/// A category and its bin.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CategoryRoute {
-    /// Category.
-    pub category: String,
-    /// Bin index.
-    pub bin: usize,
-}
-
-/// The binning of one feature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Binning {
-    /// Assignment rule.
-    pub rule: BinRule,
-    /// Regular bins first, then the missing bin and special bins that have their own.
-    pub bins: Vec<Bin>,
-    /// Route of missing values.
-    pub missing: Route,
-    /// The trend the regular bins follow.
-    pub trend: Trend,
-    /// Information value of the feature.
-    pub iv: f64,
 }
 
 /// A feature that cannot be binned.
@@ -1196,7 +937,7 @@ impl CategoricalCounts {
 }
 
 /// The counts of a categorical column given per-row codes into `levels`
-/// (`crate::table::MISSING_CODE` for missing).
+/// (`crate::input::table::MISSING_CODE` for missing).
 pub fn categorical_counts(
     codes: &[u32],
     levels: &[String],
@@ -1221,7 +962,7 @@ pub fn categorical_counts(
     }
 }
 
-/// Bin a categorical feature given per-row codes into `levels` (`crate::table::MISSING_CODE`
+/// Bin a categorical feature given per-row codes into `levels` (`crate::input::table::MISSING_CODE`
 /// for missing).
 pub fn bin_categorical(
     codes: &[u32],
@@ -1341,97 +1082,6 @@ fn bin_categorical_groups(
         trend: Trend::Ascending,
         iv,
     })
-}
-
-impl Binning {
-    /// The bin of a numeric value (NaN = missing). Infinite values fall in the end bins.
-    /// Returns `None` for a categorical binning.
-    pub fn numeric_bin(&self, x: f64) -> Option<usize> {
-        match &self.rule {
-            BinRule::Numeric {
-                edges, specials, ..
-            } => Some(if x.is_nan() {
-                self.missing.bin
-            } else if let Some(s) = specials.iter().find(|s| s.value == x) {
-                s.route.bin
-            } else {
-                edges.partition_point(|&e| e <= x)
-            }),
-            BinRule::Categorical { .. } => None,
-        }
-    }
-
-    /// The bin of a category (`None` = missing). Unseen categories go to the unseen bin.
-    /// Returns `None` for a numeric binning.
-    pub fn category_bin(&self, category: Option<&str>) -> Option<usize> {
-        match &self.rule {
-            BinRule::Categorical {
-                categories,
-                unseen_bin,
-            } => Some(match category {
-                None => self.missing.bin,
-                Some(c) => categories
-                    .binary_search_by(|r| r.category.as_str().cmp(c))
-                    .map_or(*unseen_bin, |i| categories[i].bin),
-            }),
-            BinRule::Numeric { .. } => None,
-        }
-    }
-
-    /// Whether every training row of positive weight has the same WoE (one occupied bin, or
-    /// occupied bins of equal WoE): such a feature separates no one.
-    pub fn is_constant(&self) -> bool {
-        let routed = std::iter::once(&self.missing)
-            .chain(match &self.rule {
-                BinRule::Numeric { specials, .. } => specials.iter().map(|s| &s.route).collect(),
-                BinRule::Categorical { .. } => Vec::new(),
-            })
-            .filter(|r| !r.own_bin && r.counts.total() > 0.0)
-            .map(|r| self.bins[r.bin].woe);
-        let mut woes = self
-            .bins
-            .iter()
-            .filter(|b| b.counts.total() > 0.0)
-            .map(|b| b.woe)
-            .chain(routed);
-        match woes.next() {
-            None => true,
-            Some(first) => woes.all(|w| w == first),
-        }
-    }
-
-    /// Number of regular (interval or category-set) bins.
-    pub fn n_regular(&self) -> usize {
-        self.bins
-            .iter()
-            .take_while(|b| {
-                matches!(
-                    b.kind,
-                    BinKind::Interval { .. } | BinKind::Categories { .. }
-                )
-            })
-            .count()
-    }
-
-    /// Neighbouring regular bins whose order of default rates is unstable: for each pair
-    /// (`k`, `k + 1`) the chance that a resample of the training rows puts their default
-    /// rates the other way round, by the normal approximation of the bootstrap
-    /// (`Phi(-z)`, `z` the two-proportion statistic of the pair), when it is above
-    /// `max_flip`. Returns (`k`, that chance), in bin order.
-    pub fn unstable_neighbours(&self, max_flip: f64) -> Vec<(usize, f64)> {
-        use statrs::distribution::{ContinuousCDF, Normal};
-        let Ok(normal) = Normal::new(0.0, 1.0) else {
-            return Vec::new();
-        };
-        let n = self.n_regular();
-        (1..n)
-            .filter_map(|k| {
-                let (a, b) = (self.bins[k - 1].counts, self.bins[k].counts);
-                let flip = normal.cdf(-two_proportion_z(a, b));
-                (flip > max_flip).then_some((k - 1, flip))
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
@@ -1693,7 +1343,7 @@ mod tests {
                 ys.push(k < bads);
             }
         }
-        codes.push(crate::table::MISSING_CODE);
+        codes.push(crate::input::table::MISSING_CODE);
         ys.push(false);
         let b = bin_categorical(&codes, &levels, &ys, None, &BinningParams::default()).unwrap();
         let n = b.n_regular();

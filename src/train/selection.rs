@@ -16,7 +16,7 @@ pub struct Candidate<'a> {
     pub name: &'a str,
     /// Information value.
     pub iv: f64,
-    /// Whether every row has the same WoE ([`crate::binning::Binning::is_constant`]).
+    /// Whether every row has the same WoE ([`crate::model::Binning::is_constant`]).
     pub constant: bool,
     /// Forced in by the user.
     pub forced: bool,
@@ -115,7 +115,7 @@ impl MomentSums {
         for (s, &x) in self.sums.iter_mut().zip(row) {
             *s += w * x;
         }
-        crate::fit::add_outer_lower(&mut self.products, row, w);
+        crate::train::fit::add_outer_lower(&mut self.products, row, w);
     }
 
     /// Add the sums of another part of the data.

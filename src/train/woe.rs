@@ -7,63 +7,7 @@
 //! unsmoothed shares; a feature's IV is the sum over its bins. Both are additive over bins, which
 //! the optimal binning relies on.
 
-use serde::{Deserialize, Serialize};
-
-/// Weighted numbers of goods and bads.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct Counts {
-    /// Weight of non-defaulted rows.
-    pub goods: f64,
-    /// Weight of defaulted rows.
-    pub bads: f64,
-}
-
-impl Counts {
-    /// Counts from goods and bads.
-    pub const fn new(goods: f64, bads: f64) -> Counts {
-        Counts { goods, bads }
-    }
-
-    /// Total weight.
-    pub fn total(&self) -> f64 {
-        self.goods + self.bads
-    }
-
-    /// Add one row of weight `w`.
-    pub fn add(&mut self, bad: bool, w: f64) {
-        if bad {
-            self.bads += w;
-        } else {
-            self.goods += w;
-        }
-    }
-
-    /// Bad rate (NaN when empty).
-    pub fn bad_rate(&self) -> f64 {
-        self.bads / self.total()
-    }
-}
-
-impl std::ops::Add for Counts {
-    type Output = Counts;
-    fn add(self, o: Counts) -> Counts {
-        Counts::new(self.goods + o.goods, self.bads + o.bads)
-    }
-}
-
-impl std::ops::AddAssign for Counts {
-    fn add_assign(&mut self, o: Counts) {
-        self.goods += o.goods;
-        self.bads += o.bads;
-    }
-}
-
-impl std::ops::Sub for Counts {
-    type Output = Counts;
-    fn sub(self, o: Counts) -> Counts {
-        Counts::new(self.goods - o.goods, self.bads - o.bads)
-    }
-}
+use crate::model::Counts;
 
 /// WoE and IV of bins relative to fixed totals.
 #[derive(Debug, Clone, Copy, PartialEq)]

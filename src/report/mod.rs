@@ -9,16 +9,17 @@
 pub mod render;
 pub mod strategy;
 pub mod svg;
+pub mod validation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use self::validation::{HlGroup, HosmerLemeshow, Jeffreys};
 use crate::input::is_missing_token;
 use crate::metrics::{self, RiskGroup};
 use crate::scoring::Scorer;
-use crate::validation::{self, HlGroup, HosmerLemeshow, Jeffreys};
 
 /// Errors that stop a report.
 #[derive(Debug, thiserror::Error)]
@@ -387,7 +388,7 @@ fn accumulate(scorer: &Scorer, input: &ReportInput) -> Result<(Acc, DataSummary)
                 pd: r.pd,
                 grade: r.grade_index,
                 decision: usize::from(r.outcome.decision.code()),
-                approved: r.outcome.decision == crate::policy::Decision::Approve,
+                approved: r.outcome.decision == crate::model::policy::Decision::Approve,
                 granted: r.outcome.granted_limit,
                 label,
                 thin_file: r.thin_file,
@@ -580,7 +581,7 @@ pub struct Calibration {
     pub observed_rate: f64,
     /// The calibration line (intercept and slope of the outcome on the PD's log-odds, and
     /// calibration-in-the-large); `None` when it cannot be fitted.
-    pub line: Option<validation::CalibrationLine>,
+    pub line: Option<crate::train::calibration::CalibrationLine>,
     /// Per grade, best first.
     pub grades: Vec<GradeCalibration>,
     /// Hosmer-Lemeshow over PD deciles.
@@ -926,7 +927,7 @@ pub fn evaluate(scorer: &Scorer, input: &ReportInput) -> Result<Evaluation, Repo
         .collect();
     let pd_sum: f64 = deciles.iter().map(|g| g.expected).sum();
     // The calibration line over the score buckets (one PD each, to the bucket's width).
-    let line = validation::calibration_line(
+    let line = crate::train::calibration::calibration_line(
         &labelled_scores
             .iter()
             .map(|(_, c)| (c[3] / (c[1] + c[2]), c[1], c[2]))

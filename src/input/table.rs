@@ -304,7 +304,7 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableErro
         let available: Vec<&str> = names.iter().map(String::as_str).collect();
         let suggestions = columns
             .iter()
-            .map(|c| crate::schema::suggest(c, &available).map(str::to_string))
+            .map(|c| crate::input::schema::suggest(c, &available).map(str::to_string))
             .collect();
         return Err(TableError::MissingColumns {
             path: path.to_path_buf(),
@@ -768,7 +768,7 @@ fn read_parquet_columns(
                             line: row as u64 + 1,
                             column: names[c].clone(),
                             value: t.to_string(),
-                            reason: dialect.not_a_number(t),
+                            reason: dialect.not_a_number(t).to_string(),
                         });
                     }
                     None => {

@@ -6,25 +6,34 @@
 //!       --points scaling, grades--> Model
 //! ```
 
+pub mod binning;
+pub mod calibration;
+pub mod distributed;
+pub mod estimator;
+pub mod fit;
+pub mod selection;
+pub mod woe;
+
 use std::collections::{BTreeMap, HashSet};
 
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use crate::binning::{
-    bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, Binning,
-    BinningError, BinningParams, Trend,
-};
-use crate::fit::{fit_logistic_from, FitError, FitParams, LogisticFit};
+use crate::input::table::{ColumnData, Table, MISSING_CODE};
 use crate::metrics;
+use crate::model::policy::PolicySpec;
+use crate::model::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
+use crate::model::Counts;
+use crate::model::FitParams;
+use crate::model::{Binning, BinningParams, Trend};
 use crate::model::{
     CandidateReport, Feature, Model, ModelError, ModelParts, TrainSettings, TrainingSummary,
 };
-use crate::policy::PolicySpec;
-use crate::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
-use crate::selection::{correlation_binned, select, Candidate, Verdict};
-use crate::table::{ColumnData, Table, MISSING_CODE};
-use crate::woe::Counts;
+use crate::train::binning::{
+    bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, BinningError,
+};
+use crate::train::fit::{fit_logistic_from, FitError, LogisticFit};
+use crate::train::selection::{correlation_binned, select, Candidate, Verdict};
 
 /// Errors raised by training.
 #[derive(Debug, thiserror::Error)]
@@ -75,11 +84,11 @@ pub enum TrainError {
     /// The decision policy is invalid, or names a column the data lacks or holds text where
     /// it needs numbers.
     #[error(transparent)]
-    Policy(#[from] crate::policy::PolicyError),
+    Policy(#[from] crate::model::policy::PolicyError),
     /// The assembled model is invalid (a bug if it happens).
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// A linfa dataset is malformed ([`crate::estimator`]).
+    /// A linfa dataset is malformed ([`crate::train::estimator`]).
     #[error("dataset: {0}")]
     Dataset(#[from] linfa::Error),
 }
@@ -257,6 +266,21 @@ impl TrainParams {
     }
 }
 
+/// The settings the built-in model ([`crate::model::builtin`]) is trained with: the library defaults, with the id and the
+/// protected attribute declared, the Newton solver (exact, so the file is reproducible to the
+/// byte), the microloan decision policy ([`crate::model::policy::PolicySpec::microloan`], the file
+/// `examples/policies/microloan.json`) and a 5-fold out-of-fold recalibration (`--calibrate`):
+/// on 2,000,000 fresh generated applications every grade's Jeffreys test is then green.
+pub fn default_model_params() -> TrainParams {
+    let mut params = TrainParams::new("default_12m");
+    params.id_column = Some("application_id".into());
+    params.protected = vec!["gender".into()];
+    params.fit.solver = crate::model::Solver::Newton;
+    params.policy = crate::model::policy::PolicySpec::microloan();
+    params.calibration_folds = 5;
+    params
+}
+
 /// Training settings as plain data, by the names the Python estimator and JSON configuration
 /// use (the command line's flags, with underscores). Every field is optional; absent ones take
 /// the defaults of [`TrainParams::new`]. Unknown names are an error.
@@ -413,7 +437,7 @@ impl TrainConfig {
         params.fit.solver = self
             .solver
             .parse()
-            .map_err(|e: String| TrainError::Params(format!("solver: {e}")))?;
+            .map_err(|e: crate::model::UnknownName| TrainError::Params(format!("solver: {e}")))?;
         params.fit.max_iterations = self.max_iterations;
         params.scaling.pdo = self.pdo;
         params.scaling.base_score = self.base_score;
@@ -439,12 +463,12 @@ pub(crate) struct Binned {
     /// Its binning.
     pub binning: Binning,
     /// Whether its groups of rows determine the outcome
-    /// ([`crate::binning::NumericCounts::determines_target`]): a leak.
+    /// ([`crate::train::binning::NumericCounts::determines_target`]): a leak.
     pub determines_target: bool,
 }
 
 /// The passes over the training rows that training makes. In memory ([`train`]) each reads the
-/// table; over partitioned data ([`crate::distributed`]) each is one job over the partitions
+/// table; over partitioned data ([`crate::train::distributed`]) each is one job over the partitions
 /// whose mergeable partial results are added up. Everything else (selection, the sign checks,
 /// scaling, the summary) is the same code for both, in [`train_on`].
 pub(crate) trait TrainingRows {
@@ -812,7 +836,7 @@ fn recalibration(
             groups.push((model.scaling().pd(s), g, b));
         }
     }
-    let line = crate::validation::calibration_line(&groups).ok_or_else(|| {
+    let line = calibration::calibration_line(&groups).ok_or_else(|| {
         TrainError::Params(
             "recalibration: the out-of-fold predictions give no calibration line".into(),
         )
@@ -863,17 +887,17 @@ pub(crate) fn train_on(
         match rows.column_is_numeric(c.name) {
             None => {
                 let names = rows.column_names();
-                let hint = crate::schema::suggest(c.name, &names)
+                let hint = crate::input::schema::suggest(c.name, &names)
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
-                return Err(crate::policy::PolicyError {
+                return Err(crate::model::policy::PolicyError {
                     field: c.field.to_string(),
                     reason: format!("column '{}' is not in the training data{hint}", c.name),
                 }
                 .into());
             }
             Some(false) if c.numeric => {
-                return Err(crate::policy::PolicyError {
+                return Err(crate::model::policy::PolicyError {
                     field: c.field.to_string(),
                     reason: format!(
                     "column '{}' holds text in the training data; the policy reads it as a number",
@@ -1006,13 +1030,13 @@ pub(crate) fn train_on(
                 .collect();
             Feature {
                 name: b.name.clone(),
-                reason_code: reason_code(&b.name),
+                reason_code: crate::model::statements::reason_code(&b.name),
                 coefficient: beta,
                 binning: b.binning.clone(),
                 points,
                 statements: [(
-                    crate::reasons::DEFAULT_LANGUAGE.to_string(),
-                    crate::reasons::default_statement(&b.name),
+                    crate::scoring::reasons::DEFAULT_LANGUAGE.to_string(),
+                    crate::scoring::reasons::default_statement(&b.name),
                 )]
                 .into_iter()
                 .collect(),
@@ -1076,17 +1100,4 @@ pub(crate) fn train_on(
         },
     })?;
     Ok(model)
-}
-
-/// The reason code of a feature: its name in upper case, other characters as `_`.
-pub(crate) fn reason_code(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

@@ -16,16 +16,18 @@
 //!   outside the training range (the end bins), infinities (scored as missing: an impossible value
 //!   is never rewarded), and text in a numeric feature (scored as missing). Nothing panics.
 
+pub mod reasons;
+
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::binning::BinRule;
 use crate::format::number_text;
+use crate::input::table::{ColumnData, Table, MISSING_CODE};
+use crate::model::policy::{CompiledPolicy, Outcome, PolicyInput};
+use crate::model::BinRule;
 use crate::model::Model;
-use crate::policy::{CompiledPolicy, Outcome, PolicyInput};
-use crate::table::{ColumnData, Table, MISSING_CODE};
 
 /// Errors raised while scoring.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +74,7 @@ pub enum ScoreError {
     TooManyReasons(usize),
     /// Columns the model (or, for decisions, its policy) reads are absent.
     #[error(transparent)]
-    MissingColumns(#[from] crate::schema::MissingColumns),
+    MissingColumns(#[from] crate::input::schema::MissingColumns),
     /// A requested amount or revenue that the policy cannot use, in an in-memory batch (the
     /// file scorers reject such rows instead; a policy with `invalid_amount: "refer"` refers
     /// them).
@@ -101,18 +103,6 @@ pub enum AbsentColumns {
 
 /// Largest number of reason codes per application.
 pub const MAX_REASONS: usize = 32;
-
-/// Names of the per-application results, in the order the batch output and the bindings use:
-/// score, PD, grade, decision, recommended limit, annual rate and expected loss.
-pub const RESULT_COLUMNS: [&str; 7] = [
-    "score",
-    "pd",
-    "grade",
-    "decision",
-    "limit",
-    "annual_rate",
-    "expected_loss",
-];
 
 /// Flags raised by unusual inputs (bits of a `u32`).
 pub mod flags {
@@ -488,7 +478,7 @@ pub struct Scorer {
     grade_min: Vec<f64>,
     /// Input column index by name.
     input_index: HashMap<String, usize>,
-    pd_map: crate::scaling::PdMap,
+    pd_map: crate::model::scaling::PdMap,
     /// The feature of each reason rank (see `Compiled::reason_rank`).
     rank_feature: Vec<u32>,
 }
@@ -741,7 +731,7 @@ impl Scorer {
 
     /// Whether the policy rejects applications with an invalid amount (rather than refer them).
     fn rejects_invalid_amounts(&self) -> bool {
-        self.model.policy().invalid_amount == crate::policy::InvalidAmount::Reject
+        self.model.policy().invalid_amount == crate::model::policy::InvalidAmount::Reject
     }
 
     /// The error for row `row` (0-based) whose policy amounts, read by `value`, are invalid.
@@ -818,9 +808,9 @@ impl Scorer {
         &self,
         available: &[&str],
         decisions: bool,
-    ) -> Result<(), crate::schema::MissingColumns> {
+    ) -> Result<(), crate::input::schema::MissingColumns> {
         let needed = self.needed_columns(decisions);
-        crate::schema::check_columns(needed.iter().map(|(n, b)| (*n, b.as_str())), available)
+        crate::input::schema::check_columns(needed.iter().map(|(n, b)| (*n, b.as_str())), available)
     }
 
     /// With decision outputs asked for and a policy that rejects invalid amounts: the error for

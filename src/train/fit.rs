@@ -10,6 +10,8 @@ use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, ArrayView2};
 use rayon::prelude::*;
 
+use crate::model::{FitParams, Solver};
+
 /// Errors of the logistic fit.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -26,54 +28,6 @@ pub enum FitError {
     /// The fit produced a non-finite coefficient.
     #[error("logistic regression diverged (non-finite coefficients): the classes are separable; raise --l2")]
     Diverged,
-}
-
-/// The optimiser of the logistic fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Solver {
-    /// linfa-logistic's L-BFGS (unweighted data only, weighted fits use Newton).
-    Lbfgs,
-    /// Newton-Raphson (IRLS) on the same objective (the default): exact to machine precision
-    /// in a handful of iterations, parallel over rows, and several times faster on large files.
-    Newton,
-}
-
-impl std::str::FromStr for Solver {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "lbfgs" | "linfa" => Ok(Solver::Lbfgs),
-            "newton" | "irls" => Ok(Solver::Newton),
-            other => Err(format!(
-                "unknown solver '{other}' (expected lbfgs or newton)"
-            )),
-        }
-    }
-}
-
-/// Settings of the fit.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FitParams {
-    /// Optimiser (default [`Solver::Newton`]; [`Solver::Lbfgs`] is linfa-logistic).
-    pub solver: Solver,
-    /// L2 penalty on the coefficients, in units of the summed log-loss (default 1.0).
-    pub l2: f64,
-    /// Iteration limit (default 500).
-    pub max_iterations: u64,
-    /// Convergence tolerance on the gradient norm, per row of weight (default 1e-6).
-    pub tolerance: f64,
-}
-
-impl Default for FitParams {
-    fn default() -> Self {
-        FitParams {
-            solver: Solver::Newton,
-            l2: 1.0,
-            max_iterations: 500,
-            tolerance: 1e-6,
-        }
-    }
 }
 
 /// A fitted logistic model of `logit P(bad) = intercept + x . coefficients`.

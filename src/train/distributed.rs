@@ -25,17 +25,18 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 
-use crate::binning::{
-    bin_categorical_checked, bin_numeric_counts, Binning, BinningError, CategoricalCounts,
-    NumericCounts,
-};
-use crate::fit::{newton_with, FitError, FitParams, LogisticFit, NewtonData, NewtonSums, Solver};
 use crate::input::is_missing_token;
 use crate::metrics::RiskGroup;
+use crate::model::Binning;
+use crate::model::Counts;
 use crate::model::{Feature, Model};
-use crate::selection::MomentSums;
+use crate::model::{FitParams, Solver};
+use crate::train::binning::{
+    bin_categorical_checked, bin_numeric_counts, BinningError, CategoricalCounts, NumericCounts,
+};
+use crate::train::fit::{newton_with, FitError, LogisticFit, NewtonData, NewtonSums};
+use crate::train::selection::MomentSums;
 use crate::train::{train_on, Binned, TrainError, TrainParams, TrainingRows};
-use crate::woe::Counts;
 
 /// How a column is read: as numbers or as category names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -428,11 +429,11 @@ fn weights(batch: &RecordBatch, name: &str) -> Result<Vec<f64>, DistributedError
 fn bins_of(batch: &RecordBatch, spec: &BinnedSpec) -> Result<Vec<usize>, DistributedError> {
     let b = &spec.binning;
     Ok(match b.rule {
-        crate::binning::BinRule::Numeric { .. } => numbers(batch, &spec.name)?
+        crate::model::BinRule::Numeric { .. } => numbers(batch, &spec.name)?
             .into_iter()
             .map(|x| b.numeric_bin(x).unwrap_or(b.missing.bin))
             .collect(),
-        crate::binning::BinRule::Categorical { .. } => texts(batch, &spec.name)?
+        crate::model::BinRule::Categorical { .. } => texts(batch, &spec.name)?
             .iter()
             .map(|t| {
                 b.category_bin(category(t.as_deref()))

@@ -25,9 +25,9 @@ use linfa::dataset::DatasetBase;
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, Array2};
 
+use crate::input::table::{Column, ColumnData, Table};
 use crate::model::Model;
 use crate::scoring::score_table;
-use crate::table::{Column, ColumnData, Table};
 use crate::train::{train, TrainError, TrainParams};
 
 #[allow(unused_imports)] // for the module documentation's links

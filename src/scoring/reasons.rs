@@ -16,16 +16,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::model::statements::{is_language_tag, reason_code, statement_problem};
 use crate::model::Model;
+
+pub use crate::model::statements::MAX_STATEMENT_CHARS;
 
 /// Reasons on an adverse-action notice at most (Reg B's "no more than four" principal reasons).
 pub const NOTICE_REASONS: usize = 4;
 
 /// The language of the generated statements.
 pub const DEFAULT_LANGUAGE: &str = "en";
-
-/// Longest statement accepted, in characters (a notice line, or a good part of an SMS).
-pub const MAX_STATEMENT_CHARS: usize = 300;
 
 /// Why reason statements could not be read or applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -74,16 +74,9 @@ pub enum ReasonsError {
     Date(String),
 }
 
-/// Check a language tag (BCP 47 shape: a 2-3 letter language, then subtags of 1-8 letters or
-/// digits), returned as given.
+/// Check a language tag ([`is_language_tag`]), returned as given.
 pub fn check_language(tag: &str) -> Result<&str, ReasonsError> {
-    let mut parts = tag.split('-');
-    let first = parts.next().unwrap_or_default();
-    let ok = (2..=3).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts
-            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if ok {
+    if is_language_tag(tag) {
         Ok(tag)
     } else {
         Err(ReasonsError::Language(tag.to_string()))
@@ -228,7 +221,7 @@ pub fn with_statements(
         let protected = model
             .protected()
             .iter()
-            .any(|p| p == &row.code || crate::train::reason_code(p) == row.code);
+            .any(|p| p == &row.code || reason_code(p) == row.code);
         if protected {
             return Err(line_err(
                 row.line,
@@ -243,7 +236,7 @@ pub fn with_statements(
             .position(|f| f.reason_code == row.code || f.name == row.code)
         else {
             let names: Vec<&str> = features.iter().map(|f| f.reason_code.as_str()).collect();
-            let hint = crate::schema::suggest(&row.code, &names)
+            let hint = crate::input::schema::suggest(&row.code, &names)
                 .map(|s| format!(" (did you mean '{s}'?)"))
                 .unwrap_or_default();
             return Err(line_err(
@@ -255,21 +248,8 @@ pub fn with_statements(
             ));
         };
         check_language(&row.language).map_err(|e| line_err(row.line, e.to_string()))?;
-        let n = row.statement.chars().count();
-        if n == 0 {
-            return Err(line_err(row.line, "the statement is empty".into()));
-        }
-        if n > MAX_STATEMENT_CHARS {
-            return Err(line_err(
-                row.line,
-                format!("the statement has {n} characters; at most {MAX_STATEMENT_CHARS}"),
-            ));
-        }
-        if row.statement.chars().any(char::is_control) {
-            return Err(line_err(
-                row.line,
-                "the statement holds a control character (a line break, a tab)".into(),
-            ));
+        if let Some(problem) = statement_problem(&row.statement) {
+            return Err(line_err(row.line, problem));
         }
         if let Some(first) = given.insert((f, row.language.clone()), row.line) {
             return Err(line_err(

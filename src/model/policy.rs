@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scaling::{GradeBand, Scaling};
+use crate::model::scaling::{GradeBand, Scaling};
 
 /// A policy that is not valid: the field (as written in a policy file) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,9 +58,31 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Every decision, by code.
+    pub const ALL: [Decision; 3] = [Decision::Approve, Decision::Refer, Decision::Decline];
+
+    /// The decision of a code ([`Decision::code`]); `None` for any other number.
+    pub const fn from_code(code: u8) -> Option<Decision> {
+        match code {
+            0 => Some(Decision::Approve),
+            1 => Some(Decision::Refer),
+            2 => Some(Decision::Decline),
+            _ => None,
+        }
+    }
+
     /// The decision's number in batch outputs and the C ABI: 0 approve, 1 refer, 2 decline.
     pub const fn code(self) -> u8 {
         self as u8
+    }
+
+    /// [`Decision::as_str`] as a C string (for the C ABI).
+    pub const fn as_c_str(self) -> &'static std::ffi::CStr {
+        match self {
+            Decision::Approve => c"approve",
+            Decision::Refer => c"refer",
+            Decision::Decline => c"decline",
+        }
     }
 
     /// `approve`, `refer` or `decline`.
@@ -993,8 +1015,11 @@ mod tests {
     use super::*;
 
     fn grades() -> Vec<GradeBand> {
-        crate::scaling::grades_from_pds(&Scaling::default(), &crate::scaling::DEFAULT_GRADE_PDS)
-            .unwrap()
+        crate::model::scaling::grades_from_pds(
+            &Scaling::default(),
+            &crate::model::scaling::DEFAULT_GRADE_PDS,
+        )
+        .unwrap()
     }
 
     fn microloan() -> Policy {

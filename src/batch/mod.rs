@@ -16,163 +16,33 @@
 //! output, the rejects and the summary are written to temporary files, all synced and then
 //! renamed at the end ([`crate::format::AtomicFile`]), or streamed to standard output (`-`).
 
-use std::borrow::Cow;
 use std::io::{BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::format::{write_number, FileFormat, Output};
-use crate::input::is_missing_token;
-use crate::scoring::{flags, AbsentColumns, BatchOutput, ScoreError, Scorer};
+use crate::format::{FileFormat, Output};
+use crate::model::policy::Decision;
+use crate::output::{text, Results};
+use crate::scoring::{ScoreError, Scorer};
 
 mod csv_input;
+mod error;
 mod frame;
 mod jsonl_input;
+mod options;
 mod parquet_input;
-mod parquet_output;
+mod plan;
+mod rows;
 
+pub use error::BatchError;
 pub use frame::{score_record_batch, FrameOptions};
+pub use options::{BatchOptions, CancelFlag, NoticeOutput};
 
-/// Errors that stop a batch (bad rows do not: they go to the rejects file).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BatchError {
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// File.
-        path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// The header lacks columns the model, its policy or the options need.
-    #[error("{path}: {missing}")]
-    MissingColumns {
-        /// Input file.
-        path: PathBuf,
-        /// The missing columns, each with what needs it and a "did you mean".
-        missing: crate::schema::MissingColumns,
-    },
-    /// The header is unusable.
-    #[error("{path}: {message}")]
-    BadHeader {
-        /// Input file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// The run was interrupted (SIGINT, SIGTERM, or the caller's cancel flag): nothing was
-    /// written.
-    #[error("interrupted: nothing written")]
-    Interrupted,
-    /// `--strict`: the first bad row stops the batch.
-    #[error("{path}, line {}: {}", .reject.line, .reject.describe())]
-    Strict {
-        /// Input file.
-        path: PathBuf,
-        /// The bad row.
-        reject: Reject,
-    },
-    /// The file format cannot be handled.
-    #[error("{0}")]
-    Format(String),
-    /// The input cannot be opened as a table (format, encoding, header).
-    #[error(transparent)]
-    Input(#[from] crate::input::InputError),
-    /// Reason statements or notices cannot be made as asked (a language the model lacks, a
-    /// bad date).
-    #[error(transparent)]
-    Reasons(#[from] crate::reasons::ReasonsError),
-    /// Scoring failed (a bug if it happens: inputs are validated first).
-    #[error(transparent)]
-    Score(#[from] ScoreError),
-}
+use plan::{check_jsonl_keys, describe_input, make_plan, Plan};
+use rows::{score_rows, Parsed, TextBlock};
 
 pub use crate::input::Reject;
-
-/// Settings of a batch run.
-#[derive(Debug, Clone)]
-pub struct BatchOptions {
-    /// Reason codes per row.
-    pub reasons: usize,
-    /// Input columns copied to the output after the id.
-    pub keep: Vec<String>,
-    /// Stop at the first bad row instead of rejecting it.
-    pub strict: bool,
-    /// How to read the input: format (default: from the name, then the content), CSV
-    /// delimiter (default: detected) and decimal comma.
-    pub input: crate::input::InputOptions,
-    /// Output format (default: from the extension).
-    pub output_format: Option<FileFormat>,
-    /// Approximate bytes per block (default 1 MiB).
-    pub chunk_bytes: usize,
-    /// Replace existing output and rejects files.
-    pub force: bool,
-    /// Columns the model or its policy reads that the input lacks: an error (the default), or
-    /// scored as missing with every row flagged `absent_column` (`--allow-missing-columns`).
-    pub absent_columns: AbsentColumns,
-    /// Also write the [`Summary`] as JSON here (`-` for standard output), committed with the
-    /// output.
-    pub summary_json: Option<PathBuf>,
-    /// Set (by a signal handler, another thread) to stop the run: it ends with
-    /// [`BatchError::Interrupted`], and nothing is written.
-    pub cancel: Option<CancelFlag>,
-    /// Reason statements beside the codes (`reason_1_text..k`), in this language.
-    pub reason_text: Option<String>,
-    /// Adverse-action notices: one JSON record per declined or referred application, written
-    /// and committed with the output.
-    pub notices: Option<NoticeOutput>,
-}
-
-/// Where and how a run writes adverse-action notices ([`crate::reasons::Notice`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoticeOutput {
-    /// The notices file (JSON Lines).
-    pub path: PathBuf,
-    /// Language and date.
-    pub settings: crate::reasons::NoticeSettings,
-}
-
-/// A flag that stops a run once set: a static one (what a signal handler can set) or a shared
-/// one (another thread's).
-#[derive(Debug, Clone)]
-pub enum CancelFlag {
-    /// A flag in static memory.
-    Static(&'static std::sync::atomic::AtomicBool),
-    /// A flag shared with another thread.
-    Shared(std::sync::Arc<std::sync::atomic::AtomicBool>),
-}
-
-impl CancelFlag {
-    /// Whether the flag is set.
-    pub fn is_set(&self) -> bool {
-        let flag = match self {
-            CancelFlag::Static(f) => f,
-            CancelFlag::Shared(f) => f.as_ref(),
-        };
-        flag.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        BatchOptions {
-            reasons: 4,
-            keep: Vec::new(),
-            strict: false,
-            input: crate::input::InputOptions::default(),
-            output_format: None,
-            chunk_bytes: 1 << 20,
-            force: false,
-            absent_columns: AbsentColumns::Error,
-            summary_json: None,
-            cancel: None,
-            reason_text: None,
-            notices: None,
-        }
-    }
-}
 
 /// What a batch run did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -209,132 +79,9 @@ pub struct Summary {
     pub seconds: f64,
 }
 
-/// How an input is read, in words: `csv (comma)`, `csv.gz (semicolon, decimal comma)`.
-fn describe_input(plan: &Plan, gzip: bool) -> String {
-    let mut out = plan.format.to_string();
-    if gzip {
-        out.push_str(".gz");
-    }
-    if plan.format == FileFormat::Csv {
-        out.push_str(" (");
-        out.push_str(crate::input::delimiter_name(plan.dialect.delimiter));
-        if plan.dialect.decimal_comma {
-            out.push_str(", decimal comma");
-        }
-        out.push(')');
-    }
-    out
-}
-
 /// The format of a path, looking through a `.gz` suffix; and whether it is gzip-compressed.
 pub fn detect_format(path: &Path) -> (Option<FileFormat>, bool) {
     FileFormat::detect(path)
-}
-
-/// Where each needed value comes from.
-struct Plan {
-    format: FileFormat,
-    /// How CSV records split and numbers are written (the default for other formats).
-    dialect: crate::input::Dialect,
-    /// Header names (CSV) or keys looked up (JSON Lines).
-    header: Vec<String>,
-    /// For each scorer input column: its position in the header (CSV) / its name (JSONL).
-    inputs: Vec<Option<usize>>,
-    categorical: Vec<bool>,
-    required: Vec<Option<usize>>,
-    id: Option<usize>,
-    keep: Vec<usize>,
-    /// `flags::ABSENT_COLUMN` when columns the model reads are absent and scored as missing
-    /// (the opt-in), else 0: set on every row.
-    absent_flag: u32,
-    /// Whether absent columns may be scored as missing (`--allow-missing-columns`).
-    absent_opt_in: bool,
-    /// The columns scored as missing because the input lacks them (under the opt-in).
-    absent: Vec<String>,
-    /// Each feature's reason statement, when the output carries them (`reason_text`).
-    texts: Option<Vec<String>>,
-    /// The notice maker, when the run writes notices.
-    notices: Option<crate::reasons::NoticeMaker>,
-    /// Every reject is also listed as a value ([`Parsed::listed`]).
-    list_rejects: bool,
-    /// JSON Lines: the slot (index into `header`) of each key the plan reads.
-    json_index: rustc_hash::FxHashMap<String, usize>,
-}
-
-impl Plan {
-    /// How this plan's CSV records are cut: its delimiter, and the header's width.
-    fn cutter(&self) -> crate::input::csv::Cutter {
-        crate::input::csv::Cutter {
-            delimiter: self.dialect.delimiter,
-            width: Some(self.header.len()),
-        }
-    }
-}
-
-/// Rows parsed from one block or record batch, ready to score.
-struct Parsed<'a> {
-    /// Row-major scorer inputs of the accepted rows.
-    x: Vec<f64>,
-    metas: Vec<RowMeta<'a>>,
-    /// The line (text) or row (Parquet) of each accepted row.
-    lines: Vec<u64>,
-    /// Rejects, already formatted as lines of the rejects file.
-    rejects: Vec<u8>,
-    first_reject: Option<Reject>,
-    /// Every reject, when the caller wants them as values (record batches out).
-    listed: Option<Vec<Reject>>,
-    read: u64,
-    rejected: u64,
-    /// JSON Lines: which of the plan's keys some record of the unit has, and the keys of the
-    /// unit's first record (for "did you mean").
-    keys: Option<(Vec<bool>, Vec<String>)>,
-}
-
-impl<'a> Parsed<'a> {
-    /// Room for `rows` rows of `m` inputs.
-    fn with_capacity(m: usize, rows: usize) -> Parsed<'a> {
-        Parsed {
-            x: Vec::with_capacity(m * rows),
-            metas: Vec::with_capacity(rows),
-            lines: Vec::with_capacity(rows),
-            rejects: Vec::new(),
-            first_reject: None,
-            listed: None,
-            read: 0,
-            rejected: 0,
-            keys: None,
-        }
-    }
-
-    /// Count one row read: its inputs (`values`) and output data, or its reject.
-    fn add(&mut self, line: u64, row: Result<RowMeta<'a>, RowError>, values: &[f64], raw: &[u8]) {
-        self.read += 1;
-        match row {
-            Ok(meta) => {
-                self.x.extend_from_slice(values);
-                self.metas.push(meta);
-                self.lines.push(line);
-            }
-            Err(e) => self.reject(line, e, raw),
-        }
-    }
-
-    fn reject(&mut self, line: u64, (column, value, reason): RowError, raw: &[u8]) {
-        self.rejected += 1;
-        let reject = Reject {
-            line,
-            column,
-            value,
-            reason,
-        };
-        write_reject(&mut self.rejects, &reject, raw);
-        if let Some(list) = &mut self.listed {
-            list.push(reject.clone());
-        }
-        if self.first_reject.is_none() {
-            self.first_reject = Some(reject);
-        }
-    }
 }
 
 /// Scored output of one chunk.
@@ -356,15 +103,6 @@ struct ChunkResult {
     rejected: u64,
     decisions: [u64; 3],
     keys: Option<(Vec<bool>, Vec<String>)>,
-}
-
-/// A block of whole text lines.
-struct TextBlock {
-    /// Line number (in the file) of the first line.
-    first_line: u64,
-    /// Lines in the block (the last may lack its line break).
-    lines: usize,
-    bytes: Vec<u8>,
 }
 
 /// A unit of work: a block of text lines, or a Parquet record batch.
@@ -465,17 +203,19 @@ pub fn score_file(
         &|_| Ok(options.keep.clone()),
     )?;
 
+    let layout = plan.layout(scorer, options.reasons);
     let sink = match out_format {
         FileFormat::Parquet => Sink::Parquet(Box::new(
-            parquet_output::writer(out_file, scorer, &plan, options.reasons)
+            crate::output::arrow::parquet_writer(out_file, &layout)
                 .map_err(|e| BatchError::Format(format!("{}: {e}", output.display())))?,
         )),
-        _ => {
+        FileFormat::Csv => {
             let mut f = out_file;
-            write_output_header(&mut f, out_format, scorer, &plan, options.reasons)
+            f.write_all(&crate::output::text::csv_header(&layout))
                 .map_err(io_err(output))?;
             Sink::Bytes(f)
         }
+        FileFormat::Jsonl => Sink::Bytes(out_file),
     };
     let rej = match (rejects, rejects_file) {
         (Some(p), Some(mut f)) => {
@@ -704,7 +444,7 @@ pub(crate) struct ScanUnit<'u> {
 impl ScanUnit<'_> {
     /// Accepted rows.
     pub(crate) fn rows(&self) -> usize {
-        self.parsed.metas.len()
+        self.parsed.carried.len()
     }
 
     /// Row `i`'s scorer inputs ([`Scorer::input_columns`] order, as [`Scorer::score_matrix`]
@@ -715,7 +455,7 @@ impl ScanUnit<'_> {
 
     /// Row `i`'s value of kept column `k` (`None`: missing or absent).
     pub(crate) fn kept(&self, i: usize, k: usize) -> Option<&str> {
-        self.parsed.metas[i].keep.get(k)?.as_deref()
+        self.parsed.carried[i].keep.get(k)?.as_deref()
     }
 
     /// Row `i`'s line (row number for Parquet).
@@ -843,7 +583,7 @@ impl UnitReader<'_> {
         Ok(Some(match &mut self.source {
             Source::Parquet(reader) => {
                 let next = crate::guard::catch(|| reader.next())
-                    .map_err(|panic| parquet_input::broken(path, &panic))?;
+                    .map_err(|panic| parquet_input::broken(path, &panic.0))?;
                 let Some(batch) = next else {
                     return Ok(None);
                 };
@@ -1071,207 +811,8 @@ fn memchr_count(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-fn make_plan(
-    scorer: &Scorer,
-    format: FileFormat,
-    header: Vec<String>,
-    input: &Path,
-    options: &BatchOptions,
-    keep: &[String],
-    decisions: bool,
-) -> Result<Plan, BatchError> {
-    let model = scorer.model();
-    // The policy's required columns, when the run decides.
-    let policy_required: &[String] = if decisions {
-        &model.policy().required
-    } else {
-        &[]
-    };
-    let position = |name: &str| header.iter().position(|h| h == name);
-    let mut absent = Vec::new();
-    let (inputs, required, id, keep, header, absent_flag) = match format {
-        FileFormat::Csv | FileFormat::Parquet => {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(dup) = header.iter().find(|h| !seen.insert(h.as_str())) {
-                return Err(BatchError::BadHeader {
-                    path: input.to_path_buf(),
-                    message: format!("column '{dup}' appears twice in the header"),
-                });
-            }
-            // The features and every column of the policy (the file scorer decides), and the
-            // kept columns; exact names, with a "did you mean" for each absent one.
-            let mut needed = scorer.needed_columns(decisions);
-            needed.extend(keep.iter().map(|k| (k.as_str(), "--keep".to_string())));
-            let available: Vec<&str> = header.iter().map(String::as_str).collect();
-            let absent_flag = match crate::schema::check_columns(
-                needed.iter().map(|(n, b)| (*n, b.as_str())),
-                &available,
-            ) {
-                Ok(()) => 0,
-                Err(missing) => {
-                    // The opt-in scores absent features and policy inputs as missing; required
-                    // and kept columns are never optional.
-                    let optional = |by: &str| by != "--keep" && by != "policy.required";
-                    if options.absent_columns == AbsentColumns::AsMissing
-                        && missing.missing.iter().all(|m| optional(&m.needed_by))
-                    {
-                        absent = missing.names().iter().map(|n| n.to_string()).collect();
-                        flags::ABSENT_COLUMN
-                    } else {
-                        return Err(BatchError::MissingColumns {
-                            path: input.to_path_buf(),
-                            missing,
-                        });
-                    }
-                }
-            };
-            let inputs = scorer
-                .input_columns()
-                .iter()
-                .map(|c| position(&c.name))
-                .collect();
-            let required = policy_required.iter().map(|r| position(r)).collect();
-            let id = model.id_column().and_then(position);
-            let keep = keep.iter().filter_map(|k| position(k)).collect();
-            (inputs, required, id, keep, header, absent_flag)
-        }
-        FileFormat::Jsonl => {
-            // Keys are looked up per record: the "header" is the list of names we need.
-            let mut names: Vec<String> = scorer
-                .input_columns()
-                .iter()
-                .map(|c| c.name.clone())
-                .collect();
-            let id_name = model.id_column().map(str::to_string);
-            let add = |n: &str, names: &mut Vec<String>| match names.iter().position(|x| x == n) {
-                Some(i) => i,
-                None => {
-                    names.push(n.to_string());
-                    names.len() - 1
-                }
-            };
-            let inputs = (0..scorer.input_columns().len()).map(Some).collect();
-            let required = policy_required
-                .iter()
-                .map(|r| Some(add(r, &mut names)))
-                .collect();
-            let id = id_name.as_deref().map(|n| add(n, &mut names));
-            let keep = keep.iter().map(|k| add(k, &mut names)).collect();
-            (inputs, required, id, keep, names, 0)
-        }
-    };
-    let json_index = if format == FileFormat::Jsonl {
-        header
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.clone(), i))
-            .collect()
-    } else {
-        Default::default()
-    };
-    Ok(Plan {
-        format,
-        dialect: crate::input::Dialect::default(),
-        header,
-        inputs,
-        categorical: scorer
-            .input_columns()
-            .iter()
-            .map(|c| c.categorical)
-            .collect(),
-        required,
-        id,
-        keep,
-        absent_flag,
-        absent_opt_in: options.absent_columns == AbsentColumns::AsMissing,
-        absent,
-        texts: options
-            .reason_text
-            .as_deref()
-            .map(|language| crate::reasons::statements_in(model, language))
-            .transpose()?,
-        notices: options
-            .notices
-            .as_ref()
-            .map(|n| crate::reasons::NoticeMaker::new(model, n.settings.clone()))
-            .transpose()?,
-        list_rejects: false,
-        json_index,
-    })
-}
-
 fn cancelled(options: &BatchOptions) -> bool {
     options.cancel.as_ref().is_some_and(CancelFlag::is_set)
-}
-
-/// JSON Lines: a key the model or its policy reads that no record of the file has is an error
-/// (a renamed field), unless absent columns are allowed; named with a "did you mean" from the
-/// first record's keys.
-fn check_jsonl_keys(
-    scorer: &Scorer,
-    plan: &Plan,
-    seen: &[bool],
-    first_keys: &[String],
-    input: &Path,
-    options: &BatchOptions,
-) -> Result<(), BatchError> {
-    if options.absent_columns == AbsentColumns::AsMissing {
-        return Ok(());
-    }
-    let mut needed = scorer.needed_columns(true);
-    needed.extend(
-        options
-            .keep
-            .iter()
-            .map(|k| (k.as_str(), "--keep".to_string())),
-    );
-    let present: Vec<&str> = plan
-        .header
-        .iter()
-        .zip(seen)
-        .filter(|(_, s)| **s)
-        .map(|(n, _)| n.as_str())
-        .chain(first_keys.iter().map(String::as_str))
-        .collect();
-    crate::schema::check_columns(needed.iter().map(|(n, b)| (*n, b.as_str())), &present).map_err(
-        |mut missing| {
-            for m in &mut missing.missing {
-                m.suggestion = crate::schema::suggest(
-                    &m.name,
-                    &first_keys.iter().map(String::as_str).collect::<Vec<_>>(),
-                )
-                .map(str::to_string);
-            }
-            BatchError::MissingColumns {
-                path: input.to_path_buf(),
-                missing,
-            }
-        },
-    )
-}
-
-/// A row whose requested amount or revenue the policy cannot use, as a reject (when the policy
-/// rejects such rows; otherwise the scorer refers them with a flag).
-fn amount_reject(scorer: &Scorer, values: &[f64]) -> Option<RowError> {
-    if !scorer.rejects_amount_issues() {
-        return None;
-    }
-    let (column, reason) = scorer.amount_issue(values)?;
-    let value = scorer
-        .input_columns()
-        .iter()
-        .position(|c| c.name == column)
-        .map_or_else(String::new, |j| crate::format::number_text(values[j]));
-    Some((column.to_string(), value, reason.to_string()))
-}
-
-/// Per-row data kept for output.
-struct RowMeta<'a> {
-    id: Option<Cow<'a, str>>,
-    keep: Vec<Option<Cow<'a, str>>>,
-    /// Flags the reader raises for the row (`absent_column` for a JSON record without a key,
-    /// under the opt-in), added to the scorer's.
-    flags: u32,
 }
 
 /// Score parsed rows and format them for the output.
@@ -1285,7 +826,8 @@ fn finish_chunk(
 ) -> Result<ChunkResult, BatchError> {
     let Parsed {
         x,
-        metas,
+        carried,
+        row_flags,
         lines,
         rejects,
         first_reject,
@@ -1294,26 +836,35 @@ fn finish_chunk(
         keys,
         ..
     } = parsed;
-    let n = metas.len();
+    let n = carried.len();
     let nf = scorer.model().features().len();
     let k = options.reasons.min(nf);
     // Notices give up to four reasons whatever the output's count.
     let k_score = if plan.notices.is_some() {
-        k.max(crate::reasons::NOTICE_REASONS.min(nf))
+        k.max(crate::scoring::reasons::NOTICE_REASONS.min(nf))
     } else {
         k
     };
-    let mut scored = score_rows(scorer, plan, &x, &metas, k_score, plan.notices.is_some())?;
+    let mut scored = score_rows(
+        scorer,
+        plan,
+        &x,
+        &row_flags,
+        k_score,
+        plan.notices.is_some(),
+    )?;
     let mut notices = Vec::new();
     let mut notices_written = 0u64;
     if let Some(maker) = &plan.notices {
         for i in 0..n {
             let reasons = &scored.reasons[i * k_score..(i + 1) * k_score];
             let points = &scored.points[i * nf..(i + 1) * nf];
+            let decision =
+                Decision::from_code(scored.decision[i]).map_or("unknown", Decision::as_str);
             let notice = maker.notice(
-                metas[i].id.as_deref(),
+                carried[i].id.as_deref(),
                 lines[i],
-                DECISIONS[scored.decision[i] as usize],
+                decision,
                 scored.score[i],
                 reasons,
                 |_, f| maker.best_points(f) - points[f],
@@ -1336,51 +887,23 @@ fn finish_chunk(
     for &d in &scored.decision {
         decisions[d as usize] += 1;
     }
+    let layout = plan.layout(scorer, k);
+    let results = Results::new(scorer.model(), &scored);
     let out = match out_format {
         FileFormat::Parquet => ChunkOut::Batch(
-            parquet_output::batch(scorer, plan, &metas, scored)
+            crate::output::arrow::record_batch(&layout, &results, &carried)
                 .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
         ),
-        _ => {
-            let model = scorer.model();
-            let json = out_format == FileFormat::Jsonl;
-            // Each grade's name and annual rate as output text, formatted once per chunk.
-            let grades: Vec<(&str, Vec<u8>)> = model
-                .grades()
-                .iter()
-                .map(|g| {
-                    let rate = model.policy().annual_rate.get(&g.grade).copied();
-                    let mut text = Vec::new();
-                    match rate {
-                        Some(r) if json => json_f64(&mut text, r),
-                        Some(r) => write_number(&mut text, r),
-                        None if json => text.extend_from_slice(b"null"),
-                        None => {}
-                    }
-                    (g.grade.as_str(), text)
-                })
-                .collect();
+        FileFormat::Csv | FileFormat::Jsonl => {
+            let write = if out_format == FileFormat::Jsonl {
+                text::write_jsonl_row
+            } else {
+                text::write_csv_row
+            };
             out.clear();
             out.reserve(n * 160);
-            for i in 0..n {
-                let (grade, rate) = &grades[scored.grade[i] as usize];
-                let row = OutRow {
-                    meta: &metas[i],
-                    score: scored.score[i],
-                    pd: scored.pd[i],
-                    grade,
-                    decision: DECISIONS[scored.decision[i] as usize],
-                    limit: scored.limit[i],
-                    rate,
-                    el: scored.el[i],
-                    reasons: &scored.reasons[i * k..(i + 1) * k],
-                    flags: scored.flags[i],
-                };
-                if json {
-                    row.write_jsonl(&mut out, scorer, plan);
-                } else {
-                    row.write_csv(&mut out, scorer, plan);
-                }
+            for (i, c) in carried.iter().enumerate() {
+                write(&mut out, &layout, &results, i, c);
             }
             ChunkOut::Bytes(out)
         }
@@ -1397,324 +920,6 @@ fn finish_chunk(
         decisions,
         keys,
     })
-}
-
-/// Score the rows of `metas` (row-major inputs `x`) with `k` reason codes each; the plan's and
-/// the reader's flags are added to the scorer's.
-fn score_rows(
-    scorer: &Scorer,
-    plan: &Plan,
-    x: &[f64],
-    metas: &[RowMeta<'_>],
-    k: usize,
-    points: bool,
-) -> Result<Scored, BatchError> {
-    let n = metas.len();
-    let nf = scorer.model().features().len();
-    let mut scored = Scored {
-        score: vec![0.0; n],
-        pd: vec![0.0; n],
-        grade: vec![0u8; n],
-        decision: vec![0u8; n],
-        limit: vec![0.0; n],
-        el: vec![0.0; n],
-        flags: vec![0u32; n],
-        reasons: vec![-1i32; n * k],
-        points: if points {
-            vec![0.0; n * nf]
-        } else {
-            Vec::new()
-        },
-        k,
-    };
-    if n > 0 {
-        scorer.score_matrix(
-            x,
-            k,
-            BatchOutput {
-                score: Some(&mut scored.score),
-                pd: Some(&mut scored.pd),
-                grade: Some(&mut scored.grade),
-                decision: Some(&mut scored.decision),
-                limit: Some(&mut scored.limit),
-                expected_loss: Some(&mut scored.el),
-                flags: Some(&mut scored.flags),
-                reasons: Some(&mut scored.reasons),
-                points: points.then_some(scored.points.as_mut_slice()),
-                ..BatchOutput::default()
-            },
-        )?;
-    }
-    for (f, meta) in scored.flags.iter_mut().zip(metas) {
-        *f |= plan.absent_flag | meta.flags;
-    }
-    Ok(scored)
-}
-
-/// Decision names by code.
-const DECISIONS: [&str; 3] = ["approve", "refer", "decline"];
-
-/// The scores of one chunk, column by column.
-struct Scored {
-    score: Vec<f64>,
-    pd: Vec<f64>,
-    grade: Vec<u8>,
-    decision: Vec<u8>,
-    limit: Vec<f64>,
-    el: Vec<f64>,
-    flags: Vec<u32>,
-    reasons: Vec<i32>,
-    /// Row-major points of every feature (only for notices).
-    points: Vec<f64>,
-    k: usize,
-}
-
-type RowError = (String, String, String);
-
-fn text_of(bytes: &[u8]) -> Option<&str> {
-    std::str::from_utf8(bytes).ok()
-}
-
-/// The index of a category written exactly as the model has it (nothing to trim, not a missing
-/// token), as the scorer's input; `None` sends the field down the general path.
-#[inline]
-fn known_category(scorer: &Scorer, j: usize, b: &[u8]) -> Option<f64> {
-    let (first, last) = (b.first()?, b.last()?);
-    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
-        return None;
-    }
-    let index = scorer.category_index_bytes(j, b)?;
-    // A missing token is missing even if a model lists it as a category.
-    if b.len() <= 4 && text_of(b).is_some_and(is_missing_token) {
-        return None;
-    }
-    Some(f64::from(index))
-}
-
-/// One input value as the scorer's f64 (category index for categorical columns, -1 unseen);
-/// numbers by the plan's dialect (a decimal comma when asked).
-fn input_value(scorer: &Scorer, plan: &Plan, j: usize, t: &str) -> Result<f64, String> {
-    if is_missing_token(t) {
-        return Ok(f64::NAN);
-    }
-    if plan.categorical[j] {
-        Ok(scorer.category_index(j, t.trim()).map_or(-1.0, f64::from))
-    } else {
-        plan.dialect
-            .number(t)
-            .ok_or_else(|| plan.dialect.not_a_number(t))
-    }
-}
-
-/// Append a CSV field, quoted when needed.
-pub fn csv_field(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for b in s.bytes() {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
-}
-
-fn write_reject(out: &mut Vec<u8>, r: &Reject, raw: &[u8]) {
-    out.extend_from_slice(itoa::Buffer::new().format(r.line).as_bytes());
-    out.push(b',');
-    csv_field(out, &r.column);
-    out.push(b',');
-    csv_field(out, &r.value);
-    out.push(b',');
-    csv_field(out, &r.reason);
-    out.push(b',');
-    csv_field(out, &String::from_utf8_lossy(raw));
-    out.push(b'\n');
-}
-
-fn json_f64(out: &mut Vec<u8>, x: f64) {
-    if x.is_finite() {
-        write_number(out, x);
-    } else {
-        out.extend_from_slice(b"null");
-    }
-}
-
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        // Nothing to escape: what serde_json writes, without its machinery.
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // serde_json escapes exactly as JSON requires (writing to a Vec cannot fail).
-        let _ = serde_json::to_writer(&mut *out, s);
-    }
-}
-
-fn write_output_header(
-    out: &mut impl Write,
-    format: FileFormat,
-    scorer: &Scorer,
-    plan: &Plan,
-    k: usize,
-) -> std::io::Result<()> {
-    if format != FileFormat::Csv {
-        return Ok(());
-    }
-    let k = k.min(scorer.model().features().len());
-    let mut line = Vec::new();
-    let id = scorer.model().id_column().filter(|_| plan.id.is_some());
-    let mut names: Vec<String> = id.map(str::to_string).into_iter().collect();
-    names.extend(plan.keep.iter().map(|&i| plan.header[i].clone()));
-    names.extend(crate::scoring::RESULT_COLUMNS.iter().map(|s| s.to_string()));
-    names.extend((1..=k).map(|r| format!("reason_{r}")));
-    if plan.texts.is_some() {
-        names.extend((1..=k).map(|r| format!("reason_{r}_text")));
-    }
-    names.push("flags".into());
-    for (i, n) in names.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        csv_field(&mut line, n);
-    }
-    line.push(b'\n');
-    out.write_all(&line)
-}
-
-struct OutRow<'r, 'a> {
-    meta: &'r RowMeta<'a>,
-    score: f64,
-    pd: f64,
-    grade: &'r str,
-    decision: &'static str,
-    limit: f64,
-    /// The grade's annual rate, already formatted for the output.
-    rate: &'r [u8],
-    el: f64,
-    reasons: &'r [i32],
-    flags: u32,
-}
-
-impl OutRow<'_, '_> {
-    fn write_csv(&self, out: &mut Vec<u8>, scorer: &Scorer, plan: &Plan) {
-        let mut first = true;
-        let mut sep = |out: &mut Vec<u8>| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-        };
-        if let Some(id) = &self.meta.id {
-            sep(out);
-            csv_field(out, id);
-        }
-        for k in &self.meta.keep {
-            sep(out);
-            if let Some(v) = k {
-                csv_field(out, v);
-            }
-        }
-        sep(out);
-        write_number(out, self.score);
-        out.push(b',');
-        write_number(out, self.pd);
-        out.push(b',');
-        out.extend_from_slice(self.grade.as_bytes());
-        out.push(b',');
-        out.extend_from_slice(self.decision.as_bytes());
-        out.push(b',');
-        write_number(out, self.limit);
-        out.push(b',');
-        out.extend_from_slice(self.rate);
-        out.push(b',');
-        write_number(out, self.el);
-        for &r in self.reasons {
-            out.push(b',');
-            if r >= 0 {
-                out.extend_from_slice(scorer.model().features()[r as usize].reason_code.as_bytes());
-            }
-        }
-        if let Some(texts) = &plan.texts {
-            for &r in self.reasons {
-                out.push(b',');
-                if r >= 0 {
-                    csv_field(out, &texts[r as usize]);
-                }
-            }
-        }
-        out.push(b',');
-        for (i, name) in flags::names(self.flags).enumerate() {
-            if i > 0 {
-                out.push(b';');
-            }
-            out.extend_from_slice(name.as_bytes());
-        }
-        out.push(b'\n');
-    }
-
-    fn write_jsonl(&self, out: &mut Vec<u8>, scorer: &Scorer, plan: &Plan) {
-        out.push(b'{');
-        if let (Some(id), Some(name)) = (&self.meta.id, scorer.model().id_column()) {
-            json_str(out, name);
-            out.push(b':');
-            json_str(out, id);
-            out.push(b',');
-        }
-        for (k, &i) in self.meta.keep.iter().zip(&plan.keep) {
-            json_str(out, &plan.header[i]);
-            out.push(b':');
-            match k {
-                Some(v) => json_str(out, v),
-                None => out.extend_from_slice(b"null"),
-            }
-            out.push(b',');
-        }
-        out.extend_from_slice(b"\"score\":");
-        json_f64(out, self.score);
-        out.extend_from_slice(b",\"pd\":");
-        json_f64(out, self.pd);
-        out.extend_from_slice(b",\"grade\":");
-        json_str(out, self.grade);
-        out.extend_from_slice(b",\"decision\":\"");
-        out.extend_from_slice(self.decision.as_bytes());
-        out.extend_from_slice(b"\",\"limit\":");
-        json_f64(out, self.limit);
-        out.extend_from_slice(b",\"annual_rate\":");
-        out.extend_from_slice(self.rate);
-        out.extend_from_slice(b",\"expected_loss\":");
-        json_f64(out, self.el);
-        out.extend_from_slice(b",\"reasons\":[");
-        for (i, &r) in self.reasons.iter().filter(|&&r| r >= 0).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_str(out, &scorer.model().features()[r as usize].reason_code);
-        }
-        if let Some(texts) = &plan.texts {
-            out.extend_from_slice(b"],\"reason_texts\":[");
-            for (i, &r) in self.reasons.iter().filter(|&&r| r >= 0).enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json_str(out, &texts[r as usize]);
-            }
-        }
-        out.extend_from_slice(b"],\"flags\":[");
-        for (i, name) in flags::names(self.flags).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.push(b'"');
-        }
-        out.extend_from_slice(b"]}\n");
-    }
 }
 
 #[cfg(test)]

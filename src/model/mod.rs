@@ -16,10 +16,18 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::binning::{BinKind, BinRule, Binning, BinningParams, Trend};
-use crate::fit::FitParams;
-use crate::policy::{Policy, PolicyError, PolicySpec};
-use crate::scaling::{GradeBand, Scaling};
+pub mod bins;
+pub mod builtin;
+pub mod policy;
+pub mod scaling;
+pub mod settings;
+pub mod statements;
+
+pub use bins::{Bin, BinKind, BinRule, Binning, CategoryRoute, Counts, Route, SpecialRoute};
+pub use builtin::default_model;
+pub use policy::{Policy, PolicyError, PolicySpec};
+pub use scaling::{GradeBand, Scaling};
+pub use settings::{BinningParams, Fallback, FitParams, Solver, Trend, UnknownName};
 
 /// IV above which a kept feature is noted as suspiciously strong for an application-time
 /// variable (the usual band: above 0.5, check for leakage).
@@ -143,7 +151,7 @@ pub struct Feature {
     /// Points of each bin (same order as `binning.bins`).
     pub points: Vec<f64>,
     /// What "points lost here" means, in words, by language tag (`en`, `zh`, ...): the
-    /// statement an adverse-action notice gives (see [`crate::reasons`]). Training writes a
+    /// statement an adverse-action notice gives (see [`crate::scoring::reasons`]). Training writes a
     /// generated English one; a reasons file adds the lender's own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub statements: BTreeMap<String, String>,
@@ -542,17 +550,14 @@ impl Model {
             }
             for (language, text) in &feature.statements {
                 let field = at(&format!(".statements.{language}"));
-                crate::reasons::check_language(language)
-                    .map_err(|e| invalid(field.clone(), &e.to_string()))?;
-                let n = text.chars().count();
-                if n == 0
-                    || n > crate::reasons::MAX_STATEMENT_CHARS
-                    || text.chars().any(char::is_control)
-                {
+                if !statements::is_language_tag(language) {
                     return Err(invalid(
                         field,
-                        "a statement has 1 to 300 characters and no control characters",
+                        "is not a language tag (en, zh, zh-Hans, pt-BR)",
                     ));
+                }
+                if let Some(problem) = statements::statement_problem(text) {
+                    return Err(invalid(field, &problem));
                 }
             }
             if self.protected.iter().any(|p| p == &feature.name) {
@@ -764,7 +769,7 @@ impl Model {
     }
 
     /// The same model with these reason statements (one map per feature, in feature order;
-    /// checked by [`crate::reasons::with_statements`]); the checksum is recomputed.
+    /// checked by [`crate::scoring::reasons::with_statements`]); the checksum is recomputed.
     pub(crate) fn set_statements(&mut self, statements: Vec<BTreeMap<String, String>>) {
         for (f, s) in self.features.iter_mut().zip(statements) {
             f.statements = s;
@@ -911,7 +916,7 @@ impl Model {
         for f in &self.features {
             let b = &f.binning;
             let row =
-                |label: String, counts: crate::woe::Counts, bin: usize, iv: f64| ScorecardRow {
+                |label: String, counts: crate::model::Counts, bin: usize, iv: f64| ScorecardRow {
                     feature: f.name.clone(),
                     bin: label,
                     count: counts.total(),
@@ -943,7 +948,7 @@ impl Model {
             if let BinRule::Categorical { unseen_bin, .. } = &b.rule {
                 rows.push(row(
                     joined("unseen category", *unseen_bin),
-                    crate::woe::Counts::default(),
+                    crate::model::Counts::default(),
                     *unseen_bin,
                     0.0,
                 ));
