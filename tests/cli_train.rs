@@ -105,7 +105,7 @@ fn bad_targets_and_settings_give_one_clear_line() {
     let p = path.to_str().unwrap();
     let model = dir.join("m.json");
     let m = model.to_str().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["train", "--data", p, "--target", "y", "--out", m],
             "data row 3: value 2 is not 0 or 1",
@@ -138,7 +138,7 @@ fn bad_targets_and_settings_give_one_clear_line() {
                 "--out",
                 m,
             ],
-            "--min-bin-share",
+            "invalid setting: --min-bin-share must be in [0, 0.5) (got 0.7)",
         ),
         (
             &[
@@ -153,6 +153,20 @@ fn bad_targets_and_settings_give_one_clear_line() {
                 m,
             ],
             "unknown trend",
+        ),
+        (
+            &[
+                "train",
+                "--data",
+                p,
+                "--target",
+                "y",
+                "--calibrate",
+                "1",
+                "--out",
+                m,
+            ],
+            "invalid setting: --calibrate must be 0 (none) or 2 to 20 folds (got 1)",
         ),
     ];
     for (args, expected) in cases {

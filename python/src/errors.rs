@@ -215,7 +215,10 @@ impl ToPyErr for TrainError {
             TrainError::MissingColumn(_)
             | TrainError::BadTarget { .. }
             | TrainError::BadWeight { .. } => Class::InputError,
-            TrainError::Params(_) | TrainError::Policy(_) => Class::ParameterError,
+            TrainError::Setting(_)
+            | TrainError::Params(_)
+            | TrainError::Config(_)
+            | TrainError::Policy(_) => Class::ParameterError,
             _ => Class::TrainingError,
         };
         raise(py, class, self.to_string())

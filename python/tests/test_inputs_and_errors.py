@@ -128,7 +128,7 @@ def test_bad_weight() -> None:
 
 def test_bad_settings_are_value_errors() -> None:
     X = {"a": np.arange(4.0)}
-    with pytest.raises(microscore.ParameterError, match="max-bins must be at least 1") as e:
+    with pytest.raises(microscore.ParameterError, match="max_bins must be at least 1") as e:
         microscore.Scorecard(max_bins=0).fit(X, [0, 1, 0, 1])
     assert isinstance(e.value, ValueError)
     with pytest.raises(microscore.ParameterError, match="unknown solver 'sgd'"):

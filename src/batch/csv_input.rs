@@ -326,9 +326,9 @@ mod tests {
         (
             parsed.x.iter().map(|v| v.to_bits()).collect(),
             parsed
-                .carried
+                .metas
                 .iter()
-                .map(|m| m.id.clone().map(Cow::into_owned))
+                .map(|m| m.carried.id.clone().map(Cow::into_owned))
                 .collect(),
             parsed.rejects,
             parsed.read,

@@ -77,9 +77,9 @@ pub fn score_record_batch(
     let mut parsed = parquet_input::parse_batch_listing(scorer, &plan, batch);
     let rejects: Vec<Reject> = parsed.listed.take().unwrap_or_default();
     let n = batch.num_rows();
-    let accepted = parsed.carried.len();
+    let accepted = parsed.metas.len();
     let k = options.reasons.min(model.features().len());
-    let s = score_rows(scorer, &plan, &parsed.x, &parsed.row_flags, k, false)?;
+    let s = score_rows(scorer, &plan, &parsed.x, &parsed.metas, k, false)?;
 
     // Output row i is either the next scored row (`Ok(index)`) or the next reject (rejects
     // carry their 0-based row as the line).

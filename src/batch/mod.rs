@@ -23,7 +23,8 @@ use serde::Serialize;
 
 use crate::format::{FileFormat, Output};
 use crate::model::policy::Decision;
-use crate::output::{text, Results};
+use crate::output::text::TextRows;
+use crate::output::Results;
 use crate::scoring::{ScoreError, Scorer};
 
 mod csv_input;
@@ -444,7 +445,7 @@ pub(crate) struct ScanUnit<'u> {
 impl ScanUnit<'_> {
     /// Accepted rows.
     pub(crate) fn rows(&self) -> usize {
-        self.parsed.carried.len()
+        self.parsed.metas.len()
     }
 
     /// Row `i`'s scorer inputs ([`Scorer::input_columns`] order, as [`Scorer::score_matrix`]
@@ -455,7 +456,7 @@ impl ScanUnit<'_> {
 
     /// Row `i`'s value of kept column `k` (`None`: missing or absent).
     pub(crate) fn kept(&self, i: usize, k: usize) -> Option<&str> {
-        self.parsed.carried[i].keep.get(k)?.as_deref()
+        self.parsed.metas[i].carried.keep.get(k)?.as_deref()
     }
 
     /// Row `i`'s line (row number for Parquet).
@@ -826,8 +827,7 @@ fn finish_chunk(
 ) -> Result<ChunkResult, BatchError> {
     let Parsed {
         x,
-        carried,
-        row_flags,
+        metas,
         lines,
         rejects,
         first_reject,
@@ -836,7 +836,7 @@ fn finish_chunk(
         keys,
         ..
     } = parsed;
-    let n = carried.len();
+    let n = metas.len();
     let nf = scorer.model().features().len();
     let k = options.reasons.min(nf);
     // Notices give up to four reasons whatever the output's count.
@@ -845,14 +845,7 @@ fn finish_chunk(
     } else {
         k
     };
-    let mut scored = score_rows(
-        scorer,
-        plan,
-        &x,
-        &row_flags,
-        k_score,
-        plan.notices.is_some(),
-    )?;
+    let mut scored = score_rows(scorer, plan, &x, &metas, k_score, plan.notices.is_some())?;
     let mut notices = Vec::new();
     let mut notices_written = 0u64;
     if let Some(maker) = &plan.notices {
@@ -862,7 +855,7 @@ fn finish_chunk(
             let decision =
                 Decision::from_code(scored.decision[i]).map_or("unknown", Decision::as_str);
             let notice = maker.notice(
-                carried[i].id.as_deref(),
+                metas[i].carried.id.as_deref(),
                 lines[i],
                 decision,
                 scored.score[i],
@@ -888,22 +881,21 @@ fn finish_chunk(
         decisions[d as usize] += 1;
     }
     let layout = plan.layout(scorer, k);
-    let results = Results::new(scorer.model(), &scored);
     let out = match out_format {
         FileFormat::Parquet => ChunkOut::Batch(
-            crate::output::arrow::record_batch(&layout, &results, &carried)
-                .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
+            crate::output::arrow::record_batch(
+                &layout,
+                &Results::new(scorer.model(), &scored),
+                &metas,
+            )
+            .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
         ),
         FileFormat::Csv | FileFormat::Jsonl => {
-            let write = if out_format == FileFormat::Jsonl {
-                text::write_jsonl_row
-            } else {
-                text::write_csv_row
-            };
+            let rows = TextRows::new(&layout, scorer.model(), out_format == FileFormat::Jsonl);
             out.clear();
             out.reserve(n * 160);
-            for (i, c) in carried.iter().enumerate() {
-                write(&mut out, &layout, &results, i, c);
+            for (i, meta) in metas.iter().enumerate() {
+                rows.write(&mut out, &scored, i, &meta.carried);
             }
             ChunkOut::Bytes(out)
         }

@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 
 use super::error::BatchError;
 use super::plan::Plan;
-use super::rows::{amount_reject, input_value, known_category, Parsed};
+use super::rows::{amount_reject, input_value, known_category, Parsed, RowMeta};
 use crate::input::is_missing_token;
 use crate::output::Carried;
 use crate::scoring::Scorer;
@@ -312,8 +312,10 @@ fn parse_batch_with<'b>(
             }
         };
         parsed.x.extend_from_slice(&values);
-        parsed.carried.push(Carried { id, keep });
-        parsed.row_flags.push(0);
+        parsed.metas.push(RowMeta {
+            carried: Carried { id, keep },
+            flags: 0,
+        });
         parsed.lines.push(line);
     }
     parsed

@@ -12,10 +12,8 @@ use crate::scoring::{BatchOutput, Scorer};
 pub(super) struct Parsed<'a> {
     /// Row-major scorer inputs of the accepted rows.
     pub(super) x: Vec<f64>,
-    /// What each accepted row carries through to the output.
-    pub(super) carried: Vec<Carried<'a>>,
-    /// Flags the reader raised for each accepted row.
-    pub(super) row_flags: Vec<u32>,
+    /// What each accepted row carries through to the output, and the reader's flags.
+    pub(super) metas: Vec<RowMeta<'a>>,
     /// The line (text) or row (Parquet) of each accepted row.
     pub(super) lines: Vec<u64>,
     /// Rejects, already formatted as lines of the rejects file.
@@ -35,8 +33,7 @@ impl<'a> Parsed<'a> {
     pub(super) fn with_capacity(m: usize, rows: usize) -> Parsed<'a> {
         Parsed {
             x: Vec::with_capacity(m * rows),
-            carried: Vec::with_capacity(rows),
-            row_flags: Vec::with_capacity(rows),
+            metas: Vec::with_capacity(rows),
             lines: Vec::with_capacity(rows),
             rejects: Vec::new(),
             first_reject: None,
@@ -59,8 +56,7 @@ impl<'a> Parsed<'a> {
         match row {
             Ok(meta) => {
                 self.x.extend_from_slice(values);
-                self.carried.push(meta.carried);
-                self.row_flags.push(meta.flags);
+                self.metas.push(meta);
                 self.lines.push(line);
             }
             Err(e) => self.reject(line, e, raw),
@@ -92,6 +88,12 @@ pub(super) struct RowMeta<'a> {
     /// Flags the reader raises for the row (`absent_column` for a JSON record without a key,
     /// under the opt-in), added to the scorer's.
     pub(super) flags: u32,
+}
+
+impl<'a> AsRef<Carried<'a>> for RowMeta<'a> {
+    fn as_ref(&self) -> &Carried<'a> {
+        &self.carried
+    }
 }
 
 pub(super) type RowError = (String, String, String);
@@ -160,17 +162,17 @@ pub(super) fn text_of(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
-/// Score the rows (row-major inputs `x`, the reader's flags `row_flags`) with `k` reason
+/// Score the rows (row-major inputs `x`, the reader's flags in `metas`) with `k` reason
 /// codes each; the plan's and the reader's flags are added to the scorer's.
 pub(super) fn score_rows(
     scorer: &Scorer,
     plan: &Plan,
     x: &[f64],
-    row_flags: &[u32],
+    metas: &[RowMeta<'_>],
     k: usize,
     points: bool,
 ) -> Result<Scored, BatchError> {
-    let n = row_flags.len();
+    let n = metas.len();
     let nf = scorer.model().features().len();
     let mut scored = Scored {
         score: vec![0.0; n],
@@ -206,8 +208,8 @@ pub(super) fn score_rows(
             },
         )?;
     }
-    for (f, reader) in scored.flags.iter_mut().zip(row_flags) {
-        *f |= plan.absent_flag | reader;
+    for (f, meta) in scored.flags.iter_mut().zip(metas) {
+        *f |= plan.absent_flag | meta.flags;
     }
     Ok(scored)
 }

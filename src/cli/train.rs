@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::Args;
 use microscore::input::table::{read_header, read_table, ReadOptions};
 use microscore::model::policy::PolicySpec;
+use microscore::model::Solver;
 use microscore::model::Trend;
 use microscore::model::{TrainingNote, UNSTABLE_FLIP};
 use microscore::train::{train, TrainConfig};
@@ -75,8 +76,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "COLUMN=TREND")]
     trend: Vec<String>,
     /// Default WoE trend of numeric features.
-    #[arg(long, value_name = "TREND", default_value = "auto")]
-    default_trend: String,
+    #[arg(long, value_name = "TREND", default_value_t = TrainConfig::default().default_trend)]
+    default_trend: Trend,
     /// Maximum number of bins per feature.
     #[arg(long, default_value_t = TrainConfig::default().max_bins)]
     max_bins: usize,
@@ -124,8 +125,8 @@ pub struct TrainArgs {
     calibrate: Option<usize>,
     /// Optimiser of the logistic fit: newton (exact IRLS, the fastest) or lbfgs
     /// (linfa-logistic). Weighted data always uses newton.
-    #[arg(long, default_value = "newton")]
-    solver: String,
+    #[arg(long, default_value_t = TrainConfig::default().solver)]
+    solver: Solver,
     /// Points to double the odds.
     #[arg(long, default_value_t = 20.0)]
     pdo: f64,
@@ -212,7 +213,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         protected: args.protected.clone(),
         exclude: args.exclude.clone(),
         include: args.include.clone(),
-        default_trend: args.default_trend.clone(),
+        default_trend: args.default_trend,
         max_bins: args.max_bins,
         prebins: args.prebins,
         min_bin_share: args.min_bin_share,
@@ -226,7 +227,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         calibration_folds: args.calibrate.unwrap_or(0),
         max_correlation: args.max_correlation,
         l2: args.l2,
-        solver: args.solver.clone(),
+        solver: args.solver,
         pdo: args.pdo,
         base_score: args.base_score,
         base_odds: args.base_odds,
@@ -247,7 +248,12 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             .collect::<Result<Vec<f64>, _>>()?;
         config.specials.entry(column).or_default().extend(parsed);
     }
-    config.trends.extend(parse_pairs("trend", &args.trend)?);
+    for (column, trend) in parse_pairs("trend", &args.trend)? {
+        let trend = trend
+            .parse::<Trend>()
+            .map_err(|e| CliError::msg(format!("--trend {column}={trend}: {e}")))?;
+        config.trends.insert(column, trend);
+    }
     if let Some(pds) = &args.grade_pds {
         config.grade_pds = pds.clone();
     }
@@ -273,6 +279,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
         .into_params(args.target.clone())
         .map_err(|e| match e {
             microscore::train::TrainError::Policy(p) => in_file(p),
+            microscore::train::TrainError::Setting(s) => match s.setting.flag() {
+                Some(flag) => CliError::msg(format!("invalid setting: {}", s.worded(flag))),
+                None => CliError::from(s),
+            },
             other => CliError::from(other),
         })?;
 

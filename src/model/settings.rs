@@ -38,6 +38,26 @@ pub enum Trend {
     AutoShape,
 }
 
+impl Trend {
+    /// The trend's name as the command line and configurations write it (`auto-shape`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Trend::Ascending => "ascending",
+            Trend::Descending => "descending",
+            Trend::Peak => "peak",
+            Trend::Valley => "valley",
+            Trend::Auto => "auto",
+            Trend::AutoShape => "auto-shape",
+        }
+    }
+}
+
+impl std::fmt::Display for Trend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl std::str::FromStr for Trend {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -168,6 +188,22 @@ pub enum Solver {
     /// Newton-Raphson (IRLS) on the same objective (the default): exact to machine precision
     /// in a handful of iterations, parallel over rows, and several times faster on large files.
     Newton,
+}
+
+impl Solver {
+    /// The solver's name (`lbfgs`, `newton`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Solver::Lbfgs => "lbfgs",
+            Solver::Newton => "newton",
+        }
+    }
+}
+
+impl std::fmt::Display for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl std::str::FromStr for Solver {

@@ -157,21 +157,21 @@ pub fn parquet_writer(
 }
 
 /// The record batch of scored rows, with what each carries through (as text).
-pub fn record_batch(
+pub fn record_batch<'c, C: AsRef<Carried<'c>>>(
     layout: &Layout<'_>,
     results: &Results<'_>,
-    carried: &[Carried<'_>],
+    carried: &[C],
 ) -> Result<RecordBatch, ArrowError> {
     let mut columns: Vec<ArrayRef> = Vec::new();
     for column in layout.columns_iter() {
         let array = match column {
             OutputColumn::Id(_) => Arc::new(StringArray::from_iter(
-                carried.iter().map(|c| c.id.as_deref()),
+                carried.iter().map(|c| c.as_ref().id.as_deref()),
             )) as ArrayRef,
             OutputColumn::Kept(j, _) => Arc::new(StringArray::from_iter(
                 carried
                     .iter()
-                    .map(|c| c.keep.get(j).and_then(|v| v.as_deref())),
+                    .map(|c| c.as_ref().keep.get(j).and_then(|v| v.as_deref())),
             )),
             other => match result_array(layout, results, other, Rows::All)? {
                 Some(array) => array,

@@ -12,20 +12,22 @@ pub mod distributed;
 pub mod estimator;
 pub mod fit;
 pub mod selection;
+pub mod settings;
 pub mod woe;
 
-use std::collections::{BTreeMap, HashSet};
+pub use settings::{default_model_params, Setting, SettingError, TrainConfig, TrainParams};
+
+use std::collections::HashSet;
 
 use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::input::table::{ColumnData, Table, MISSING_CODE};
 use crate::metrics;
-use crate::model::policy::PolicySpec;
-use crate::model::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
+use crate::model::scaling::grades_from_pds;
+use crate::model::Binning;
 use crate::model::Counts;
 use crate::model::FitParams;
-use crate::model::{Binning, BinningParams, Trend};
 use crate::model::{
     CandidateReport, Feature, Model, ModelError, ModelParts, TrainSettings, TrainingSummary,
 };
@@ -39,9 +41,16 @@ use crate::train::selection::{correlation_binned, select, Candidate, Verdict};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrainError {
-    /// A setting is out of range or inconsistent.
+    /// A setting is out of range.
+    #[error("invalid setting: {0}")]
+    Setting(#[from] SettingError),
+    /// The settings are inconsistent, or do not fit the data (a column named twice, a
+    /// protected attribute forced in).
     #[error("invalid setting: {0}")]
     Params(String),
+    /// A configuration that cannot be read (an unknown key, a value of the wrong type).
+    #[error("invalid configuration: {0}")]
+    Config(String),
     /// A named column is absent.
     #[error("column '{0}' is not in the data")]
     MissingColumn(String),
@@ -91,366 +100,6 @@ pub enum TrainError {
     /// A linfa dataset is malformed ([`crate::train::estimator`]).
     #[error("dataset: {0}")]
     Dataset(#[from] linfa::Error),
-}
-
-/// Everything training needs to know besides the data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainParams {
-    /// The 0/1 target column (1 = default).
-    pub target: String,
-    /// An id column: carried, never a feature.
-    pub id_column: Option<String>,
-    /// Optional sample-weight column.
-    pub weight_column: Option<String>,
-    /// Protected attributes: never features, recorded for fairness reports.
-    pub protected: Vec<String>,
-    /// Columns that are never features.
-    pub exclude: Vec<String>,
-    /// Features forced in past the IV and correlation filters.
-    pub include: Vec<String>,
-    /// Special values per feature, each binned on its own.
-    pub specials: BTreeMap<String, Vec<f64>>,
-    /// Per-feature WoE trends (numeric features).
-    pub trends: BTreeMap<String, Trend>,
-    /// Target values that mean "default" (empty: 1/true; see [`crate::model::TargetRule`]).
-    pub bad_values: Vec<String>,
-    /// Pre-bin edges per numeric feature, used instead of the feature's own quantiles (for
-    /// example the edges a cluster computed, to reproduce its binning on one machine).
-    pub prebin_edges: BTreeMap<String, Vec<f64>>,
-    /// Binning settings.
-    pub binning: BinningParams,
-    /// Minimum IV to keep a feature (default 0.005: weak features that are jointly useful
-    /// stay; the L2 penalty and the sign check keep the fit honest).
-    pub min_iv: f64,
-    /// Maximum IV of a feature (default 3): above it the feature is refused as a leak of the
-    /// outcome (no application-time variable separates defaults that well), unless forced in.
-    pub max_iv: f64,
-    /// Maximum absolute WoE correlation between kept features (default 0.7).
-    pub max_correlation: f64,
-    /// Logistic fit settings.
-    pub fit: FitParams,
-    /// Points scaling.
-    pub scaling: Scaling,
-    /// Round bin points to integers.
-    pub round_points: bool,
-    /// Maximum PDs of grades A, B, ... (the last grade takes the rest).
-    pub grade_pds: Vec<f64>,
-    /// The decision policy, resolved against the model's scaling and grades and checked
-    /// against the training columns (default: PD cut-offs only, see [`PolicySpec`]).
-    pub policy: PolicySpec,
-    /// Recalibrate the fit on out-of-fold predictions from this many folds (0, the default:
-    /// no recalibration; see [`crate::model::Recalibration`]). Training then runs
-    /// `calibration_folds + 1` times.
-    pub calibration_folds: usize,
-}
-
-impl TrainParams {
-    /// Default settings for a target column.
-    pub fn new(target: impl Into<String>) -> TrainParams {
-        TrainParams {
-            target: target.into(),
-            id_column: None,
-            weight_column: None,
-            protected: Vec::new(),
-            exclude: Vec::new(),
-            include: Vec::new(),
-            specials: BTreeMap::new(),
-            trends: BTreeMap::new(),
-            bad_values: Vec::new(),
-            prebin_edges: BTreeMap::new(),
-            binning: BinningParams::default(),
-            min_iv: 0.005,
-            max_iv: 3.0,
-            max_correlation: 0.7,
-            fit: FitParams::default(),
-            scaling: Scaling::default(),
-            round_points: false,
-            grade_pds: DEFAULT_GRADE_PDS.to_vec(),
-            policy: PolicySpec::default(),
-            calibration_folds: 0,
-        }
-    }
-
-    /// Columns that are never features: the target, id, weight, protected and excluded ones.
-    pub(crate) fn reserved(&self) -> HashSet<&str> {
-        std::iter::once(self.target.as_str())
-            .chain(self.id_column.as_deref())
-            .chain(self.weight_column.as_deref())
-            .chain(self.protected.iter().map(String::as_str))
-            .chain(self.exclude.iter().map(String::as_str))
-            .collect()
-    }
-
-    /// Check every setting (the linfa `ParamGuard` idea: invalid settings never reach a fit).
-    pub fn validate(&self) -> Result<(), TrainError> {
-        let err = |m: &str| Err(TrainError::Params(m.to_string()));
-        let b = &self.binning;
-        if b.max_prebins < 2 {
-            return err("--prebins must be at least 2");
-        }
-        if b.max_bins < 1 {
-            return err("--max-bins must be at least 1");
-        }
-        if !(0.0..0.5).contains(&b.min_bin_share) {
-            return err("--min-bin-share must be in [0, 0.5)");
-        }
-        if !(b.min_bin_goods.is_finite()
-            && b.min_bin_goods >= 0.0
-            && b.min_bin_bads.is_finite()
-            && b.min_bin_bads >= 0.0)
-        {
-            return err("--min-bin-goods and --min-bin-bads must be finite and >= 0");
-        }
-        if !(b.smoothing.is_finite() && b.smoothing > 0.0) {
-            return err("WoE smoothing must be positive");
-        }
-        if !(b.shape_min_gain.is_finite() && b.shape_min_gain >= 0.0) {
-            return err("the peak/valley IV gain must be >= 0");
-        }
-        if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
-            return err("--min-iv must be >= 0");
-        }
-        if self.max_iv.is_nan() || self.max_iv <= self.min_iv {
-            return err("--max-iv must be above --min-iv");
-        }
-        if !(b.min_bin_count.is_finite() && b.min_bin_count >= 0.0) {
-            return err("--min-bin-count must be finite and >= 0");
-        }
-        if !(b.small_bin_z.is_finite() && b.small_bin_z >= 0.0) {
-            return err("--small-bin-z must be finite and >= 0");
-        }
-        if !(self.max_correlation > 0.0 && self.max_correlation <= 1.0) {
-            return err("--max-corr must be in (0, 1]");
-        }
-        if !(self.fit.l2.is_finite() && self.fit.l2 >= 0.0) {
-            return err("--l2 must be finite and >= 0");
-        }
-        if self.fit.max_iterations == 0 {
-            return err("the iteration limit must be positive");
-        }
-        if self.calibration_folds == 1 || self.calibration_folds > 20 {
-            return err("--calibrate needs 2 to 20 folds");
-        }
-        self.scaling
-            .validate()
-            .map_err(|e| TrainError::Params(e.to_string()))?;
-        let grades = grades_from_pds(&self.scaling, &self.grade_pds).map_err(TrainError::Params)?;
-        self.policy.resolve(&self.scaling, &grades)?;
-        for (name, values) in &self.specials {
-            if values.iter().any(|v| !v.is_finite()) {
-                return Err(TrainError::Params(format!(
-                    "special values of '{name}' must be finite"
-                )));
-            }
-        }
-        for (name, edges) in &self.prebin_edges {
-            if edges.iter().any(|v| !v.is_finite()) {
-                return Err(TrainError::Params(format!(
-                    "pre-bin edges of '{name}' must be finite"
-                )));
-            }
-        }
-        for name in &self.include {
-            if self.protected.contains(name) {
-                return Err(TrainError::Params(format!(
-                    "'{name}' is a protected attribute and can never be a feature"
-                )));
-            }
-            if self.exclude.contains(name) {
-                return Err(TrainError::Params(format!(
-                    "'{name}' is both included and excluded"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The settings the built-in model ([`crate::model::builtin`]) is trained with: the library defaults, with the id and the
-/// protected attribute declared, the Newton solver (exact, so the file is reproducible to the
-/// byte), the microloan decision policy ([`crate::model::policy::PolicySpec::microloan`], the file
-/// `examples/policies/microloan.json`) and a 5-fold out-of-fold recalibration (`--calibrate`):
-/// on 2,000,000 fresh generated applications every grade's Jeffreys test is then green.
-pub fn default_model_params() -> TrainParams {
-    let mut params = TrainParams::new("default_12m");
-    params.id_column = Some("application_id".into());
-    params.protected = vec!["gender".into()];
-    params.fit.solver = crate::model::Solver::Newton;
-    params.policy = crate::model::policy::PolicySpec::microloan();
-    params.calibration_folds = 5;
-    params
-}
-
-/// Training settings as plain data, by the names the Python estimator and JSON configuration
-/// use (the command line's flags, with underscores). Every field is optional; absent ones take
-/// the defaults of [`TrainParams::new`]. Unknown names are an error.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TrainConfig {
-    /// Id column.
-    pub id_column: Option<String>,
-    /// Sample-weight column.
-    pub weight_column: Option<String>,
-    /// Protected attributes.
-    pub protected: Vec<String>,
-    /// Columns never used as features.
-    pub exclude: Vec<String>,
-    /// Features forced in.
-    pub include: Vec<String>,
-    /// Special values per feature.
-    pub specials: BTreeMap<String, Vec<f64>>,
-    /// Per-feature trends (`ascending`, `descending`, `peak`, `valley`, `auto`, `auto-shape`).
-    pub trends: BTreeMap<String, String>,
-    /// Default trend of numeric features.
-    pub default_trend: String,
-    /// Target values that mean "default" (empty: 1/true).
-    pub bad_values: Vec<String>,
-    /// Pre-bin edges per numeric feature (instead of its own quantiles).
-    pub prebin_edges: BTreeMap<String, Vec<f64>>,
-    /// Maximum regular bins per feature.
-    pub max_bins: usize,
-    /// Quantile pre-bins.
-    pub prebins: usize,
-    /// Minimum share of rows per bin that needs no test.
-    pub min_bin_share: f64,
-    /// Minimum rows (weight) of a smaller bin, which must differ significantly from its
-    /// neighbours.
-    pub min_bin_count: f64,
-    /// The z statistic a small bin needs against each neighbour (and a value spike against
-    /// both sides).
-    pub small_bin_z: f64,
-    /// Bin interior value spikes with their own risk apart, as special values.
-    pub detect_specials: bool,
-    /// Minimum goods per bin.
-    pub min_bin_goods: f64,
-    /// Minimum bads per bin.
-    pub min_bin_bads: f64,
-    /// Minimum IV.
-    pub min_iv: f64,
-    /// Maximum IV: above it a feature is refused as a leak.
-    pub max_iv: f64,
-    /// Maximum absolute WoE correlation.
-    pub max_correlation: f64,
-    /// L2 penalty.
-    pub l2: f64,
-    /// `lbfgs` or `newton`.
-    pub solver: String,
-    /// Iteration limit of the fit.
-    pub max_iterations: u64,
-    /// Points to double the odds.
-    pub pdo: f64,
-    /// Score at the base odds.
-    pub base_score: f64,
-    /// Good:bad odds at the base score.
-    pub base_odds: f64,
-    /// Round points to integers.
-    pub round_points: bool,
-    /// Maximum PD per grade.
-    pub grade_pds: Vec<f64>,
-    /// Decision policy (default: PD cut-offs only, see [`PolicySpec`]).
-    pub policy: Option<PolicySpec>,
-    /// Folds of the out-of-fold recalibration (0: none).
-    pub calibration_folds: usize,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        let p = TrainParams::new("");
-        TrainConfig {
-            id_column: None,
-            weight_column: None,
-            protected: Vec::new(),
-            exclude: Vec::new(),
-            include: Vec::new(),
-            specials: BTreeMap::new(),
-            trends: BTreeMap::new(),
-            default_trend: "auto".into(),
-            bad_values: Vec::new(),
-            prebin_edges: BTreeMap::new(),
-            max_bins: p.binning.max_bins,
-            prebins: p.binning.max_prebins,
-            min_bin_share: p.binning.min_bin_share,
-            min_bin_count: p.binning.min_bin_count,
-            small_bin_z: p.binning.small_bin_z,
-            detect_specials: p.binning.detect_specials,
-            min_bin_goods: p.binning.min_bin_goods,
-            min_bin_bads: p.binning.min_bin_bads,
-            min_iv: p.min_iv,
-            max_iv: p.max_iv,
-            max_correlation: p.max_correlation,
-            l2: p.fit.l2,
-            solver: "newton".into(),
-            max_iterations: p.fit.max_iterations,
-            pdo: p.scaling.pdo,
-            base_score: p.scaling.base_score,
-            base_odds: p.scaling.base_odds,
-            round_points: p.round_points,
-            grade_pds: p.grade_pds,
-            policy: None,
-            calibration_folds: p.calibration_folds,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Parse a JSON object of settings; the error names the bad key or value.
-    pub fn from_json(json: &str) -> Result<TrainConfig, TrainError> {
-        serde_json::from_str(json).map_err(|e| TrainError::Params(e.to_string()))
-    }
-
-    /// The validated training parameters for a target column.
-    pub fn into_params(self, target: impl Into<String>) -> Result<TrainParams, TrainError> {
-        let trend = |name: &str, t: &str| {
-            t.parse::<Trend>()
-                .map_err(|e| TrainError::Params(format!("{name}: {e}")))
-        };
-        let mut params = TrainParams::new(target);
-        params.id_column = self.id_column;
-        params.weight_column = self.weight_column;
-        params.protected = self.protected;
-        params.exclude = self.exclude;
-        params.include = self.include;
-        params.specials = self.specials;
-        params.prebin_edges = self.prebin_edges;
-        params.bad_values = self.bad_values;
-        for (column, t) in &self.trends {
-            params
-                .trends
-                .insert(column.clone(), trend(&format!("trend of '{column}'"), t)?);
-        }
-        params.binning = BinningParams {
-            max_prebins: self.prebins,
-            min_bin_share: self.min_bin_share,
-            min_bin_count: self.min_bin_count,
-            small_bin_z: self.small_bin_z,
-            detect_specials: self.detect_specials,
-            min_bin_goods: self.min_bin_goods,
-            min_bin_bads: self.min_bin_bads,
-            max_bins: self.max_bins,
-            trend: trend("default_trend", &self.default_trend)?,
-            ..BinningParams::default()
-        };
-        params.min_iv = self.min_iv;
-        params.max_iv = self.max_iv;
-        params.max_correlation = self.max_correlation;
-        params.fit.l2 = self.l2;
-        params.fit.solver = self
-            .solver
-            .parse()
-            .map_err(|e: crate::model::UnknownName| TrainError::Params(format!("solver: {e}")))?;
-        params.fit.max_iterations = self.max_iterations;
-        params.scaling.pdo = self.pdo;
-        params.scaling.base_score = self.base_score;
-        params.scaling.base_odds = self.base_odds;
-        params.round_points = self.round_points;
-        params.grade_pds = self.grade_pds;
-        params.calibration_folds = self.calibration_folds;
-        if let Some(policy) = self.policy {
-            params.policy = policy;
-        }
-        params.validate()?;
-        Ok(params)
-    }
 }
 
 /// A binned candidate feature.
