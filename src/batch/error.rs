@@ -59,3 +59,20 @@ pub enum BatchError {
     #[error(transparent)]
     Score(#[from] ScoreError),
 }
+
+impl BatchError {
+    /// Whether the message starts with the file it is about (else the caller names the file).
+    pub fn names_file(&self) -> bool {
+        match self {
+            BatchError::Io { .. }
+            | BatchError::MissingColumns { .. }
+            | BatchError::BadHeader { .. }
+            | BatchError::Strict { .. }
+            | BatchError::Input(_) => true,
+            BatchError::Interrupted
+            | BatchError::Format(_)
+            | BatchError::Reasons(_)
+            | BatchError::Score(_) => false,
+        }
+    }
+}

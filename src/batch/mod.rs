@@ -439,10 +439,19 @@ type SeenKeys = Option<(Vec<bool>, Vec<String>)>;
 /// unit's rejects.
 pub(crate) struct ScanUnit<'u> {
     parsed: &'u Parsed<'u>,
+    plan: &'u Plan,
     m: usize,
 }
 
 impl ScanUnit<'_> {
+    /// The position among the kept columns of the one named `name` (`None`: not kept).
+    pub(crate) fn kept_index(&self, name: &str) -> Option<usize> {
+        self.plan
+            .keep
+            .iter()
+            .position(|&i| self.plan.header[i] == name)
+    }
+
     /// Accepted rows.
     pub(crate) fn rows(&self) -> usize {
         self.parsed.metas.len()
@@ -529,7 +538,15 @@ pub(crate) fn scan_file<T: Send>(
                 };
                 let keys = parsed.keys.take();
                 let n = parsed.read;
-                (map(ScanUnit { parsed: &parsed, m }), keys, n)
+                (
+                    map(ScanUnit {
+                        parsed: &parsed,
+                        plan,
+                        m,
+                    }),
+                    keys,
+                    n,
+                )
             })
             .collect();
         for (t, unit_keys, n) in results {

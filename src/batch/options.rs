@@ -26,11 +26,11 @@ pub struct BatchOptions {
     /// Columns the model or its policy reads that the input lacks: an error (the default), or
     /// scored as missing with every row flagged `absent_column` (`--allow-missing-columns`).
     pub absent_columns: AbsentColumns,
-    /// Also write the [`Summary`] as JSON here (`-` for standard output), committed with the
+    /// Also write the [`Summary`](super::Summary) as JSON here (`-` for standard output), committed with the
     /// output.
     pub summary_json: Option<PathBuf>,
     /// Set (by a signal handler, another thread) to stop the run: it ends with
-    /// [`BatchError::Interrupted`], and nothing is written.
+    /// [`BatchError::Interrupted`](super::BatchError::Interrupted), and nothing is written.
     pub cancel: Option<CancelFlag>,
     /// Reason statements beside the codes (`reason_1_text..k`), in this language.
     pub reason_text: Option<String>,

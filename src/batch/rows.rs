@@ -146,11 +146,10 @@ pub(super) fn input_value(
     j: usize,
     t: &str,
 ) -> Result<f64, NotANumber> {
-    if is_missing_token(t) {
-        return Ok(f64::NAN);
-    }
     if plan.categorical[j] {
-        Ok(scorer.category_index(j, t.trim()).map_or(-1.0, f64::from))
+        Ok(scorer.category_code(j, t))
+    } else if is_missing_token(t) {
+        Ok(f64::NAN)
     } else {
         plan.dialect
             .number(t)

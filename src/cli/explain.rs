@@ -7,7 +7,7 @@ use microscore::input::table::{read_table, ColumnData, ReadOptions, MISSING_CODE
 use microscore::scoring::{flags, Scorer, Value};
 use microscore::FileFormat;
 
-use super::{load_model, CliError, ModelArgs};
+use super::common::{load_model, CliError, ModelArgs};
 
 /// Explain the score of one application: score, PD, grade, decision and limit, the points of
 /// every feature (with the bin its value fell in and the points it lost against the feature's
@@ -31,7 +31,7 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
+    input: super::common::InputArgs,
     /// Number of reason codes.
     #[arg(long, default_value_t = 4)]
     reasons: usize,

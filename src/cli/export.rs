@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use microscore::export::{pmml, sql};
 use microscore::format::Output;
 
-use super::{load_model, CliError, ModelArgs};
+use super::common::{load_model, CliError, ModelArgs};
 
 /// What to export to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

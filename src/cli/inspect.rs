@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use microscore::model::{Model, ScorecardRow};
 
-use super::CliError;
+use super::common::CliError;
 
 /// Print the scorecard table a credit committee signs off: for every feature and bin, the
 /// training count, share, bad rate, weight of evidence, information value and points; then the

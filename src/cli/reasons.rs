@@ -9,7 +9,7 @@ use microscore::format::Output;
 use microscore::model::Model;
 use microscore::scoring::reasons;
 
-use super::{load_model, CliError, ModelArgs};
+use super::common::{load_model, CliError, ModelArgs};
 
 /// List a model's reason statements as a reasons file (code,language,statement), or record
 /// the statements of a reasons file in a copy of the model.

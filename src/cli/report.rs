@@ -7,7 +7,7 @@ use microscore::format::AtomicFile;
 use microscore::report::{self, render, ReportInput};
 use microscore::scoring::Scorer;
 
-use super::{load_model, with_threads, CliError, ModelArgs};
+use super::common::{load_model, with_threads, CliError, ModelArgs};
 
 /// How the report for people is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,7 +61,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FORMAT", help_heading = "Input")]
     input_format: Option<microscore::FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
+    input: super::common::InputArgs,
     /// The 0/1 outcome column (1 = default) [default: the model's target].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,
@@ -94,7 +94,7 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "FORMAT", help_heading = "Input")]
     input_format: Option<microscore::FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
+    input: super::common::InputArgs,
     /// The 0/1 outcome column, used when present [default: the model's target].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,

@@ -8,7 +8,7 @@ use microscore::batch::{score_file, BatchError, BatchOptions, CancelFlag, Notice
 use microscore::scoring::{AbsentColumns, Scorer};
 use microscore::FileFormat;
 
-use super::{load_model, with_threads, CliError, ModelArgs};
+use super::common::{load_model, with_threads, CliError, ModelArgs};
 
 /// Exit code when every row was scored.
 pub const EXIT_OK: u8 = 0;
@@ -70,7 +70,7 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
+    input: super::common::InputArgs,
     /// Output format: csv, jsonl or parquet. Default: from the extension of --out.
     #[arg(long, value_name = "FORMAT")]
     output_format: Option<FileFormat>,
@@ -116,7 +116,7 @@ pub fn run(args: ScoreArgs) -> Result<u8, CliError> {
         output_format: args.output_format,
         force: args.force,
         summary_json: args.summary_json.clone(),
-        cancel: Some(CancelFlag::Static(&super::INTERRUPTED)),
+        cancel: Some(CancelFlag::Static(&super::common::INTERRUPTED)),
         absent_columns: if args.allow_missing_columns {
             AbsentColumns::AsMissing
         } else {

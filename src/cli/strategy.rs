@@ -10,7 +10,7 @@ use microscore::report::strategy::{strategy, StrategyOptions, StrategyRow, Strat
 use microscore::report::ReportInput;
 use microscore::scoring::Scorer;
 
-use super::{load_model, with_threads, CliError, ModelArgs};
+use super::common::{load_model, with_threads, CliError, ModelArgs};
 
 /// Show what each score cut-off would do, and write a policy with the cut-offs you choose.
 ///
@@ -37,7 +37,7 @@ pub struct StrategyArgs {
     #[arg(long, value_name = "FORMAT", help_heading = "Input")]
     input_format: Option<microscore::FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
+    input: super::common::InputArgs,
     /// The 0/1 outcome column (1 = default) [default: the model's target, when present].
     #[arg(long, value_name = "COLUMN")]
     target: Option<String>,

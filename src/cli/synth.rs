@@ -9,7 +9,7 @@ use microscore::format::AtomicFile;
 use microscore::synth::{write_applications_with, SynthSummary};
 use microscore::FileFormat;
 
-use super::{with_threads, CliError};
+use super::common::{with_threads, CliError};
 
 /// Generate realistic synthetic loan applications from rural small businesses.
 ///
@@ -66,7 +66,7 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
             let file = AtomicFile::create(path, args.force)
                 .map_err(|e| CliError::msg(format!("cannot create {}: {e}", path.display())))?;
             // A signal stops the writes: the temporary file is then removed.
-            let mut file = super::Interruptible(file);
+            let mut file = super::common::Interruptible(file);
             let summary = with_threads(args.threads, || {
                 Ok(if format == FileFormat::Parquet {
                     microscore::synth::write_applications_parquet(
@@ -80,7 +80,7 @@ pub fn run(args: SynthArgs) -> Result<(), CliError> {
                     write_applications_with(&mut file, rows, seed, format, label, |_| {})?
                 })
             })?;
-            super::stop_if_interrupted()?;
+            super::common::stop_if_interrupted()?;
             file.0
                 .commit()
                 .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())))?;

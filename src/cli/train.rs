@@ -7,13 +7,12 @@ use std::time::Instant;
 use clap::Args;
 use microscore::input::table::{read_header, read_table, ReadOptions};
 use microscore::model::policy::PolicySpec;
-use microscore::model::Solver;
 use microscore::model::Trend;
 use microscore::model::{TrainingNote, UNSTABLE_FLIP};
 use microscore::train::{train, TrainConfig};
 use microscore::FileFormat;
 
-use super::{with_threads, CliError};
+use super::common::{with_threads, CliError};
 
 /// Train a credit scorecard from labelled loan applications.
 ///
@@ -30,11 +29,6 @@ pub struct TrainArgs {
     /// The outcome column: 1 = default, 0 = repaid (true/false accepted), unless --bad-values.
     #[arg(long, value_name = "COLUMN")]
     target: String,
-    /// The values of --target that mean "default" (comma-separated, e.g. `bad` or `Yes,1`);
-    /// every other value means repaid. Recorded in the model, so that evaluate, monitor and
-    /// strategy read the outcome the same way.
-    #[arg(long, value_name = "VALUES", value_delimiter = ',')]
-    bad_values: Vec<String>,
     /// Where to write the model file (JSON).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -46,22 +40,9 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FORMAT")]
     format: Option<FileFormat>,
     #[command(flatten)]
-    input: super::InputArgs,
-    /// Id column, carried but never a feature [default: application_id, when present].
-    #[arg(long, value_name = "COLUMN")]
-    id: Option<String>,
-    /// Sample-weight column (finite, >= 0).
-    #[arg(long, value_name = "COLUMN")]
-    weight: Option<String>,
-    /// Protected attributes (comma-separated): never features, kept for fairness reports.
-    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
-    protected: Vec<String>,
-    /// Columns never to use as features (comma-separated).
-    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
-    exclude: Vec<String>,
-    /// Features to keep whatever their IV or correlation (comma-separated).
-    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
-    include: Vec<String>,
+    input: super::common::InputArgs,
+    #[command(flatten)]
+    settings: TrainConfig,
     /// Treat these columns as categorical (comma-separated).
     #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     categorical: Vec<String>,
@@ -75,73 +56,6 @@ pub struct TrainArgs {
     /// (repeatable). Ascending: the score rises with the value.
     #[arg(long, value_name = "COLUMN=TREND")]
     trend: Vec<String>,
-    /// Default WoE trend of numeric features.
-    #[arg(long, value_name = "TREND", default_value_t = TrainConfig::default().default_trend)]
-    default_trend: Trend,
-    /// Maximum number of bins per feature.
-    #[arg(long, default_value_t = TrainConfig::default().max_bins)]
-    max_bins: usize,
-    /// Number of quantile pre-bins before the optimal merge: the candidate cut points.
-    #[arg(long, default_value_t = TrainConfig::default().prebins)]
-    prebins: usize,
-    /// Minimum share of rows in a bin that needs no test.
-    #[arg(long, default_value_t = TrainConfig::default().min_bin_share)]
-    min_bin_share: f64,
-    /// Minimum rows in a smaller bin; such a bin stands only when its default rate differs
-    /// from each neighbour's by --small-bin-z (0 turns small bins off).
-    #[arg(long, default_value_t = TrainConfig::default().min_bin_count)]
-    min_bin_count: f64,
-    /// The two-proportion z statistic a small bin needs against each neighbour, and a value
-    /// spike against both sides of it.
-    #[arg(long, default_value_t = TrainConfig::default().small_bin_z)]
-    small_bin_z: f64,
-    /// Detect interior value spikes with their own risk (an imputed missing code, say) and
-    /// bin them apart as special values: true or false.
-    #[arg(long, default_value_t = TrainConfig::default().detect_specials, action = clap::ArgAction::Set)]
-    detect_specials: bool,
-    /// Minimum number (weight) of non-defaults in each bin.
-    #[arg(long, default_value_t = TrainConfig::default().min_bin_goods)]
-    min_bin_goods: f64,
-    /// Minimum number (weight) of defaults in each bin.
-    #[arg(long, default_value_t = TrainConfig::default().min_bin_bads)]
-    min_bin_bads: f64,
-    /// Drop features with information value below this.
-    #[arg(long, default_value_t = TrainConfig::default().min_iv)]
-    min_iv: f64,
-    /// Refuse features with information value above this as leaks of the outcome (unless
-    /// --include forces them in).
-    #[arg(long, default_value_t = TrainConfig::default().max_iv)]
-    max_iv: f64,
-    /// Of two features whose WoE correlation exceeds this, drop the one with lower IV.
-    #[arg(long = "max-corr", default_value_t = TrainConfig::default().max_correlation)]
-    max_correlation: f64,
-    /// L2 penalty of the logistic fit.
-    #[arg(long, default_value_t = TrainConfig::default().l2)]
-    l2: f64,
-    /// Recalibrate the PDs: train on all folds but one, score the one left out, for each of
-    /// FOLDS folds (5 when the flag has no value); the intercept and slope of the outcome on
-    /// those out-of-fold log-odds are folded into the points and recorded in the model.
-    #[arg(long, value_name = "FOLDS", num_args = 0..=1, default_missing_value = "5")]
-    calibrate: Option<usize>,
-    /// Optimiser of the logistic fit: newton (exact IRLS, the fastest) or lbfgs
-    /// (linfa-logistic). Weighted data always uses newton.
-    #[arg(long, default_value_t = TrainConfig::default().solver)]
-    solver: Solver,
-    /// Points to double the odds.
-    #[arg(long, default_value_t = 20.0)]
-    pdo: f64,
-    /// Score at the base odds.
-    #[arg(long, default_value_t = 600.0)]
-    base_score: f64,
-    /// Good:bad odds at the base score (50 means 50:1).
-    #[arg(long, default_value_t = 50.0)]
-    base_odds: f64,
-    /// Round every bin's points to a whole number (the PD then follows the rounded score).
-    #[arg(long)]
-    round_points: bool,
-    /// Maximum PD of each grade A, B, ... (comma-separated, increasing); the last grade takes the rest.
-    #[arg(long, value_name = "PDS", value_delimiter = ',')]
-    grade_pds: Option<Vec<f64>>,
     /// A decision policy file (JSON, see docs/scoring.md), checked against the training data
     /// and recorded in the model. The flags below override its keys. Without one, the model
     /// gets PD cut-offs only: no loan sizing, no thin-file rule, no required columns.
@@ -208,33 +122,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             args.out.display()
         )));
     }
-    let mut config = TrainConfig {
-        weight_column: args.weight.clone(),
-        protected: args.protected.clone(),
-        exclude: args.exclude.clone(),
-        include: args.include.clone(),
-        default_trend: args.default_trend,
-        max_bins: args.max_bins,
-        prebins: args.prebins,
-        min_bin_share: args.min_bin_share,
-        min_bin_count: args.min_bin_count,
-        small_bin_z: args.small_bin_z,
-        detect_specials: args.detect_specials,
-        min_bin_goods: args.min_bin_goods,
-        min_bin_bads: args.min_bin_bads,
-        min_iv: args.min_iv,
-        max_iv: args.max_iv,
-        calibration_folds: args.calibrate.unwrap_or(0),
-        max_correlation: args.max_correlation,
-        l2: args.l2,
-        solver: args.solver,
-        pdo: args.pdo,
-        base_score: args.base_score,
-        base_odds: args.base_odds,
-        round_points: args.round_points,
-        bad_values: args.bad_values.clone(),
-        ..TrainConfig::default()
-    };
+    let mut config = args.settings.clone();
     for (column, values) in parse_pairs("special", &args.special)? {
         let parsed = values
             .split(',')
@@ -254,11 +142,8 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::msg(format!("--trend {column}={trend}: {e}")))?;
         config.trends.insert(column, trend);
     }
-    if let Some(pds) = &args.grade_pds {
-        config.grade_pds = pds.clone();
-    }
     let file = match &args.policy {
-        Some(path) => super::read_policy(path)?,
+        Some(path) => super::common::read_policy(path)?,
         None => PolicySpec::default(),
     };
     let flags = PolicySpec {
@@ -288,7 +173,7 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
 
     // Columns that are read but never features are skipped at read time.
     let header = read_header(&args.data, &args.input.options(args.format))?;
-    params.id_column = args.id.clone().or_else(|| {
+    params.id_column = params.id_column.take().or_else(|| {
         header
             .iter()
             .any(|h| h == "application_id")

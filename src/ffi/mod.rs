@@ -847,12 +847,7 @@ pub unsafe extern "C" fn microscore_score_columns(
                 v.push(if p.is_null() {
                     f64::NAN
                 } else {
-                    let s = str_arg(p, "texts[j][r]")?;
-                    if crate::input::is_missing_token(s) {
-                        f64::NAN
-                    } else {
-                        m.scorer.category_index(j, s.trim()).map_or(-1.0, f64::from)
-                    }
+                    m.scorer.category_code(j, str_arg(p, "texts[j][r]")?)
                 });
             }
             *slot = Some(v);

@@ -12,8 +12,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
+use super::columns::MISSING_CODE;
 use super::columns::{ColumnValues, Levels};
-use super::MISSING_CODE;
 
 /// Why a column cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

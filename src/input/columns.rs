@@ -19,9 +19,9 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use super::csv::{split_record_into, Cutter};
+use super::number::is_missing_token;
 use super::number::{fast_number, is_canonical_number, plain_decimal_comma};
-use super::Dialect;
-use super::{is_missing_token, MISSING_CODE};
+use super::open::{next_block, Dialect};
 
 /// Bytes per block.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -511,7 +511,7 @@ fn read_merged(
                 delimiter: dialect.delimiter,
                 width: Some(kinds.len()),
             };
-            match super::next_block(reader, &mut carry, &mut block, BLOCK_BYTES, Some(cut)) {
+            match next_block(reader, &mut carry, &mut block, BLOCK_BYTES, Some(cut)) {
                 Ok(true) => {
                     let lines = memchr::memchr_iter(b'\n', &block).count() as u64
                         + u64::from(!block.ends_with(b"\n"));
@@ -549,3 +549,6 @@ fn read_merged(
     }
     Ok((merged, rows))
 }
+
+/// Code of a missing categorical cell.
+pub const MISSING_CODE: u32 = u32::MAX;

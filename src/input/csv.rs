@@ -1,4 +1,4 @@
-//! CSV by RFC 4180: records, fields and quoting, for any of the [`super::DELIMITERS`].
+//! CSV by RFC 4180: records, fields and quoting, for any of the [`DELIMITERS`].
 //!
 //! A record ends at a line break outside quotes; a field is quoted when it starts with `"`,
 //! and then runs to the next `"` not doubled (`""` is one quote), across delimiters and line
@@ -6,8 +6,6 @@
 //! compares the two, and both with the `csv` crate).
 
 use std::borrow::Cow;
-
-use super::DELIMITERS;
 
 /// Why a record's quoting is broken.
 pub const UNCLOSED_QUOTE: &str =
@@ -280,6 +278,20 @@ impl Cutter {
             start = end;
         }
         out
+    }
+}
+
+/// The delimiters microscore reads (and detects), in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// A delimiter's name, for messages and summaries.
+pub fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b',' => "comma",
+        b';' => "semicolon",
+        b'\t' => "tab",
+        b'|' => "pipe",
+        _ => "other",
     }
 }
 

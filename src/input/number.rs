@@ -1,6 +1,7 @@
-//! Numbers read straight from a field's bytes: the fast paths of every CSV reader, exact (the
-//! same `f64` as the full parser) or `None`, which sends the field down the general path
-//! ([`crate::input::parse_number`], [`super::parse_decimal_comma`]).
+//! The values of every reader: the missing tokens ([`MISSING_TOKENS`]), the number grammar
+//! ([`parse_number`], and [`parse_decimal_comma`] for a decimal comma), and the numbers read
+//! straight from a field's bytes, the fast paths of every CSV reader: exact (the same `f64` as
+//! the full parser) or `None`, which sends the field down the general path.
 
 /// A field that is a number written plainly (no spaces, not NaN or infinity), read straight
 /// from its bytes: plain decimals exactly by [`plain_decimal`], anything else (exponents, long
@@ -107,6 +108,90 @@ pub fn is_canonical_number(b: &[u8]) -> bool {
         return leading < 5;
     }
     true
+}
+
+/// The text that means "missing" (after trimming, in any ASCII case), besides empty text.
+pub const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "nan"];
+
+/// Whether a text cell means "missing".
+pub fn is_missing_token(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || MISSING_TOKENS.iter().any(|m| t.eq_ignore_ascii_case(m))
+}
+
+/// Parse a number the way a spreadsheet user means it: decimal or scientific notation,
+/// surrounding spaces allowed; `inf`/`infinity` are numbers (rejected later where they do not
+/// belong), other words are not. Every reader shares it.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let first = *t.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I')) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|x| !x.is_nan())
+}
+
+/// A number written with a decimal comma: an optional sign, digits with optional `.`
+/// separators between groups of exactly three, and an optional `,` and fraction digits
+/// (`-1.234.567,89`, `1234,5`, `0,5`). `None` for anything else (a `.` decimal point included:
+/// `1.5` is not read as fifteen).
+pub fn parse_decimal_comma(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (sign, body) = match t.as_bytes().first()? {
+        b'-' => ("-", &t[1..]),
+        b'+' => ("", &t[1..]),
+        _ => ("", t),
+    };
+    let (int, frac) = match body.split_once(',') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    let groups: Vec<&str> = int.split('.').collect();
+    let digits_ok = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_some() {
+        // ",5"
+    } else if groups.len() == 1 {
+        if !digits_ok(groups[0]) {
+            return None;
+        }
+    } else if !(digits_ok(groups[0])
+        && groups[0].len() <= 3
+        && groups[1..].iter().all(|g| g.len() == 3 && digits_ok(g)))
+    {
+        return None;
+    }
+    let mut plain = String::with_capacity(t.len());
+    plain.push_str(sign);
+    plain.extend(groups.iter().copied());
+    if plain.len() == sign.len() {
+        plain.push('0');
+    }
+    if let Some(f) = frac {
+        plain.push('.');
+        plain.push_str(f);
+    }
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// Why a field of a numeric column is not a number in the input's dialect ([`Dialect`](super::Dialect)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotANumber {
+    /// A number written with a decimal comma, read without `--decimal-comma`.
+    #[error("text in a numeric column (it looks like a number with a decimal comma: read the file with a decimal comma, --decimal-comma or decimal_comma=True in Python)")]
+    DecimalComma,
+    /// A `.` that does not group thousands in threes, read with `--decimal-comma`.
+    #[error(
+        "text in a numeric column (read with a decimal comma, '.' only groups thousands in threes)"
+    )]
+    DotGroups,
+    /// Text that is no number.
+    #[error("text in a numeric column")]
+    Text,
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ pub enum TableError {
     },
     /// The file cannot be opened as a table (format, encoding, header).
     #[error(transparent)]
-    Input(#[from] crate::input::InputError),
+    Input(#[from] crate::input::open::InputError),
 }
 
 /// `a, b (did you mean 'B'?)`.
@@ -101,7 +101,8 @@ pub enum ColumnData {
     },
 }
 
-pub use crate::input::{is_missing_token, parse_number, MISSING_CODE, MISSING_TOKENS};
+pub use crate::input::columns::MISSING_CODE;
+pub use crate::input::number::{is_missing_token, parse_number, MISSING_TOKENS};
 
 /// One named column.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,7 +223,7 @@ impl Column {
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     /// Format, CSV delimiter and decimal comma (default: from the name and the content).
-    pub input: crate::input::InputOptions,
+    pub input: crate::input::open::InputOptions,
     /// Columns forced categorical.
     pub categorical: Vec<String>,
     /// Columns forced numeric (a text cell is then an error).
@@ -254,38 +255,41 @@ fn classify(s: &str) -> Cell<'_> {
 
 /// Open a text file for reading (through gzip when compressed, a UTF-8 byte-order mark
 /// skipped).
-fn open_input(path: &Path, detected: &crate::input::Detected) -> Result<Box<dyn Read>, TableError> {
-    Ok(Box::new(crate::input::open_text(path, detected)?))
+fn open_input(
+    path: &Path,
+    detected: &crate::input::open::Detected,
+) -> Result<Box<dyn Read>, TableError> {
+    Ok(Box::new(crate::input::open::open_text(path, detected)?))
 }
 
 /// The column names of a CSV, JSON Lines or Parquet file (the keys of its first record for
 /// JSON Lines).
 pub fn read_header(
     path: &Path,
-    input: &crate::input::InputOptions,
+    input: &crate::input::open::InputOptions,
 ) -> Result<Vec<String>, TableError> {
-    let detected = crate::input::detect(path, input)?;
+    let detected = crate::input::open::detect(path, input)?;
     match detected.format {
         FileFormat::Jsonl => jsonl_keys(open_input(path, &detected)?, path),
         FileFormat::Parquet => Ok(parquet_names(path)?),
         _ => {
-            let mut reader = crate::input::open_text(path, &detected)?;
-            Ok(crate::input::read_csv_header(&mut reader, path, input, &detected)?.0)
+            let mut reader = crate::input::open::open_text(path, &detected)?;
+            Ok(crate::input::open::read_csv_header(&mut reader, path, input, &detected)?.0)
         }
     }
 }
 
 /// Read a CSV, JSON Lines or Parquet file into a table.
 pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, TableError> {
-    let detected = crate::input::detect(path, &options.input)?;
+    let detected = crate::input::open::detect(path, &options.input)?;
     let format = detected.format;
     let open = || open_input(path, &detected);
     let names = match format {
         FileFormat::Jsonl => jsonl_keys(open()?, path)?,
         FileFormat::Parquet => parquet_names(path)?,
         _ => {
-            let mut reader = crate::input::open_text(path, &detected)?;
-            crate::input::read_csv_header(&mut reader, path, &options.input, &detected)?.0
+            let mut reader = crate::input::open::open_text(path, &detected)?;
+            crate::input::open::read_csv_header(&mut reader, path, &options.input, &detected)?.0
         }
     };
     let missing: Vec<String> = options
@@ -553,15 +557,15 @@ fn for_each_row<R: Read>(
 fn read_csv_columns(
     path: &Path,
     options: &ReadOptions,
-    detected: &crate::input::Detected,
+    detected: &crate::input::open::Detected,
     kinds: &[ColumnKind],
 ) -> Result<(Vec<Option<ColumnValues>>, usize), TableError> {
-    let mut reader = crate::input::open_text(path, detected)?;
+    let mut reader = crate::input::open::open_text(path, detected)?;
     let (names, lines, dialect) =
-        crate::input::read_csv_header(&mut reader, path, &options.input, detected)?;
+        crate::input::open::read_csv_header(&mut reader, path, &options.input, detected)?;
     let reopen = || -> std::io::Result<Box<dyn Read>> {
-        let mut r = crate::input::open_text(path, detected).map_err(std::io::Error::other)?;
-        crate::input::read_csv_header(&mut r, path, &options.input, detected)
+        let mut r = crate::input::open::open_text(path, detected).map_err(std::io::Error::other)?;
+        crate::input::open::read_csv_header(&mut r, path, &options.input, detected)
             .map_err(std::io::Error::other)?;
         Ok(Box::new(r))
     };
@@ -724,7 +728,7 @@ fn read_parquet_columns(
         }
         rows += batch.num_rows();
     }
-    let dialect = crate::input::Dialect::default();
+    let dialect = crate::input::open::Dialect::default();
     let mut out = Vec::with_capacity(names.len());
     for (c, a) in acc.into_iter().enumerate() {
         out.push(match a {

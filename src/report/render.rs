@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
+use super::evaluate::Evaluation;
+use super::monitor::{Monitoring, Stability};
+use super::scan::DataSummary;
 use super::svg::{bar_chart, esc, hbar_chart, line_chart, Series};
-use super::{DataSummary, Evaluation, Monitoring, Stability};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:24px auto;max-width:1180px;color:#222;line-height:1.4}\
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}\

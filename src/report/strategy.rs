@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::{accumulate, sorted_scores, DataSummary, ReportError, ReportInput, SCORE_STEP};
+use super::scan::{accumulate, sorted_scores, DataSummary, ReportError, ReportInput, SCORE_STEP};
 use crate::scoring::Scorer;
 
 /// How to choose the cut-offs.

@@ -662,6 +662,19 @@ impl Scorer {
         self.category_index_bytes(feature, category.as_bytes())
     }
 
+    /// The scorer's input for a category given as text, as the row-major and column batches
+    /// take it: NaN when it is missing (a missing token, spaces around it ignored), else its
+    /// index in the model's category order ([`Scorer::category_index`] of the trimmed text), or
+    /// -1 for a category the model never saw. The rule by which a [`Value::Text`] is scored.
+    pub fn category_code(&self, feature: usize, text: &str) -> f64 {
+        let t = text.trim();
+        if crate::input::is_missing_token(t) {
+            f64::NAN
+        } else {
+            self.category_index(feature, t).map_or(-1.0, f64::from)
+        }
+    }
+
     /// [`Scorer::category_index`] for a category given as bytes, matched exactly (no trimming).
     #[inline]
     pub fn category_index_bytes(&self, feature: usize, category: &[u8]) -> Option<u32> {

@@ -26,7 +26,7 @@ pub enum FitError {
     #[error("{0}")]
     Partitions(String),
     /// The fit produced a non-finite coefficient.
-    #[error("logistic regression diverged (non-finite coefficients): the classes are separable; raise --l2")]
+    #[error("logistic regression diverged (non-finite coefficients): the classes are separable; raise the L2 penalty (l2)")]
     Diverged,
 }
 

@@ -391,77 +391,193 @@ pub fn default_model_params() -> TrainParams {
 }
 
 /// Training settings as plain data, by the names the Python estimator and JSON configuration
-/// use (the command line's flags, with underscores). Every field is optional; absent ones take
-/// the defaults of [`TrainParams::new`]. Unknown names are an error.
+/// use. Every field is optional; absent ones take the defaults of [`TrainParams::new`]. Unknown
+/// names are an error. With the `cli` feature it is also the command line's set of training
+/// flags (`microscore train` flattens it: the field's name with dashes, unless said otherwise),
+/// so that a setting, its default and its help are declared once.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
-    /// Id column.
+    /// Id column, carried but never a feature (the command line takes application_id when the
+    /// data has one).
+    #[cfg_attr(feature = "cli", arg(long = "id", value_name = "COLUMN"))]
     pub id_column: Option<String>,
-    /// Sample-weight column.
+    /// Sample-weight column (finite, >= 0).
+    #[cfg_attr(feature = "cli", arg(long = "weight", value_name = "COLUMN"))]
     pub weight_column: Option<String>,
-    /// Protected attributes.
+    /// Protected attributes (comma-separated): never features, kept for fairness reports.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "COLUMNS", value_delimiter = ',')
+    )]
     pub protected: Vec<String>,
-    /// Columns never used as features.
+    /// Columns never to use as features (comma-separated).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "COLUMNS", value_delimiter = ',')
+    )]
     pub exclude: Vec<String>,
-    /// Features forced in.
+    /// Features to keep whatever their IV or correlation (comma-separated).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "COLUMNS", value_delimiter = ',')
+    )]
     pub include: Vec<String>,
-    /// Special values per feature.
+    /// Special values per feature, each binned on its own (the command line's `--special`).
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub specials: BTreeMap<String, Vec<f64>>,
-    /// Per-feature trends (`ascending`, `descending`, `peak`, `valley`, `auto`, `auto-shape`).
+    /// Per-feature WoE trends (`ascending`, `descending`, `peak`, `valley`, `auto`,
+    /// `auto-shape`; the command line's `--trend`).
     #[serde(with = "by_name::map")]
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub trends: BTreeMap<String, Trend>,
-    /// Default trend of numeric features.
+    /// Default WoE trend of numeric features.
     #[serde(with = "by_name")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "TREND", default_value_t = TrainParams::new("").binning.trend)
+    )]
     pub default_trend: Trend,
-    /// Target values that mean "default" (empty: 1/true).
+    /// The values of the target that mean "default" (comma-separated, e.g. `bad` or `Yes,1`);
+    /// every other value means repaid [default: 1/true]. Recorded in the model, so that
+    /// evaluate, monitor and strategy read the outcome the same way.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "VALUES", value_delimiter = ',')
+    )]
     pub bad_values: Vec<String>,
-    /// Pre-bin edges per numeric feature (instead of its own quantiles).
+    /// Pre-bin edges per numeric feature, used instead of its own quantiles (configuration and
+    /// Python only).
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub prebin_edges: BTreeMap<String, Vec<f64>>,
-    /// Maximum regular bins per feature.
+    /// Maximum number of bins per feature.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").binning.max_bins))]
     pub max_bins: usize,
-    /// Quantile pre-bins.
+    /// Number of quantile pre-bins before the optimal merge: the candidate cut points.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.max_prebins)
+    )]
     pub prebins: usize,
-    /// Minimum share of rows per bin that needs no test.
+    /// Minimum share of rows in a bin that needs no test.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.min_bin_share)
+    )]
     pub min_bin_share: f64,
-    /// Minimum rows (weight) of a smaller bin, which must differ significantly from its
-    /// neighbours.
+    /// Minimum rows (weight) in a smaller bin; such a bin stands only when its default rate
+    /// differs from each neighbour's by small_bin_z (0 turns small bins off).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.min_bin_count)
+    )]
     pub min_bin_count: f64,
-    /// The z statistic a small bin needs against each neighbour (and a value spike against
-    /// both sides).
+    /// The two-proportion z statistic a small bin needs against each neighbour, and a value
+    /// spike against both sides of it.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.small_bin_z)
+    )]
     pub small_bin_z: f64,
-    /// Bin interior value spikes with their own risk apart, as special values.
+    /// Detect interior value spikes with their own risk (an imputed missing code, say) and
+    /// bin them apart as special values: true or false.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            default_value_t = TrainParams::new("").binning.detect_specials,
+            action = clap::ArgAction::Set
+        )
+    )]
     pub detect_specials: bool,
-    /// Minimum goods per bin.
+    /// Minimum number (weight) of non-defaults in each bin.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.min_bin_goods)
+    )]
     pub min_bin_goods: f64,
-    /// Minimum bads per bin.
+    /// Minimum number (weight) of defaults in each bin.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").binning.min_bin_bads)
+    )]
     pub min_bin_bads: f64,
-    /// Minimum IV.
+    /// Drop features with information value below this.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").min_iv))]
     pub min_iv: f64,
-    /// Maximum IV: above it a feature is refused as a leak.
+    /// Refuse features with information value above this as leaks of the outcome (unless
+    /// forced in with include).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").max_iv))]
     pub max_iv: f64,
-    /// Maximum absolute WoE correlation.
+    /// Of two features whose WoE correlation exceeds this, drop the one with lower IV.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "max-corr", default_value_t = TrainParams::new("").max_correlation)
+    )]
     pub max_correlation: f64,
-    /// L2 penalty.
+    /// L2 penalty of the logistic fit.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").fit.l2))]
     pub l2: f64,
-    /// `lbfgs` or `newton`.
+    /// Optimiser of the logistic fit: newton (exact IRLS, the fastest) or lbfgs
+    /// (linfa-logistic). Weighted data always uses newton.
     #[serde(with = "by_name")]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").fit.solver))]
     pub solver: Solver,
-    /// Iteration limit of the fit.
+    /// Iteration limit of the logistic fit.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").fit.max_iterations)
+    )]
     pub max_iterations: u64,
     /// Points to double the odds.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").scaling.pdo))]
     pub pdo: f64,
     /// Score at the base odds.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").scaling.base_score)
+    )]
     pub base_score: f64,
-    /// Good:bad odds at the base score.
+    /// Good:bad odds at the base score (50 means 50:1).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value_t = TrainParams::new("").scaling.base_odds)
+    )]
     pub base_odds: f64,
-    /// Round points to integers.
+    /// Round every bin's points to a whole number (the PD then follows the rounded score).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub round_points: bool,
-    /// Maximum PD per grade.
+    /// Maximum PD of each grade A, B, ... (comma-separated, increasing); the last grade takes
+    /// the rest.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "PDS",
+            value_delimiter = ',',
+            default_values_t = TrainParams::new("").grade_pds
+        )
+    )]
     pub grade_pds: Vec<f64>,
-    /// Decision policy (default: PD cut-offs only, see [`PolicySpec`]).
+    /// Decision policy (default: PD cut-offs only, see [`PolicySpec`]; the command line's
+    /// `--policy` file and flags).
+    #[cfg_attr(feature = "cli", arg(skip))]
     pub policy: Option<PolicySpec>,
-    /// Folds of the out-of-fold recalibration (0: none).
+    /// Recalibrate the PDs: train on all folds but one, score the one left out, for each of
+    /// FOLDS folds (0: none; 5 when the flag has no value); the intercept and slope of the
+    /// outcome on those out-of-fold log-odds are folded into the points and recorded in the
+    /// model.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long = "calibrate",
+            value_name = "FOLDS",
+            num_args = 0..=1,
+            default_value_t = 0,
+            default_missing_value = "5"
+        )
+    )]
     pub calibration_folds: usize,
 }
 
