@@ -246,6 +246,25 @@ impl<'a> TargetRule<'a> {
         TargetRule { bad_values }
     }
 
+    /// The outcomes of a column of numbers; the first value that is not one is
+    /// `Err((its row, 0-based; its text))`, `(missing)` for NaN.
+    pub fn numbers(&self, values: &[f64]) -> Result<Vec<bool>, (usize, String)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                self.number(x).ok_or_else(|| {
+                    let text = if x.is_nan() {
+                        "(missing)".to_string()
+                    } else {
+                        x.to_string()
+                    };
+                    (i, text)
+                })
+            })
+            .collect()
+    }
+
     /// The outcome of a number (`None`: not an outcome; NaN is missing, also `None`).
     pub fn number(&self, x: f64) -> Option<bool> {
         if x.is_nan() {

@@ -381,22 +381,8 @@ fn targets(
     };
     let data_type = column(batch, name)?.data_type().clone();
     if data_type.is_numeric() || data_type == DataType::Boolean {
-        numbers(batch, name)?
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                rule.number(x).ok_or_else(|| {
-                    bad(
-                        i,
-                        if x.is_nan() {
-                            "(missing)".into()
-                        } else {
-                            x.to_string()
-                        },
-                    )
-                })
-            })
-            .collect()
+        rule.numbers(&numbers(batch, name)?)
+            .map_err(|(i, text)| bad(i, text))
     } else {
         texts(batch, name)?
             .iter()

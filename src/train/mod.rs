@@ -168,22 +168,7 @@ fn target_values(table: &Table, params: &TrainParams) -> Result<Vec<bool>, Train
         expected: rule.describe(),
     };
     match &column.data {
-        ColumnData::Numeric(v) => v
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                rule.number(x).ok_or_else(|| {
-                    bad(
-                        i,
-                        if x.is_nan() {
-                            "(missing)".into()
-                        } else {
-                            x.to_string()
-                        },
-                    )
-                })
-            })
-            .collect(),
+        ColumnData::Numeric(v) => rule.numbers(v).map_err(|(i, text)| bad(i, text)),
         ColumnData::Categorical { codes, levels } => {
             let per_level: Vec<Option<bool>> = levels.iter().map(|l| rule.text(l)).collect();
             codes
