@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::format::{FileFormat, Output};
 use crate::model::policy::Decision;
 use crate::output::text::TextRows;
-use crate::output::Results;
+use crate::output::{Layout, Results};
 use crate::scoring::{ScoreError, Scorer};
 
 mod csv_input;
@@ -118,6 +118,14 @@ enum Work {
 /// The output sink, the rejects file and the notices file (with their paths).
 type Sinks<'p> = (Sink, Option<(Output, &'p Path)>, Option<(Output, &'p Path)>);
 
+/// How the workers format scored rows, built once per run from its [`Layout`].
+enum Formatter<'p> {
+    /// Record batches for the Parquet writer.
+    Parquet(&'p Layout<'p>),
+    /// CSV lines or JSON Lines records.
+    Text(TextRows<'p>),
+}
+
 /// Where scored rows go.
 enum Sink {
     Bytes(Output),
@@ -205,6 +213,14 @@ pub fn score_file(
     )?;
 
     let layout = plan.layout(scorer, options.reasons);
+    let formatter = match out_format {
+        FileFormat::Parquet => Formatter::Parquet(&layout),
+        FileFormat::Csv | FileFormat::Jsonl => Formatter::Text(TextRows::new(
+            &layout,
+            scorer.model(),
+            out_format == FileFormat::Jsonl,
+        )),
+    };
     let sink = match out_format {
         FileFormat::Parquet => Sink::Parquet(Box::new(
             crate::output::arrow::parquet_writer(out_file, &layout)
@@ -266,11 +282,9 @@ pub fn score_file(
         let reader = scope.spawn(move || read_units(reader, token_rx, work_tx, cancel));
         for _ in 0..threads {
             let done_tx = done_tx.clone();
-            let (work_rx, spare_rx, plan) = (&work_rx, &spare_rx, &plan);
+            let (work_rx, spare_rx, plan, formatter) = (&work_rx, &spare_rx, &plan, &formatter);
             scope.spawn(move || {
-                work_units(
-                    scorer, plan, options, out_format, work_rx, spare_rx, done_tx,
-                )
+                work_units(scorer, plan, options, formatter, work_rx, spare_rx, done_tx)
             });
         }
         drop(done_tx);
@@ -677,7 +691,7 @@ fn work_units(
     scorer: &Scorer,
     plan: &Plan,
     options: &BatchOptions,
-    out_format: FileFormat,
+    formatter: &Formatter<'_>,
     units: &std::sync::Mutex<std::sync::mpsc::Receiver<(u64, Work)>>,
     spares: &std::sync::Mutex<std::sync::mpsc::Receiver<Vec<u8>>>,
     done: std::sync::mpsc::Sender<Done>,
@@ -701,7 +715,7 @@ fn work_units(
                 parquet_input::parse_batch(scorer, plan, *first_row, batch)
             }
         };
-        let result = finish_chunk(scorer, plan, options, out_format, parsed, out);
+        let result = finish_chunk(scorer, plan, options, formatter, parsed, out);
         let token = match work {
             Work::Block(block) => block.bytes,
             Work::Batch { .. } => Vec::new(),
@@ -838,7 +852,7 @@ fn finish_chunk(
     scorer: &Scorer,
     plan: &Plan,
     options: &BatchOptions,
-    out_format: FileFormat,
+    formatter: &Formatter<'_>,
     parsed: Parsed<'_>,
     mut out: Vec<u8>,
 ) -> Result<ChunkResult, BatchError> {
@@ -897,18 +911,16 @@ fn finish_chunk(
     for &d in &scored.decision {
         decisions[d as usize] += 1;
     }
-    let layout = plan.layout(scorer, k);
-    let out = match out_format {
-        FileFormat::Parquet => ChunkOut::Batch(
+    let out = match formatter {
+        Formatter::Parquet(layout) => ChunkOut::Batch(
             crate::output::arrow::record_batch(
-                &layout,
+                layout,
                 &Results::new(scorer.model(), &scored),
                 &metas,
             )
             .map_err(|e| BatchError::Format(format!("building the output batch: {e}")))?,
         ),
-        FileFormat::Csv | FileFormat::Jsonl => {
-            let rows = TextRows::new(&layout, scorer.model(), out_format == FileFormat::Jsonl);
+        Formatter::Text(rows) => {
             out.clear();
             out.reserve(n * 160);
             for (i, meta) in metas.iter().enumerate() {

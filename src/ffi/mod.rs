@@ -134,7 +134,7 @@ fn guarded<T>(default: T, body: impl FnOnce() -> T) -> T {
 }
 
 /// The static string every string export returns if it panics.
-const INTERNAL: &str = "internal error\0";
+const INTERNAL: &CStr = c"internal error";
 
 /// An out-of-range argument, with what is wrong.
 fn invalid(message: impl Into<String>) -> (microscore_status, String) {
@@ -272,27 +272,30 @@ unsafe fn copy_out(
 /// The library version, e.g. "0.1.0" (static string).
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_version() -> *const c_char {
-    guarded(INTERNAL, || concat!(env!("CARGO_PKG_VERSION"), "\0"))
-        .as_ptr()
-        .cast()
+    const VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(version) => version,
+            Err(_) => panic!("the package version holds a NUL"),
+        };
+    guarded(INTERNAL, || VERSION).as_ptr()
 }
 
 /// A readable name of a status code (static string; unknown codes give "unknown status").
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_status_str(status: u32) -> *const c_char {
-    let s: &'static str = guarded(INTERNAL, || match status {
-        0 => "ok\0",
-        1 => "NULL argument\0",
-        2 => "invalid UTF-8\0",
-        3 => "I/O error\0",
-        4 => "invalid model\0",
-        5 => "buffer too small\0",
-        6 => "invalid argument\0",
-        7 => "invalid input value\0",
-        99 => "internal error (panic)\0",
-        _ => "unknown status\0",
+    let s: &'static CStr = guarded(INTERNAL, || match status {
+        0 => c"ok",
+        1 => c"NULL argument",
+        2 => c"invalid UTF-8",
+        3 => c"I/O error",
+        4 => c"invalid model",
+        5 => c"buffer too small",
+        6 => c"invalid argument",
+        7 => c"invalid input value",
+        99 => c"internal error (panic)",
+        _ => c"unknown status",
     });
-    s.as_ptr().cast()
+    s.as_ptr()
 }
 
 /// Copy an error's message into `buf` (see the string convention above).
@@ -644,7 +647,7 @@ pub unsafe extern "C" fn microscore_model_id_column(
 /// the string is static.
 #[unsafe(no_mangle)]
 pub extern "C" fn microscore_decision_str(decision: u32) -> *const c_char {
-    let s: &'static std::ffi::CStr = guarded(c"internal error", || {
+    let s: &'static CStr = guarded(INTERNAL, || {
         u8::try_from(decision)
             .ok()
             .and_then(Decision::from_code)
@@ -1019,7 +1022,10 @@ mod tests {
     #[test]
     fn a_panic_in_a_count_returns_its_documented_default() {
         assert_eq!(guarded(0usize, || panic!("forced")), 0);
-        assert_eq!(guarded(INTERNAL, || -> &str { panic!("forced") }), INTERNAL);
+        assert_eq!(
+            guarded(INTERNAL, || -> &CStr { panic!("forced") }),
+            INTERNAL
+        );
         assert_eq!(guarded(0usize, || 7), 7);
     }
 

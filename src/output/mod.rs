@@ -253,16 +253,6 @@ impl<'a> Results<'a> {
         self.reason(i, r)
             .map(|f| self.model.features()[f].reason_code.as_str())
     }
-
-    /// Row `i`'s reasons, as feature indices.
-    pub fn reasons(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.scored.k).filter_map(move |r| self.reason(i, r))
-    }
-
-    /// The model.
-    pub fn model(&self) -> &'a Model {
-        self.model
-    }
 }
 
 #[cfg(test)]

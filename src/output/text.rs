@@ -64,7 +64,7 @@ pub fn write_reject(out: &mut Vec<u8>, r: &Reject, raw: &[u8]) {
 /// The CSV header line of a layout.
 pub fn csv_header(layout: &Layout<'_>) -> Vec<u8> {
     let mut line = Vec::new();
-    for (i, c) in layout.columns().iter().enumerate() {
+    for (i, c) in layout.columns_iter().enumerate() {
         if i > 0 {
             line.push(b',');
         }
