@@ -1,6 +1,8 @@
 //! The real `microscore` binary: `synth` and error reporting.
 
-use std::path::PathBuf;
+mod common;
+
+use common::scratch;
 use std::process::{Command, Output};
 
 fn microscore(args: &[&str]) -> Output {
@@ -8,13 +10,6 @@ fn microscore(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the microscore binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("microscore-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn stderr(out: &Output) -> String {

@@ -72,23 +72,35 @@ fn a_copy_of_the_target_is_refused_as_a_leak_even_when_forced() {
     assert_eq!(plain.features(), model.features());
 }
 
+/// The German target with every `period`-th row (from row 7) flipped.
+fn noisy_copy(bad: &[bool], period: usize) -> Vec<f64> {
+    bad.iter()
+        .enumerate()
+        .map(|(i, &b)| f64::from(u8::from(b != (i % period == 7))))
+        .collect()
+}
+
 #[test]
-fn a_near_copy_is_refused_by_its_iv_unless_forced_in() {
+fn a_near_copy_is_refused_unless_forced_in() {
     let german = common::german_credit();
     let bad = common::labels(&german, "bad");
-    // The target with 2% of the rows flipped: no longer a function of it, IV far above 3.
-    let noisy: Vec<f64> = bad
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| f64::from(u8::from(b != (i % 50 == 7))))
-        .collect();
-    let table = with_column(&german, "days_in_arrears_flag", ColumnData::Numeric(noisy));
+    // The target with 2% of the rows flipped: no longer a function of it, but it still orders
+    // 98% of the pairs on its own.
+    let table = with_column(
+        &german,
+        "days_in_arrears_flag",
+        ColumnData::Numeric(noisy_copy(&bad, 50)),
+    );
     let model = train(&table, &TrainParams::new("bad")).unwrap();
     let why = reason(&model, "days_in_arrears_flag").unwrap();
     assert!(
-        why.starts_with("leak: IV") && why.contains("above 3"),
+        why.starts_with("leak: on its own it orders 97.7% of (default, repayment) pairs")
+            && why.contains("at least 0.975"),
         "{why}"
     );
+    // The rest of the card is the same as without it.
+    let plain = train(&german, &TrainParams::new("bad")).unwrap();
+    assert_eq!(plain.features(), model.features());
     let mut forced = TrainParams::new("bad");
     forced.include = vec!["days_in_arrears_flag".into()];
     let model = train(&table, &forced).unwrap();
@@ -96,11 +108,42 @@ fn a_near_copy_is_refused_by_its_iv_unless_forced_in() {
         .features()
         .iter()
         .any(|f| f.name == "days_in_arrears_flag"));
-    // The limit is a setting.
-    let mut lax = TrainParams::new("bad");
-    lax.max_iv = 50.0;
-    let model = train(&table, &lax).unwrap();
-    assert!(reason(&model, "days_in_arrears_flag").is_none_or(|r| !r.starts_with("leak")));
+}
+
+#[test]
+fn a_strong_feature_is_kept_and_noted_and_an_iv_ceiling_is_opt_in() {
+    let german = common::german_credit();
+    let bad = common::labels(&german, "bad");
+    // 10% of the rows flipped: AUC near 0.9 and IV near 3.5, as strong as the strongest real
+    // application-time variables (a card balance at a 3% default rate has IV 4.6).
+    let table = with_column(
+        &german,
+        "bureau_flag",
+        ColumnData::Numeric(noisy_copy(&bad, 10)),
+    );
+    let model = train(&table, &TrainParams::new("bad")).unwrap();
+    assert!(
+        model.features().iter().any(|f| f.name == "bureau_flag"),
+        "{:?}",
+        reason(&model, "bureau_flag")
+    );
+    let notes: Vec<String> = model
+        .training_notes()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("bureau_flag")), "{notes:?}");
+    assert_eq!(model.training().settings.max_iv, None);
+    // With a ceiling set, it is refused by its IV, and the ceiling is recorded.
+    let mut strict = TrainParams::new("bad");
+    strict.max_iv = Some(3.0);
+    let model = train(&table, &strict).unwrap();
+    let why = reason(&model, "bureau_flag").unwrap();
+    assert!(
+        why.starts_with("leak: IV") && why.contains("above max_iv 3"),
+        "{why}"
+    );
+    assert_eq!(model.training().settings.max_iv, Some(3.0));
 }
 
 #[test]
@@ -313,7 +356,8 @@ fn the_cli_names_neighbouring_bins_whose_order_is_unstable() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/german_credit/german_credit.csv"
     );
-    let model = common::scratch("cli-unstable").join("model.json");
+    let dir = common::scratch("cli-unstable");
+    let model = dir.join("model.json");
     let out = cli_train(
         data,
         "creditability",

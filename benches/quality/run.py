@@ -309,7 +309,8 @@ def markdown(results, tools):
     notes = [(name, r["microscore_leaks_forced_in"]) for name, r in results.items()
              if "microscore_leaks_forced_in" in r]
     if notes:
-        lines += ["", "Features microscore refused as leaks (IV above --max-iv, or determining the outcome), "
+        lines += ["", "Features microscore refused as leaks (determining the outcome, a near-copy of it, "
+                  "or IV above a --max-iv given), "
                   "and its AUC with them forced in by --include:", ""]
         for name, f in notes:
             lines.append(f"- {name}: {', '.join(f['refused'])} refused in {f['folds_with_refusals']} fit(s); "
@@ -324,6 +325,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "quality"))
     ap.add_argument("--microscore", default=os.path.join(ROOT, "target", "release", "microscore"))
     ap.add_argument("--microscore-args", default="", help="extra `microscore train` flags (experiments)")
+    ap.add_argument("--merge", default="",
+                    help="a previous quality.json (e.g. benches/quality/results.json): the tools not run now "
+                         "keep their results from it, so microscore can be rerun alone against the peers")
     args = ap.parse_args()
     tools = [t for t in args.tools.split(",") if t]
     specs = json.load(open(os.path.join(HERE, "datasets.json")))["datasets"]
@@ -340,6 +344,14 @@ def main():
         print(f"{spec['name']:32s} " + "  ".join(
             f"{tool} {r[tool]['auc']:.4f}" if "auc" in r[tool] else f"{tool} ERROR({r[tool]['error'][:80]})"
             for tool in tools) + f"  ({time.time() - t:.0f} s)", flush=True)
+    if args.merge:
+        previous = json.load(open(args.merge))["results"]
+        for name, r in results.items():
+            for key, value in previous.get(name, {}).items():
+                owner = next((t for t in TOOLS if key == t or key.startswith(t + "_")), None)
+                if owner not in tools:
+                    r.setdefault(key, value)
+        tools = [t for t in TOOLS if any(t in r for r in results.values())]
     json.dump({"seed": SEED, "microscore_args": extra, "results": results},
               open(os.path.join(args.out, "quality.json"), "w"), indent=1)
     md = markdown(results, tools)

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::{auc_of, RiskGroup};
+
 use super::settings::Trend;
 
 /// Weighted numbers of goods and bads.
@@ -241,6 +243,43 @@ impl Binning {
             None => true,
             Some(first) => woes.all(|w| w == first),
         }
+    }
+
+    /// How well the binning orders the training rows on its own: the AUC of its WoE (higher
+    /// WoE safer, ties one half) over the training counts of each bin and of the groups
+    /// routed into it. `None` without both goods and bads.
+    pub fn training_auc(&self) -> Option<f64> {
+        let mut per_bin: Vec<Counts> = self.bins.iter().map(|b| b.counts).collect();
+        let routed = std::iter::once(&self.missing).chain(match &self.rule {
+            BinRule::Numeric { specials, .. } => specials.iter().map(|s| &s.route).collect(),
+            BinRule::Categorical { .. } => Vec::new(),
+        });
+        for route in routed.filter(|r| !r.own_bin) {
+            if let Some(c) = per_bin.get_mut(route.bin) {
+                *c += route.counts;
+            }
+        }
+        let mut groups: Vec<RiskGroup> = self
+            .bins
+            .iter()
+            .zip(&per_bin)
+            .filter(|(_, c)| c.total() > 0.0)
+            .map(|(b, c)| RiskGroup {
+                value: -b.woe,
+                good: c.goods,
+                bad: c.bads,
+            })
+            .collect();
+        groups.sort_by(|a, b| a.value.total_cmp(&b.value));
+        groups.dedup_by(|next, kept| {
+            let tied = next.value == kept.value;
+            if tied {
+                kept.good += next.good;
+                kept.bad += next.bad;
+            }
+            tied
+        });
+        auc_of(&groups)
     }
 
     /// Number of regular (interval or category-set) bins.

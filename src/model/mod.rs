@@ -190,16 +190,6 @@ pub struct CandidateReport {
     pub reason: Option<String>,
 }
 
-/// The maximum IV of files written before leaks were refused: no limit (not written, so that
-/// such a file writes back byte for byte).
-fn no_max_iv() -> f64 {
-    f64::MAX
-}
-
-fn is_no_max_iv(x: &f64) -> bool {
-    *x == no_max_iv()
-}
-
 /// Settings the model was trained with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,9 +198,10 @@ pub struct TrainSettings {
     pub binning: BinningParams,
     /// Minimum IV to keep a feature.
     pub min_iv: f64,
-    /// Maximum IV (leak refusal); absent in files written before it existed.
-    #[serde(default = "no_max_iv", skip_serializing_if = "is_no_max_iv")]
-    pub max_iv: f64,
+    /// Maximum IV above which a feature was refused as a leak, when one was set (absent:
+    /// no limit, and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_iv: Option<f64>,
     /// Maximum absolute correlation between kept WoE features.
     pub max_correlation: f64,
     /// Logistic fit settings.

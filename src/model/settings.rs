@@ -226,7 +226,9 @@ impl std::str::FromStr for Solver {
 pub struct FitParams {
     /// Optimiser (default [`Solver::Newton`]; [`Solver::Lbfgs`] is linfa-logistic).
     pub solver: Solver,
-    /// L2 penalty on the coefficients, in units of the summed log-loss (default 1.0).
+    /// L2 penalty on the coefficients, in units of the summed log-loss (default 3: it steadies
+    /// the fit on books of a few hundred rows and fades on large ones, where the log-loss of
+    /// many rows outweighs it).
     pub l2: f64,
     /// Iteration limit (default 500).
     pub max_iterations: u64,
@@ -238,7 +240,7 @@ impl Default for FitParams {
     fn default() -> Self {
         FitParams {
             solver: Solver::Newton,
-            l2: 1.0,
+            l2: 3.0,
             max_iterations: 500,
             tolerance: 1e-6,
         }

@@ -15,7 +15,9 @@ pub mod selection;
 pub mod settings;
 pub mod woe;
 
-pub use settings::{default_model_params, Setting, SettingError, TrainConfig, TrainParams};
+pub use settings::{
+    default_model_params, Setting, SettingError, TrainConfig, TrainParams, NEAR_COPY_AUC,
+};
 
 use std::collections::HashSet;
 
@@ -100,6 +102,36 @@ pub enum TrainError {
     /// A linfa dataset is malformed ([`crate::train::estimator`]).
     #[error("dataset: {0}")]
     Dataset(#[from] linfa::Error),
+}
+
+/// Why a binned feature is refused as a leak of the outcome, if it is.
+fn leak_refusal(b: &Binned, params: &TrainParams) -> Option<String> {
+    if b.determines_target {
+        return Some(
+            "leak: each of its values holds only defaults or only repayments, so it determines \
+             the outcome (a copy of the target or a function of it)"
+                .to_string(),
+        );
+    }
+    if params.include.contains(&b.name) {
+        return None;
+    }
+    let auc = b.binning.training_auc().unwrap_or(0.5);
+    if auc >= NEAR_COPY_AUC {
+        return Some(format!(
+            "leak: on its own it orders {:.1}% of (default, repayment) pairs correctly (AUC \
+             {auc:.4}, at least {NEAR_COPY_AUC}): a copy of the target, not an application-time \
+             variable; exclude it, or include it to force it in",
+            100.0 * auc
+        ));
+    }
+    match params.max_iv {
+        Some(max_iv) if b.binning.iv > max_iv => Some(format!(
+            "leak: IV {:.2} above max_iv {max_iv}: exclude it, or include it to force it in",
+            b.binning.iv
+        )),
+        _ => None,
+    }
 }
 
 /// A binned candidate feature.
@@ -546,28 +578,10 @@ pub(crate) fn train_on(
     let binned = rows.bin(params, &params.reserved())?;
 
     // IV and correlation filters.
-    // Leaks first: a feature whose groups determine the outcome, or whose IV is beyond any
-    // application-time variable's, is refused (the second unless forced in).
-    let refusals: Vec<Option<String>> = binned
-        .iter()
-        .map(|b| {
-            if b.determines_target {
-                Some(
-                    "leak: each of its values holds only defaults or only repayments, so it \
-                     determines the outcome (a copy of the target or a function of it)"
-                        .to_string(),
-                )
-            } else if b.binning.iv > params.max_iv && !params.include.contains(&b.name) {
-                Some(format!(
-                    "leak: IV {:.2} above {}: no application-time variable separates that \
-                     well; exclude it, or include it to force it in",
-                    b.binning.iv, params.max_iv
-                ))
-            } else {
-                None
-            }
-        })
-        .collect();
+    // Leaks first: a feature whose groups determine the outcome is refused; one that orders
+    // nearly every pair of rows on its own (a copy of the target with a little noise), or
+    // whose IV is above a ceiling the user set, is refused unless forced in.
+    let refusals: Vec<Option<String>> = binned.iter().map(|b| leak_refusal(b, params)).collect();
     let offered: Vec<Candidate<'_>> = binned
         .iter()
         .zip(&refusals)

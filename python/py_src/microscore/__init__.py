@@ -150,10 +150,12 @@ class Scorecard:
       (dict); ``specials``: per-feature special values binned on their own (dict of lists);
       ``prebin_edges``: per-feature pre-bin edges used instead of the feature's own quantiles
       (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
-    - ``min_iv`` (0.005), ``max_correlation`` (0.7): selection filters; ``max_iv`` (3): above
-      it a feature is refused as a leak of the outcome (as is one whose values determine the
-      outcome); ``include`` / ``exclude``: features forced in / never used.
-    - ``l2`` (1.0), ``solver`` ("newton", exact IRLS; "lbfgs" is linfa-logistic),
+    - ``min_iv`` (0.005), ``max_correlation`` (0.7): selection filters; ``max_iv`` (None, no
+      limit): when set, a feature above that IV is refused as a leak of the outcome. Copies of
+      the target are refused whatever it is: a feature whose values determine the outcome, or
+      one that alone orders at least 97.5% of (default, repayment) pairs; features above IV 0.5
+      are kept and noted. ``include`` / ``exclude``: features forced in / never used.
+    - ``l2`` (3.0), ``solver`` ("newton", exact IRLS; "lbfgs" is linfa-logistic),
       ``max_iterations`` (500): the logistic fit.
     - ``pdo`` (20), ``base_score`` (600), ``base_odds`` (50), ``round_points`` (False),
       ``grade_pds``: points scaling and grade bands.
@@ -191,7 +193,7 @@ class Scorecard:
         specials: Mapping[str, Sequence[float]] | None = None,
         prebin_edges: Mapping[str, Sequence[float]] | None = None,
         min_iv: float = _DEFAULTS["min_iv"],
-        max_iv: float = _DEFAULTS["max_iv"],
+        max_iv: float | None = _DEFAULTS["max_iv"],
         max_correlation: float = _DEFAULTS["max_correlation"],
         l2: float = _DEFAULTS["l2"],
         solver: str = _DEFAULTS["solver"],
