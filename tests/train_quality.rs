@@ -49,7 +49,8 @@ fn holdout_auc(params: &TrainParams) -> f64 {
 /// optbinning 1.0.0 (BinningProcess + LogisticRegression, its defaults) reaches a holdout AUC of
 /// 0.7844-0.7848 on this split (benches/quality, benches/peers/optbinning_holdout.py) and
 /// LightGBM 0.7868. With settings for a large sample (keep every feature, finer bins)
-/// microscore beats optbinning; the defaults stay within 0.005 of both (0.7827 measured).
+/// microscore beats optbinning. The defaults reach 0.7846 (0.7827 before weak features were
+/// kept by their significance): within 0.001 of optbinning's upper figure, 0.005 of LightGBM.
 #[test]
 fn synthetic_holdout_auc_matches_optbinning() {
     const OPTBINNING_HOLDOUT_AUC: f64 = 0.7848;
@@ -67,5 +68,5 @@ fn synthetic_holdout_auc_matches_optbinning() {
     assert!(large_sample >= OPTBINNING_HOLDOUT_AUC, "{large_sample:.4}");
     const LIGHTGBM_HOLDOUT_AUC: f64 = 0.7868;
     assert!(defaults >= LIGHTGBM_HOLDOUT_AUC - 0.005, "{defaults:.4}");
-    assert!(defaults >= OPTBINNING_HOLDOUT_AUC - 0.005, "{defaults:.4}");
+    assert!(defaults >= OPTBINNING_HOLDOUT_AUC - 0.001, "{defaults:.4}");
 }

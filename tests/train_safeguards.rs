@@ -389,3 +389,46 @@ fn the_cli_names_neighbouring_bins_whose_order_is_unstable() {
         assert!(flip > 0.2 && flip <= 0.5, "{line}");
     }
 }
+
+#[test]
+fn a_weak_feature_stands_on_a_large_book_when_significant() {
+    // 100,000 generated applications: having health insurance lowers the default rate a little
+    // (IV near 0.002, below the 0.005 floor) but surely; having a credit history has no effect
+    // of its own.
+    let table = common::synthetic_table(100_000, 1);
+    let model = train(&table, &TrainParams::new("default_12m")).unwrap();
+    let candidate = |m: &microscore::model::Model, name: &str| {
+        m.training()
+            .candidates
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+            .unwrap()
+    };
+    let insurance = candidate(&model, "has_health_insurance");
+    assert!(insurance.iv < 0.005 && insurance.kept, "{insurance:?}");
+    let history = candidate(&model, "has_credit_history");
+    assert!(
+        !history.kept
+            && history
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not significant (p ")),
+        "{history:?}"
+    );
+    assert_eq!(model.training().settings.min_iv_significance, Some(0.01));
+    // The IV floor alone drops it.
+    let mut floor_only = TrainParams::new("default_12m");
+    floor_only.min_iv_significance = None;
+    let model = train(&table, &floor_only).unwrap();
+    let insurance = candidate(&model, "has_health_insurance");
+    assert!(
+        !insurance.kept
+            && insurance
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.ends_with("below the minimum 0.005")),
+        "{insurance:?}"
+    );
+    assert_eq!(model.training().settings.min_iv_significance, None);
+}

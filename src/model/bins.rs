@@ -245,10 +245,9 @@ impl Binning {
         }
     }
 
-    /// How well the binning orders the training rows on its own: the AUC of its WoE (higher
-    /// WoE safer, ties one half) over the training counts of each bin and of the groups
-    /// routed into it. `None` without both goods and bads.
-    pub fn training_auc(&self) -> Option<f64> {
+    /// The training counts of the rows scored with each bin's WoE: the bin's own rows and the
+    /// groups (missing, special values) routed into it. In bin order, empty bins included.
+    pub fn scored_counts(&self) -> Vec<Counts> {
         let mut per_bin: Vec<Counts> = self.bins.iter().map(|b| b.counts).collect();
         let routed = std::iter::once(&self.missing).chain(match &self.rule {
             BinRule::Numeric { specials, .. } => specials.iter().map(|s| &s.route).collect(),
@@ -259,10 +258,17 @@ impl Binning {
                 *c += route.counts;
             }
         }
+        per_bin
+    }
+
+    /// How well the binning orders the training rows on its own: the AUC of its WoE (higher
+    /// WoE safer, ties one half) over [`Binning::scored_counts`]. `None` without both goods
+    /// and bads.
+    pub fn training_auc(&self) -> Option<f64> {
         let mut groups: Vec<RiskGroup> = self
             .bins
             .iter()
-            .zip(&per_bin)
+            .zip(self.scored_counts())
             .filter(|(_, c)| c.total() > 0.0)
             .map(|(b, c)| RiskGroup {
                 value: -b.woe,
@@ -280,6 +286,42 @@ impl Binning {
             tied
         });
         auc_of(&groups)
+    }
+
+    /// The p-value of the likelihood-ratio (G) test that the default rate is the same in every
+    /// occupied bin, on [`Binning::scored_counts`] (weights as counts): chi-squared with one
+    /// degree of freedom fewer than the occupied bins. 1 for a binning with one occupied bin or
+    /// without both goods and bads.
+    pub fn association_p_value(&self) -> f64 {
+        use statrs::distribution::{ChiSquared, ContinuousCDF};
+        let groups: Vec<Counts> = self
+            .scored_counts()
+            .into_iter()
+            .filter(|c| c.total() > 0.0)
+            .collect();
+        let total = groups.iter().fold(Counts::default(), |a, &c| a + c);
+        if groups.len() < 2 || total.goods <= 0.0 || total.bads <= 0.0 {
+            return 1.0;
+        }
+        let term = |observed: f64, expected: f64| {
+            if observed > 0.0 {
+                observed * (observed / expected).ln()
+            } else {
+                0.0
+            }
+        };
+        let g = 2.0
+            * groups
+                .iter()
+                .map(|c| {
+                    let share = c.total() / total.total();
+                    term(c.goods, share * total.goods) + term(c.bads, share * total.bads)
+                })
+                .sum::<f64>();
+        match ChiSquared::new((groups.len() - 1) as f64) {
+            Ok(chi2) if g.is_finite() => chi2.sf(g.max(0.0)),
+            _ => 1.0,
+        }
     }
 
     /// Number of regular (interval or category-set) bins.

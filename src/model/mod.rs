@@ -198,6 +198,10 @@ pub struct TrainSettings {
     pub binning: BinningParams,
     /// Minimum IV to keep a feature.
     pub min_iv: f64,
+    /// Significance level at which a feature below `min_iv` was kept anyway (absent: none,
+    /// and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_iv_significance: Option<f64>,
     /// Maximum IV above which a feature was refused as a leak, when one was set (absent:
     /// no limit, and in files written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1463,6 +1463,52 @@ mod tests {
     }
 
     #[test]
+    fn a_weak_difference_is_significant_on_a_large_book_only() {
+        // Two groups with 5.0% and 5.6% bad rates: IV near 0.001 at any size.
+        let binned = |n: usize| {
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            rows(1.0, n, n / 20, &mut xs, &mut ys);
+            rows(2.0, n, n * 56 / 1000, &mut xs, &mut ys);
+            bin_numeric(&xs, &ys, None, &[], &BinningParams::default(), None).unwrap()
+        };
+        let large = binned(50_000);
+        assert_eq!(large.n_regular(), 2, "{:?}", large.bins);
+        assert!(large.iv < 0.005, "{}", large.iv);
+        // The G statistic by hand: 2 sum O ln(O / E) over the 2 x 2 table, 1 degree of freedom.
+        let (n, b1, b2) = (50_000.0, 2_500.0, 2_800.0);
+        let rate = (b1 + b2) / (2.0 * n);
+        let cell = |o: f64, e: f64| o * (o / e).ln();
+        let g = 2.0
+            * (cell(b1, n * rate)
+                + cell(b2, n * rate)
+                + cell(n - b1, n * (1.0 - rate))
+                + cell(n - b2, n * (1.0 - rate)));
+        assert!(g > 10.0, "{g}");
+        use statrs::distribution::{ChiSquared, ContinuousCDF};
+        let expected = ChiSquared::new(1.0).unwrap().sf(g);
+        let p = large.association_p_value();
+        assert!(
+            (p - expected).abs() <= 1e-12 * expected.max(1e-300) + 1e-15,
+            "{p} {expected}"
+        );
+        assert!(p < 0.001, "{p}");
+        // The same rates on 1,000 rows tell nothing (or are one bin: no test).
+        let small = binned(500);
+        assert!(small.association_p_value() > 0.5, "{:?}", small.bins);
+        // One bin: no test.
+        let one = bin_numeric(
+            &vec![1.0; 400],
+            &(0..400).map(|i| i % 9 == 0).collect::<Vec<_>>(),
+            None,
+            &[],
+            &BinningParams::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(one.association_p_value(), 1.0);
+    }
+
+    #[test]
     fn neighbours_with_close_rates_are_unstable() {
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         // Three groups of 400: 10%, 12% and 30% bad; ascending value, ascending risk.

@@ -37,7 +37,7 @@ use crate::train::binning::{
     bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, BinningError,
 };
 use crate::train::fit::{fit_logistic_from, FitError, LogisticFit};
-use crate::train::selection::{correlation_binned, select, Candidate, Verdict};
+use crate::train::selection::{correlation_binned, select, Candidate, IvFloor, Verdict};
 
 /// Errors raised by training.
 #[derive(Debug, thiserror::Error)]
@@ -588,6 +588,7 @@ pub(crate) fn train_on(
         .map(|(b, refusal)| Candidate {
             name: &b.name,
             iv: b.binning.iv,
+            p_value: b.binning.association_p_value(),
             constant: b.binning.is_constant(),
             forced: params.include.contains(&b.name),
             refused: refusal.as_deref(),
@@ -597,7 +598,10 @@ pub(crate) fn train_on(
         let correlation = rows.correlations(&binned)?;
         select(
             &offered,
-            params.min_iv,
+            IvFloor {
+                min_iv: params.min_iv,
+                significance: params.min_iv_significance,
+            },
             params.max_correlation,
             &*correlation,
         )
@@ -734,6 +738,7 @@ pub(crate) fn train_on(
             settings: TrainSettings {
                 binning: params.binning.clone(),
                 min_iv: params.min_iv,
+                min_iv_significance: params.min_iv_significance,
                 max_iv: params.max_iv,
                 max_correlation: params.max_correlation,
                 fit: params.fit,

@@ -16,6 +16,9 @@ pub struct Candidate<'a> {
     pub name: &'a str,
     /// Information value.
     pub iv: f64,
+    /// The p-value of its bins' association with the outcome
+    /// ([`crate::model::Binning::association_p_value`]).
+    pub p_value: f64,
     /// Whether every row has the same WoE ([`crate::model::Binning::is_constant`]).
     pub constant: bool,
     /// Forced in by the user.
@@ -150,11 +153,31 @@ impl MomentSums {
     }
 }
 
+/// Which features are strong enough to offer to the fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IvFloor {
+    /// Features with an IV at or above it are kept.
+    pub min_iv: f64,
+    /// Features below `min_iv` are kept too when their association with the outcome is
+    /// significant at this level (`None`: they are not).
+    pub significance: Option<f64>,
+}
+
+impl IvFloor {
+    /// The floor of `min_iv` alone.
+    pub const fn iv(min_iv: f64) -> IvFloor {
+        IvFloor {
+            min_iv,
+            significance: None,
+        }
+    }
+}
+
 /// Apply the IV and correlation filters; returns one verdict per candidate, in input order.
 /// `correlation(i, j)` is the WoE correlation of candidates `i` and `j`.
 pub fn select(
     candidates: &[Candidate<'_>],
-    min_iv: f64,
+    floor: IvFloor,
     max_correlation: f64,
     correlation: &(dyn Fn(usize, usize) -> f64 + Sync),
 ) -> Vec<Verdict> {
@@ -165,10 +188,18 @@ pub fn select(
                 Verdict::Drop(reason.to_string())
             } else if c.constant {
                 Verdict::Drop("one bin for every row: the feature separates no one".to_string())
-            } else if c.forced || c.iv >= min_iv {
+            } else if c.forced
+                || c.iv >= floor.min_iv
+                || floor.significance.is_some_and(|alpha| c.p_value <= alpha)
+            {
                 Verdict::Keep
+            } else if let Some(alpha) = floor.significance {
+                Verdict::Drop(format!(
+                    "IV {:.4} below the minimum {}, and not significant (p {:.3} above {alpha})",
+                    c.iv, floor.min_iv, c.p_value
+                ))
             } else {
-                Verdict::Drop(format!("IV {:.4} below the minimum {min_iv}", c.iv))
+                Verdict::Drop(format!("IV {:.4} below the minimum {}", c.iv, floor.min_iv))
             }
         })
         .collect();
@@ -241,13 +272,14 @@ mod tests {
         let c = |name, constant, forced| Candidate {
             name,
             iv: 0.5,
+            p_value: 0.0,
             constant,
             forced,
             refused: None,
         };
         let v = select(
             &[c("flat", true, true), c("varied", false, false)],
-            0.02,
+            IvFloor::iv(0.02),
             0.7,
             &|_, _| 0.0,
         );
@@ -265,12 +297,13 @@ mod tests {
         let cand = |name, iv| Candidate {
             name,
             iv,
+            p_value: 1.0,
             constant: false,
             forced: false,
             refused: None,
         };
         let cands = [cand("x", 0.10), cand("y", 0.20), cand("z", 0.01)];
-        let v = select(&cands, 0.02, 0.7, &corr);
+        let v = select(&cands, IvFloor::iv(0.02), 0.7, &corr);
         assert!(
             matches!(&v[0], Verdict::Drop(r) if r.contains("'y'")),
             "{v:?}"
@@ -284,9 +317,37 @@ mod tests {
         let mut forced = cands;
         forced[0].forced = true;
         forced[2].forced = true;
-        let v = select(&forced, 0.02, 0.7, &corr);
+        let v = select(&forced, IvFloor::iv(0.02), 0.7, &corr);
         assert_eq!(v[0], Verdict::Keep);
         assert!(matches!(&v[1], Verdict::Drop(_)));
         assert_eq!(v[2], Verdict::Keep);
+    }
+
+    #[test]
+    fn a_weak_feature_stands_when_significant() {
+        let cand = |name, iv, p_value| Candidate {
+            name,
+            iv,
+            p_value,
+            constant: false,
+            forced: false,
+            refused: None,
+        };
+        let cands = [
+            cand("weak_sure", 0.003, 0.001),
+            cand("weak_noise", 0.003, 0.4),
+        ];
+        let floor = IvFloor {
+            min_iv: 0.005,
+            significance: Some(0.01),
+        };
+        let v = select(&cands, floor, 0.7, &|_, _| 0.0);
+        assert_eq!(v[0], Verdict::Keep);
+        assert!(
+            matches!(&v[1], Verdict::Drop(r) if r.contains("not significant (p 0.400 above 0.01)")),
+            "{v:?}"
+        );
+        let v = select(&cands, IvFloor::iv(0.005), 0.7, &|_, _| 0.0);
+        assert!(v.iter().all(|v| matches!(v, Verdict::Drop(_))), "{v:?}");
     }
 }

@@ -37,6 +37,8 @@ pub enum Setting {
     MinIv,
     /// `max_iv`.
     MaxIv,
+    /// `min_iv_significance`.
+    MinIvSignificance,
     /// `min_bin_count`.
     MinBinCount,
     /// `small_bin_z`.
@@ -64,6 +66,7 @@ impl Setting {
             Setting::ShapeMinGain => "shape_min_gain",
             Setting::MinIv => "min_iv",
             Setting::MaxIv => "max_iv",
+            Setting::MinIvSignificance => "min_iv_significance",
             Setting::MinBinCount => "min_bin_count",
             Setting::SmallBinZ => "small_bin_z",
             Setting::MaxCorrelation => "max_correlation",
@@ -84,6 +87,7 @@ impl Setting {
             Setting::MinBinBads => "--min-bin-bads",
             Setting::MinIv => "--min-iv",
             Setting::MaxIv => "--max-iv",
+            Setting::MinIvSignificance => "--min-iv-significance",
             Setting::MinBinCount => "--min-bin-count",
             Setting::SmallBinZ => "--small-bin-z",
             Setting::MaxCorrelation => "--max-corr",
@@ -202,6 +206,12 @@ pub struct TrainParams {
     /// Minimum IV to keep a feature (default 0.005: weak features that are jointly useful
     /// stay; the L2 penalty and the sign check keep the fit honest).
     pub min_iv: f64,
+    /// A feature below `min_iv` is kept anyway when its bins' association with the outcome is
+    /// significant at this level (likelihood-ratio test,
+    /// [`crate::model::Binning::association_p_value`]; default 0.01, `None`: the IV floor
+    /// alone). On a large book a feature of IV 0.002 can be a sure signal; on a few hundred
+    /// rows it is noise, and the test tells which.
+    pub min_iv_significance: Option<f64>,
     /// Maximum IV of a feature (default: none). When set, a feature above it is refused as a
     /// leak unless forced in. Without it, strong features are kept and noted
     /// ([`crate::model::TrainingNote::StrongIv`]); copies of the target are refused either way
@@ -242,6 +252,7 @@ impl TrainParams {
             prebin_edges: BTreeMap::new(),
             binning: BinningParams::default(),
             min_iv: 0.005,
+            min_iv_significance: Some(0.01),
             max_iv: None,
             max_correlation: 0.7,
             fit: FitParams::default(),
@@ -308,6 +319,15 @@ impl TrainParams {
         }
         if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
             return err(Setting::MinIv, self.min_iv, "must be finite and >= 0");
+        }
+        if let Some(alpha) = self.min_iv_significance {
+            if !(alpha > 0.0 && alpha < 1.0) {
+                return err(
+                    Setting::MinIvSignificance,
+                    alpha,
+                    "must be above 0 and below 1 (0 turns the test off)",
+                );
+            }
         }
         if let Some(max_iv) = self.max_iv {
             if max_iv.is_nan() || max_iv <= self.min_iv {
@@ -394,6 +414,8 @@ pub fn default_model_params() -> TrainParams {
     // The built-in model was first trained with an IV ceiling of 3 (then the default); its
     // generated data has no feature near it, and the file records the ceiling it was built with.
     params.max_iv = Some(3.0);
+    // Nor did it keep weak features by their significance.
+    params.min_iv_significance = None;
     // And with the L2 penalty of its first release, 1 (the default is now 3), so that the file
     // regenerates byte for byte.
     params.fit.l2 = 1.0;
@@ -526,6 +548,13 @@ pub struct TrainConfig {
     /// Drop features with information value below this.
     #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").min_iv))]
     pub min_iv: f64,
+    /// Keep a feature below min_iv when its bins' association with the outcome is significant
+    /// at this level (likelihood-ratio test); 0 for the IV floor alone.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "P", default_value_t = TrainParams::new("").min_iv_significance.unwrap_or(0.0))
+    )]
+    pub min_iv_significance: f64,
     /// Refuse features with information value above this as leaks of the outcome (unless
     /// forced in with include). Default: no limit (features above IV 0.5 are noted; copies of
     /// the target are refused regardless).
@@ -625,6 +654,7 @@ impl Default for TrainConfig {
             min_bin_goods: p.binning.min_bin_goods,
             min_bin_bads: p.binning.min_bin_bads,
             min_iv: p.min_iv,
+            min_iv_significance: p.min_iv_significance.unwrap_or(0.0),
             max_iv: p.max_iv,
             max_correlation: p.max_correlation,
             l2: p.fit.l2,
@@ -672,6 +702,9 @@ impl TrainConfig {
             ..BinningParams::default()
         };
         params.min_iv = self.min_iv;
+        // 0 turns the test off (as calibration_folds 0 turns recalibration off).
+        params.min_iv_significance =
+            (self.min_iv_significance != 0.0).then_some(self.min_iv_significance);
         params.max_iv = self.max_iv;
         params.max_correlation = self.max_correlation;
         params.fit.l2 = self.l2;

@@ -95,6 +95,7 @@ _PARAMS: dict[str, Any] = {
     "specials": None,
     "prebin_edges": None,
     "min_iv": _DEFAULTS["min_iv"],
+    "min_iv_significance": _DEFAULTS["min_iv_significance"],
     "max_iv": _DEFAULTS["max_iv"],
     "max_correlation": _DEFAULTS["max_correlation"],
     "l2": _DEFAULTS["l2"],
@@ -150,7 +151,10 @@ class Scorecard:
       (dict); ``specials``: per-feature special values binned on their own (dict of lists);
       ``prebin_edges``: per-feature pre-bin edges used instead of the feature's own quantiles
       (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
-    - ``min_iv`` (0.005), ``max_correlation`` (0.7): selection filters; ``max_iv`` (None, no
+    - ``min_iv`` (0.005), ``min_iv_significance`` (0.01: a feature below ``min_iv`` is kept
+      when its bins' association with the outcome is significant at that level, a sure weak
+      signal on a large book; 0 turns it off), ``max_correlation`` (0.7): selection filters;
+      ``max_iv`` (None, no
       limit): when set, a feature above that IV is refused as a leak of the outcome. Copies of
       the target are refused whatever it is: a feature whose values determine the outcome, or
       one that alone orders at least 97.5% of (default, repayment) pairs; features above IV 0.5
@@ -193,6 +197,7 @@ class Scorecard:
         specials: Mapping[str, Sequence[float]] | None = None,
         prebin_edges: Mapping[str, Sequence[float]] | None = None,
         min_iv: float = _DEFAULTS["min_iv"],
+        min_iv_significance: float = _DEFAULTS["min_iv_significance"],
         max_iv: float | None = _DEFAULTS["max_iv"],
         max_correlation: float = _DEFAULTS["max_correlation"],
         l2: float = _DEFAULTS["l2"],
@@ -225,6 +230,7 @@ class Scorecard:
         self.specials = specials
         self.prebin_edges = prebin_edges
         self.min_iv = min_iv
+        self.min_iv_significance = min_iv_significance
         self.max_iv = max_iv
         self.max_correlation = max_correlation
         self.l2 = l2
@@ -293,6 +299,7 @@ class Scorecard:
             "specials": {k: [float(x) for x in v] for k, v in (self.specials or {}).items()},
             "prebin_edges": {k: [float(x) for x in v] for k, v in (self.prebin_edges or {}).items()},
             "min_iv": self.min_iv,
+            "min_iv_significance": self.min_iv_significance,
             "max_iv": self.max_iv,
             "max_correlation": self.max_correlation,
             "l2": self.l2,
