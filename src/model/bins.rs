@@ -226,19 +226,12 @@ impl Binning {
     /// Whether every training row of positive weight has the same WoE (one occupied bin, or
     /// occupied bins of equal WoE): such a feature separates no one.
     pub fn is_constant(&self) -> bool {
-        let routed = std::iter::once(&self.missing)
-            .chain(match &self.rule {
-                BinRule::Numeric { specials, .. } => specials.iter().map(|s| &s.route).collect(),
-                BinRule::Categorical { .. } => Vec::new(),
-            })
-            .filter(|r| !r.own_bin && r.counts.total() > 0.0)
-            .map(|r| self.bins[r.bin].woe);
         let mut woes = self
             .bins
             .iter()
-            .filter(|b| b.counts.total() > 0.0)
-            .map(|b| b.woe)
-            .chain(routed);
+            .zip(self.scored_counts())
+            .filter(|(_, c)| c.total() > 0.0)
+            .map(|(b, _)| b.woe);
         match woes.next() {
             None => true,
             Some(first) => woes.all(|w| w == first),
