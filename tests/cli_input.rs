@@ -573,3 +573,117 @@ fn foreign_encodings_and_wrong_delimiters_are_named() {
     );
     assert!(text(&o.stderr).contains("not gzip-compressed"));
 }
+
+/// A file of several waves of blocks (the reader parses one wave while it merges the one
+/// before): every value lands in its row, and of two faults in different waves the one that
+/// comes first in the file is the one reported.
+#[test]
+fn files_of_many_blocks_read_in_order_and_report_the_first_fault() {
+    use microscore::input::table::{read_table, ColumnData, ReadOptions, TableError};
+    let dir = scratch("many-blocks");
+    let rows = 400_000usize; // about 11 MB: more than one wave of blocks
+    let write = |name: &str, fault: &dyn Fn(usize) -> Option<String>| {
+        let path = dir.join(name);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        writeln!(out, "id,amount,region,note").unwrap();
+        for i in 0..rows {
+            match fault(i) {
+                Some(line) => writeln!(out, "{line}").unwrap(),
+                None => writeln!(
+                    out,
+                    "{i},{}.{},r{},padding text {i}",
+                    i % 9973,
+                    i % 10,
+                    i % 37
+                )
+                .unwrap(),
+            }
+        }
+        path
+    };
+    let options = ReadOptions {
+        numeric: vec!["amount".into()],
+        ..ReadOptions::default()
+    };
+    let clean = write("clean.csv", &|_| None);
+    let table = read_table(&clean, &options).unwrap();
+    assert_eq!(table.n_rows(), rows);
+    let ColumnData::Numeric(amount) = &table.column("amount").unwrap().data else {
+        panic!("amount is numeric")
+    };
+    for (i, &x) in amount.iter().enumerate() {
+        let expected: f64 = format!("{}.{}", i % 9973, i % 10).parse().unwrap();
+        assert_eq!(x, expected, "row {i}");
+    }
+    // A text in a numeric column early in the file, a broken record near its end: the text
+    // is reported (line = row + 2, after the header).
+    let early = 150_000;
+    let faulty = write("faulty.csv", &|i| match i {
+        i if i == early => Some(format!("{i},lots,r1,x")),
+        i if i == rows - 10 => Some(format!("{i},1,\"unclosed")),
+        _ => None,
+    });
+    match read_table(&faulty, &options) {
+        Err(TableError::BadValue {
+            line,
+            column,
+            value,
+            ..
+        }) => {
+            assert_eq!(
+                (line, column.as_str(), value.as_str()),
+                (early as u64 + 2, "amount", "lots")
+            );
+        }
+        other => panic!("expected the bad value on line {}: {other:?}", early + 2),
+    }
+}
+
+/// A read that fails after a wave holding a bad value: the bad value, which comes first in
+/// the file, is the error, not the failure of the read after it.
+#[test]
+fn a_fault_in_a_parsed_wave_comes_before_a_later_read_failure() {
+    use microscore::input::columns::{read_columns, ColumnKind, ColumnsError};
+    use microscore::input::open::Dialect;
+    /// The bytes of `data`, then an I/O error.
+    struct Failing {
+        data: Vec<u8>,
+        at: usize,
+    }
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.at >= self.data.len() {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = buf.len().min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+    // 12 MB of records (more than the first wave of blocks), a text in the numeric column
+    // on line 1001.
+    let mut data = Vec::new();
+    let mut i = 0usize;
+    while data.len() < 12 << 20 {
+        let amount = if i == 999 {
+            "lots".to_string()
+        } else {
+            (i % 977).to_string()
+        };
+        writeln!(data, "{i},{amount},some padding text").unwrap();
+        i += 1;
+    }
+    let kinds = [ColumnKind::Numeric, ColumnKind::Numeric, ColumnKind::Infer];
+    let reopen = || -> std::io::Result<Box<dyn std::io::Read>> { Err(std::io::Error::other("no")) };
+    let mut reader = Failing { data, at: 0 };
+    match read_columns(&mut reader, 2, &kinds, &Dialect::default(), &reopen) {
+        Err(ColumnsError::BadValue {
+            line,
+            column,
+            value,
+            ..
+        }) => assert_eq!((line, column, value.as_str()), (1001, 1, "lots")),
+        other => panic!("expected the bad value on line 1001: {other:?}"),
+    }
+}

@@ -176,7 +176,8 @@ fn number(b: &[u8], dialect: &Dialect) -> Result<f64, ()> {
 /// training tables) turns texts into category codes.
 #[derive(Debug, Default)]
 pub struct Levels {
-    index: HashMap<Box<str>, u32>,
+    /// FxHash: the codes follow first appearance, so the hasher only changes the speed.
+    index: rustc_hash::FxHashMap<Box<str>, u32>,
     levels: Vec<Box<str>>,
 }
 
@@ -212,14 +213,13 @@ fn intern(t: &str, levels: &mut Levels) -> u32 {
 fn block_column(
     kind: ColumnKind,
     c: usize,
-    width: usize,
     fields: &[Cow<'_, [u8]>],
     lines: &[u64],
     dialect: &Dialect,
     error: &mut Option<(u64, usize, ColumnsError)>,
 ) -> BlockColumn {
     let n = lines.len();
-    let cell = |r: usize| -> &[u8] { &fields[r * width + c] };
+    let cell = |r: usize| -> &[u8] { &fields[r] };
     let texts_column = || {
         let mut levels = Levels::new();
         let codes = (0..n)
@@ -278,8 +278,12 @@ fn block_column(
 /// Split and convert one block of whole records.
 fn parse_block(bytes: &[u8], first_line: u64, kinds: &[ColumnKind], dialect: &Dialect) -> Block {
     let width = kinds.len();
-    let mut fields: Vec<Cow<'_, [u8]>> = Vec::new();
-    let mut lines = Vec::new();
+    // The fields column by column (each column's cells contiguous for its conversion), sized
+    // for the block's lines at once.
+    let records = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let mut fields: Vec<Vec<Cow<'_, [u8]>>> =
+        (0..width).map(|_| Vec::with_capacity(records)).collect();
+    let mut lines = Vec::with_capacity(records);
     let mut row = Vec::with_capacity(width);
     let mut error = None;
     let cut = Cutter {
@@ -304,11 +308,13 @@ fn parse_block(bytes: &[u8], first_line: u64, kinds: &[ColumnKind], dialect: &Di
             error = fail(format!("{} fields where the header has {width}", row.len()));
             break;
         }
-        fields.append(&mut row);
+        for (column, field) in fields.iter_mut().zip(row.drain(..)) {
+            column.push(field);
+        }
         lines.push(line);
     }
     let columns = (0..width)
-        .map(|c| block_column(kinds[c], c, width, &fields, &lines, dialect, &mut error))
+        .map(|c| block_column(kinds[c], c, &fields[c], &lines, dialect, &mut error))
         .collect();
     Block {
         rows: lines.len(),
@@ -502,7 +508,28 @@ fn read_merged(
     let mut line = first_line;
     let mut carry = Vec::new();
     let mut done = false;
+    // The parsed wave not merged yet: a wave is merged while the next one is parsed.
+    let mut pending: Vec<Block> = Vec::new();
+    let merge = |mut merged: Vec<Merged>, blocks: Vec<Block>| {
+        let mut rows = 0;
+        for block in blocks {
+            if let Some((_, _, e)) = block.error {
+                return Err(e);
+            }
+            rows += block.rows;
+            merged = merged
+                .into_iter()
+                .zip(block.columns)
+                .map(|(m, b)| m.append(b))
+                .collect();
+        }
+        Ok((merged, rows))
+    };
     while !done {
+        // An error in the wave parsed last comes before anything further in the file.
+        if let Some(e) = pending.iter_mut().find_map(|b| b.error.take()) {
+            return Err(e.2);
+        }
         // A wave: read blocks of whole records, then parse them in parallel.
         let mut wave: Vec<(u64, Vec<u8>)> = Vec::with_capacity(WAVE_BLOCKS);
         while wave.len() < WAVE_BLOCKS {
@@ -531,23 +558,22 @@ fn read_merged(
                 Err(e) => return Err(ColumnsError::Io(e.to_string())),
             }
         }
-        let blocks: Vec<Block> = wave
-            .par_iter()
-            .map(|(first, bytes)| parse_block(bytes, *first, kinds, dialect))
-            .collect();
-        for block in blocks {
-            if let Some((_, _, e)) = block.error {
-                return Err(e);
-            }
-            rows += block.rows;
-            merged = merged
-                .into_iter()
-                .zip(block.columns)
-                .map(|(m, b)| m.append(b))
-                .collect();
-        }
+        let previous = std::mem::take(&mut pending);
+        let (blocks, merged_before) = rayon::join(
+            || {
+                wave.par_iter()
+                    .map(|(first, bytes)| parse_block(bytes, *first, kinds, dialect))
+                    .collect::<Vec<Block>>()
+            },
+            move || merge(merged, previous),
+        );
+        let (m, r) = merged_before?;
+        merged = m;
+        rows += r;
+        pending = blocks;
     }
-    Ok((merged, rows))
+    let (merged, r) = merge(merged, pending)?;
+    Ok((merged, rows + r))
 }
 
 /// Code of a missing categorical cell.

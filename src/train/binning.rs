@@ -554,19 +554,7 @@ impl NumericCounts {
                 regular.push((x, bad[i], w));
             }
         }
-        regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        // Distinct values with counts.
-        let mut distinct: Vec<f64> = Vec::new();
-        let mut counts: Vec<Counts> = Vec::new();
-        for &(x, b, w) in &regular {
-            if distinct.last() != Some(&x) {
-                distinct.push(x);
-                counts.push(Counts::default());
-            }
-            if let Some(c) = counts.last_mut() {
-                c.add(b, w);
-            }
-        }
+        let (mut distinct, mut counts) = distinct_counts(regular, weights.is_none());
         let mut specials = specials.to_vec();
         if let Some(params) = detect.filter(|p| p.detect_specials) {
             let spikes = detect_spikes(&counts, total, params);
@@ -615,6 +603,75 @@ impl NumericCounts {
             max: distinct.last().copied(),
         })
     }
+}
+
+/// A key whose unsigned order is `f64::total_cmp`'s order of the values.
+fn order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The value of an [`order_key`].
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// The distinct values of `(value, bad, weight)` rows in increasing order, with their counts
+/// (values equal as numbers, -0 and 0, are one). With unit weights (`unit`) the values of the
+/// goods and of the bads are sorted apart as integer keys and merged, a few times faster than
+/// sorting the rows; the counts are the same, since sums of ones are exact in any order.
+fn distinct_counts(mut regular: Vec<(f64, bool, f64)>, unit: bool) -> (Vec<f64>, Vec<Counts>) {
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut counts: Vec<Counts> = Vec::new();
+    let mut push = |x: f64, b: bool, w: f64| {
+        if distinct.last() != Some(&x) {
+            distinct.push(x);
+            counts.push(Counts::default());
+        }
+        if let Some(c) = counts.last_mut() {
+            c.add(b, w);
+        }
+    };
+    if unit {
+        let (mut goods, mut bads): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+        for &(x, b, _) in &regular {
+            if b {
+                bads.push(order_key(x));
+            } else {
+                goods.push(order_key(x));
+            }
+        }
+        drop(regular);
+        goods.sort_unstable();
+        bads.sort_unstable();
+        let (mut g, mut b) = (goods.iter().peekable(), bads.iter().peekable());
+        loop {
+            let bad = match (g.peek(), b.peek()) {
+                (Some(&&kg), Some(&&kb)) => kb < kg,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (None, None) => break,
+            };
+            let key = if bad { b.next() } else { g.next() };
+            if let Some(&key) = key {
+                push(from_order_key(key), bad, 1.0);
+            }
+        }
+    } else {
+        regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        for &(x, b, w) in &regular {
+            push(x, b, w);
+        }
+    }
+    (distinct, counts)
 }
 
 /// Value spikes to bin apart: the indices (increasing) of the distinct values, given their
@@ -1087,6 +1144,29 @@ fn bin_categorical_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_counts_of_unit_weights_match_the_row_sort() {
+        let rows: Vec<(f64, bool, f64)> = (0..2000)
+            .map(|i| {
+                let x = match i % 7 {
+                    0 => -0.0,
+                    1 => 0.0,
+                    2 => -1.5 * f64::from(i % 13),
+                    _ => f64::from((i * 37) % 101) / 4.0,
+                };
+                (x, (i * 11) % 5 == 0, 1.0)
+            })
+            .collect();
+        let fast = distinct_counts(rows.clone(), true);
+        let sorted = distinct_counts(rows, false);
+        assert_eq!(fast, sorted);
+        assert!(fast.0.windows(2).all(|w| w[0] < w[1]));
+        for x in [-2.5, -0.0, 0.0, 1e-300, f64::MAX, -f64::MAX] {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+        }
+        assert!(order_key(-1.0) < order_key(-0.0) && order_key(-0.0) < order_key(0.0));
+    }
 
     fn rules(min_weight: f64, min_goods: f64, min_bads: f64) -> SizeRules {
         SizeRules {

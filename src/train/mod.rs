@@ -410,14 +410,15 @@ impl TrainingRows for TableRows<'_> {
         start: Option<&LogisticFit>,
         params: &FitParams,
     ) -> Result<LogisticFit, TrainError> {
+        // The design row by row (row-major, as the solver reads it).
         let n = self.bad.len();
-        let mut x = Array2::<f64>::zeros((n, kept.len()));
-        for (j, &k) in kept.iter().enumerate() {
-            let (bins, woe) = &self.columns[k];
-            for (i, &b) in bins.iter().enumerate() {
-                x[[i, j]] = woe[b as usize];
-            }
+        let columns: Vec<&RowBins> = kept.iter().map(|&k| &self.columns[k]).collect();
+        let mut values = Vec::with_capacity(n * kept.len());
+        for i in 0..n {
+            values.extend(columns.iter().map(|(bins, woe)| woe[bins[i] as usize]));
         }
+        let x = Array2::from_shape_vec((n, kept.len()), values)
+            .map_err(|e| TrainError::Params(format!("the design matrix: {e}")))?;
         Ok(fit_logistic_from(
             x.view(),
             &self.bad,

@@ -75,19 +75,64 @@ fn correlation_of(
     }
 }
 
-/// [`correlation`] of two binned columns given as (bin of each row, value of each bin): the
-/// same sums in the same order, so the same result bit for bit, without the per-row values.
+/// [`correlation`] of two binned columns given as (bin of each row, value of each bin), from
+/// their joint table of weights: one pass over the rows that only adds each row's weight into
+/// its (bin, bin) cell, then the moments from the cells, in cell order (exact for unit
+/// weights: the cells are counts). The same correlation as [`correlation`] of the per-row
+/// values up to rounding, at a fraction of the cost.
 pub fn correlation_binned(
     (bins_a, a): (&[u32], &[f64]),
     (bins_b, b): (&[u32], &[f64]),
     weights: Option<&[f64]>,
 ) -> f64 {
-    correlation_of(
-        bins_a.len(),
-        |i| a[bins_a[i] as usize],
-        |i| b[bins_b[i] as usize],
-        weights,
-    )
+    let (ka, kb) = (a.len(), b.len());
+    let mut cells = vec![0.0f64; ka * kb];
+    let cell = |u: u32, v: u32| u as usize * kb + v as usize;
+    match weights {
+        None => {
+            for (&u, &v) in bins_a.iter().zip(bins_b) {
+                if let Some(c) = cells.get_mut(cell(u, v)) {
+                    *c += 1.0;
+                }
+            }
+        }
+        Some(w) => {
+            for ((&u, &v), &w) in bins_a.iter().zip(bins_b).zip(w) {
+                if let Some(c) = cells.get_mut(cell(u, v)) {
+                    *c += w;
+                }
+            }
+        }
+    }
+    // Margins, means, then the centred moments.
+    let mut wa = vec![0.0; ka];
+    let mut wb = vec![0.0; kb];
+    for (u, row) in cells.chunks_exact(kb.max(1)).enumerate().take(ka) {
+        for (v, &c) in row.iter().enumerate() {
+            wa[u] += c;
+            wb[v] += c;
+        }
+    }
+    let sw: f64 = wa.iter().sum();
+    if sw <= 0.0 {
+        return 0.0;
+    }
+    let ma = wa.iter().zip(a).map(|(w, x)| w * x).sum::<f64>() / sw;
+    let mb = wb.iter().zip(b).map(|(w, x)| w * x).sum::<f64>() / sw;
+    let caa: f64 = wa.iter().zip(a).map(|(w, x)| w * (x - ma) * (x - ma)).sum();
+    let cbb: f64 = wb.iter().zip(b).map(|(w, x)| w * (x - mb) * (x - mb)).sum();
+    let mut cab = 0.0;
+    for (u, row) in cells.chunks_exact(kb.max(1)).enumerate().take(ka) {
+        let da = a[u] - ma;
+        for (v, &c) in row.iter().enumerate() {
+            cab += c * da * (b[v] - mb);
+        }
+    }
+    if caa <= 0.0 || cbb <= 0.0 {
+        0.0
+    } else {
+        (cab / (caa * cbb).sqrt()).clamp(-1.0, 1.0)
+    }
 }
 
 /// Mergeable weighted moments of WoE columns, from which their correlations follow: what each
@@ -238,6 +283,25 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binned_correlation_matches_the_per_row_one() {
+        let bins_a: Vec<u32> = (0..500u32).map(|i| (i * 7 + i / 3) % 5).collect();
+        let bins_b: Vec<u32> = (0..500u32).map(|i| (i * 3 + i / 7) % 4).collect();
+        let (a, b) = ([0.5, -0.2, 0.1, 1.3, -0.7], [0.9, 0.0, -0.4, 0.2]);
+        let w: Vec<f64> = (0..500).map(|i| 1.0 + f64::from(i % 3)).collect();
+        let xa: Vec<f64> = bins_a.iter().map(|&u| a[u as usize]).collect();
+        let xb: Vec<f64> = bins_b.iter().map(|&v| b[v as usize]).collect();
+        for weights in [None, Some(w.as_slice())] {
+            let direct = correlation(&xa, &xb, weights);
+            let binned = correlation_binned((&bins_a, &a), (&bins_b, &b), weights);
+            assert!(direct.abs() > 0.01, "{direct}");
+            assert!((direct - binned).abs() < 1e-12, "{direct} vs {binned}");
+        }
+        // A constant column has no correlation.
+        let one = vec![0u32; 500];
+        assert_eq!(correlation_binned((&one, &[0.3]), (&bins_b, &b), None), 0.0);
+    }
 
     #[test]
     fn correlation_basics() {
