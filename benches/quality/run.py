@@ -24,7 +24,11 @@ Splits (benches/quality/datasets.json): 'cv5' = 5-fold stratified (small sets; t
 fold means), 'holdout' = 70/30 stratified, 'given' = separate generated train and test files.
 Both use scikit-learn's StratifiedKFold / train_test_split with random_state 20261201.
 Metrics on the test rows: AUC, KS, Brier score (from each tool's PD); fit seconds per fit.
-Writes DIR/quality.json and DIR/quality.md.
+Writes DIR/quality.json and DIR/quality.md, and the split of each real dataset to
+benches/quality/splits/NAME.txt (--splits): one character per row of the file, in file order,
+the fold that tests the row ('0'-'4' for cv5; '0' test and '-' train for holdout). The Rust
+test `tests/quality_table.rs` reads them to train microscore on the very same rows and hold
+its figures against the peers' in results.json.
 """
 import argparse
 import json
@@ -98,6 +102,15 @@ def load_text(spec, workdir, microscore):
             tr, te = train_test_split(idx, test_size=0.3, stratify=y, random_state=SEED)
             folds = [(np.sort(tr), np.sort(te))]
     return text, y, folds
+
+
+def write_split(path, n, folds):
+    """The split as one character per row: the fold that tests it, '-' for never tested."""
+    marks = np.full(n, "-", dtype="<U1")
+    for k, (_, te) in enumerate(folds):
+        marks[te] = str(k)
+    with open(path, "w") as f:
+        f.write("".join(marks) + "\n")
 
 
 def typed(path, target):
@@ -224,11 +237,14 @@ PY_TOOLS = {"optbinning": fit_optbinning, "toad": fit_toad, "sklearn_lr": fit_sk
 # ---------------------------------------------------------------- the run
 
 
-def run_dataset(spec, tools, microscore, extra):
+def run_dataset(spec, tools, microscore, extra, splits):
     target = spec["target"]
     out = {}
     with tempfile.TemporaryDirectory() as workdir:
         text, y, folds = load_text(spec, workdir, microscore)
+        if splits and "generated" not in spec:
+            os.makedirs(splits, exist_ok=True)
+            write_split(os.path.join(splits, spec["name"] + ".txt"), len(text), folds)
         text.insert(0, "__row", [str(i) for i in range(len(text))])
         features = [c for c in text.columns if c not in ("__row", target)]
         per_tool = {t: [] for t in tools}
@@ -328,6 +344,8 @@ def main():
     ap.add_argument("--merge", default="",
                     help="a previous quality.json (e.g. benches/quality/results.json): the tools not run now "
                          "keep their results from it, so microscore can be rerun alone against the peers")
+    ap.add_argument("--splits", default=os.path.join(HERE, "splits"),
+                    help="where to write each dataset's split (empty: not written)")
     args = ap.parse_args()
     tools = [t for t in args.tools.split(",") if t]
     specs = json.load(open(os.path.join(HERE, "datasets.json")))["datasets"]
@@ -339,7 +357,7 @@ def main():
     results = {}
     for spec in specs:
         t = time.time()
-        results[spec["name"]] = run_dataset(spec, tools, args.microscore, extra)
+        results[spec["name"]] = run_dataset(spec, tools, args.microscore, extra, args.splits)
         r = results[spec["name"]]
         print(f"{spec['name']:32s} " + "  ".join(
             f"{tool} {r[tool]['auc']:.4f}" if "auc" in r[tool] else f"{tool} ERROR({r[tool]['error'][:80]})"
