@@ -37,7 +37,9 @@ use crate::train::binning::{
     bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, BinningError,
 };
 use crate::train::fit::{fit_logistic_from, FitError, LogisticFit};
-use crate::train::selection::{correlation_binned, select, Candidate, IvFloor, Verdict};
+use crate::train::selection::{
+    correlation_binned, select_with_partners, Candidate, IvFloor, Verdict,
+};
 
 /// Errors raised by training.
 #[derive(Debug, thiserror::Error)]
@@ -583,21 +585,25 @@ pub(crate) fn train_on(
     // nearly every pair of rows on its own (a copy of the target with a little noise), or
     // whose IV is above a ceiling the user set, is refused unless forced in.
     let refusals: Vec<Option<String>> = binned.iter().map(|b| leak_refusal(b, params)).collect();
-    let offered: Vec<Candidate<'_>> = binned
-        .iter()
-        .zip(&refusals)
-        .map(|(b, refusal)| Candidate {
-            name: &b.name,
-            iv: b.binning.iv,
-            p_value: b.binning.association_p_value(),
-            constant: b.binning.is_constant(),
-            forced: params.include.contains(&b.name),
-            refused: refusal.as_deref(),
-        })
-        .collect();
-    let mut verdicts = {
+    // The features the sign check took out (below), refused when the selection runs again.
+    let mut wrong_signs: Vec<Option<String>> = vec![None; binned.len()];
+    let selection = |rows: &mut dyn TrainingRows,
+                     wrong_signs: &[Option<String>]|
+     -> Result<(Vec<Verdict>, Vec<Option<usize>>), TrainError> {
+        let offered: Vec<Candidate<'_>> = binned
+            .iter()
+            .zip(refusals.iter().zip(wrong_signs))
+            .map(|(b, (refusal, wrong))| Candidate {
+                name: &b.name,
+                iv: b.binning.iv,
+                p_value: b.binning.association_p_value(),
+                constant: b.binning.is_constant(),
+                forced: params.include.contains(&b.name),
+                refused: refusal.as_deref().or(wrong.as_deref()),
+            })
+            .collect();
         let correlation = rows.correlations(&binned)?;
-        select(
+        Ok(select_with_partners(
             &offered,
             IvFloor {
                 min_iv: params.min_iv,
@@ -605,10 +611,14 @@ pub(crate) fn train_on(
             },
             params.max_correlation,
             &*correlation,
-        )
+        ))
     };
+    let (mut verdicts, mut partners) = selection(rows, &wrong_signs)?;
 
-    // Fit, then drop wrong-signed features one at a time (the most wrong first) and refit.
+    // Fit, then drop wrong-signed features one at a time (the most wrong first) and refit. A
+    // feature dropped for its correlation with one that leaves this way is offered again: the
+    // selection runs again without the wrong-signed ones, so that a feature is only ever
+    // dropped for a partner the card keeps.
     let mut previous: Option<(Vec<usize>, LogisticFit)> = None;
     let fit = loop {
         let kept: Vec<usize> = (0..binned.len())
@@ -622,14 +632,17 @@ pub(crate) fn train_on(
                 params.min_iv
             )));
         }
-        // Warm start from the previous fit, without the feature just dropped.
+        // Warm start from the previous fit, without the feature just dropped (and from 0 for
+        // a feature offered again).
         let start = previous.as_ref().map(|(cols, f)| LogisticFit {
             intercept: f.intercept,
-            coefficients: cols
+            coefficients: kept
                 .iter()
-                .zip(&f.coefficients)
-                .filter(|(c, _)| kept.contains(c))
-                .map(|(_, b)| *b)
+                .map(|k| {
+                    cols.iter()
+                        .position(|c| c == k)
+                        .map_or(0.0, |p| f.coefficients[p])
+                })
                 .collect(),
         });
         let fit = rows.fit(&binned, &kept, start.as_ref(), &params.fit)?;
@@ -641,9 +654,16 @@ pub(crate) fn train_on(
             .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)));
         match worst {
             Some((j, &c)) => {
-                verdicts[kept[j]] = Verdict::Drop(format!(
+                let dropped = kept[j];
+                let reason = format!(
                     "coefficient {c:+.4} has the wrong sign: its points would run against its WoE"
-                ));
+                );
+                wrong_signs[dropped] = Some(reason.clone());
+                if partners.contains(&Some(dropped)) {
+                    (verdicts, partners) = selection(rows, &wrong_signs)?;
+                } else {
+                    verdicts[dropped] = Verdict::Drop(reason);
+                }
                 previous = Some((kept, fit));
             }
             None => break (kept, fit),

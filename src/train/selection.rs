@@ -226,6 +226,18 @@ pub fn select(
     max_correlation: f64,
     correlation: &(dyn Fn(usize, usize) -> f64 + Sync),
 ) -> Vec<Verdict> {
+    select_with_partners(candidates, floor, max_correlation, correlation).0
+}
+
+/// [`select`], with, for each candidate dropped by the correlation filter, the candidate it
+/// was dropped for (`None` for the others): when that one leaves the card later (its fitted
+/// sign is wrong), the selection is run again without it.
+pub fn select_with_partners(
+    candidates: &[Candidate<'_>],
+    floor: IvFloor,
+    max_correlation: f64,
+    correlation: &(dyn Fn(usize, usize) -> f64 + Sync),
+) -> (Vec<Verdict>, Vec<Option<usize>>) {
     let mut verdicts: Vec<Verdict> = candidates
         .iter()
         .map(|c| {
@@ -259,6 +271,7 @@ pub fn select(
             .then(cb.iv.total_cmp(&ca.iv))
             .then(ca.name.cmp(cb.name))
     });
+    let mut partners = vec![None; candidates.len()];
     let mut kept: Vec<usize> = Vec::new();
     for i in order {
         let c = &candidates[i];
@@ -272,12 +285,13 @@ pub fn select(
                     "WoE correlation {r:.3} with '{}' (IV {:.4}) above {max_correlation}",
                     candidates[k].name, candidates[k].iv
                 ));
+                partners[i] = Some(k);
                 continue;
             }
         }
         kept.push(i);
     }
-    verdicts
+    (verdicts, partners)
 }
 
 #[cfg(test)]
@@ -385,6 +399,16 @@ mod tests {
         assert_eq!(v[0], Verdict::Keep);
         assert!(matches!(&v[1], Verdict::Drop(_)));
         assert_eq!(v[2], Verdict::Keep);
+        // The partner of each correlation drop is named; refusing the partner (as the sign
+        // check does) lets the one dropped for it stand.
+        let (_, partners) = select_with_partners(&cands, IvFloor::iv(0.02), 0.7, &corr);
+        assert_eq!(partners, vec![Some(1), None, None]);
+        let mut without_y = cands;
+        without_y[1].refused = Some("wrong sign");
+        let (v, partners) = select_with_partners(&without_y, IvFloor::iv(0.02), 0.7, &corr);
+        assert_eq!(v[0], Verdict::Keep);
+        assert_eq!(v[1], Verdict::Drop("wrong sign".into()));
+        assert_eq!(partners, vec![None, None, None]);
     }
 
     #[test]
