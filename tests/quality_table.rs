@@ -26,6 +26,23 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The harness's folder and its datasets (`benches/quality/datasets.json`).
+fn harness() -> (std::path::PathBuf, Value) {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/quality");
+    let specs = json(&here.join("datasets.json"));
+    (here, specs)
+}
+
+/// A list of texts of a dataset's spec (`bad_values`, `drop`).
+fn texts<'s>(spec: &'s Value, key: &str) -> Vec<&'s str> {
+    spec[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
 /// The records of a CSV file (gzip when its name ends in `.gz`) as text, as the harness reads
 /// it (pandas, every cell as written); the header first.
 fn records(path: &Path) -> Vec<Vec<String>> {
@@ -70,18 +87,7 @@ fn run(args: &[&str]) {
 fn microscore_auc(spec: &Value, split: &str, dir: &Path) -> f64 {
     let name = spec["name"].as_str().unwrap();
     let target = spec["target"].as_str().unwrap();
-    let bad_values: Vec<&str> = spec["bad_values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let drop: Vec<&str> = spec["drop"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let (bad_values, drop) = (texts(spec, "bad_values"), texts(spec, "drop"));
     let all = records(&shared_data(spec["file"].as_str().unwrap()));
     let (header, rows) = all.split_first().unwrap();
     let folds: Vec<char> = split.trim_end().chars().collect();
@@ -197,8 +203,7 @@ fn every_real_dataset_is_at_or_near_the_best_peer_scorecard_on_the_harness_split
     if !shared_present("quality_table") {
         return;
     }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/quality");
-    let specs = json(&here.join("datasets.json"));
+    let (here, specs) = harness();
     let results = json(&here.join("results.json"));
     let dir = scratch("quality-table");
     let mut failures = Vec::new();
@@ -251,8 +256,7 @@ fn every_feature_dropped_for_a_correlation_names_a_feature_the_card_keeps() {
     if !shared_present("quality_table") {
         return;
     }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/quality");
-    let specs = json(&here.join("datasets.json"));
+    let (_, specs) = harness();
     let dir = scratch("correlation-partners");
     let mut correlated = 0;
     for spec in specs["datasets"].as_array().unwrap() {
@@ -260,18 +264,12 @@ fn every_feature_dropped_for_a_correlation_names_a_feature_the_card_keeps() {
             continue;
         };
         let name = spec["name"].as_str().unwrap();
-        let list = |key: &str| -> String {
-            spec[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
         let model = dir.join(format!("{name}.json"));
         let data = shared_data(file);
-        let (bad_values, drop) = (list("bad_values"), list("drop"));
+        let (bad_values, drop) = (
+            texts(spec, "bad_values").join(","),
+            texts(spec, "drop").join(","),
+        );
         let mut args = vec![
             "train",
             "--data",

@@ -276,11 +276,19 @@ fn block_column(
 }
 
 /// Split and convert one block of whole records.
-fn parse_block(bytes: &[u8], first_line: u64, kinds: &[ColumnKind], dialect: &Dialect) -> Block {
+///
+/// `records` is the block's number of lines, as its reader counted them (the capacity of its
+/// columns).
+fn parse_block(
+    bytes: &[u8],
+    first_line: u64,
+    records: usize,
+    kinds: &[ColumnKind],
+    dialect: &Dialect,
+) -> Block {
     let width = kinds.len();
     // The fields column by column (each column's cells contiguous for its conversion), sized
     // for the block's lines at once.
-    let records = memchr::memchr_iter(b'\n', bytes).count() + 1;
     let mut fields: Vec<Vec<Cow<'_, [u8]>>> =
         (0..width).map(|_| Vec::with_capacity(records)).collect();
     let mut lines = Vec::with_capacity(records);
@@ -531,7 +539,7 @@ fn read_merged(
             return Err(e.2);
         }
         // A wave: read blocks of whole records, then parse them in parallel.
-        let mut wave: Vec<(u64, Vec<u8>)> = Vec::with_capacity(WAVE_BLOCKS);
+        let mut wave: Vec<(u64, u64, Vec<u8>)> = Vec::with_capacity(WAVE_BLOCKS);
         while wave.len() < WAVE_BLOCKS {
             let mut block = Vec::new();
             let cut = Cutter {
@@ -542,7 +550,7 @@ fn read_merged(
                 Ok(true) => {
                     let lines = memchr::memchr_iter(b'\n', &block).count() as u64
                         + u64::from(!block.ends_with(b"\n"));
-                    wave.push((line, block));
+                    wave.push((line, lines, block));
                     line += lines;
                 }
                 Ok(false) => {
@@ -562,7 +570,9 @@ fn read_merged(
         let (blocks, merged_before) = rayon::join(
             || {
                 wave.par_iter()
-                    .map(|(first, bytes)| parse_block(bytes, *first, kinds, dialect))
+                    .map(|(first, lines, bytes)| {
+                        parse_block(bytes, *first, *lines as usize, kinds, dialect)
+                    })
                     .collect::<Vec<Block>>()
             },
             move || merge(merged, previous),

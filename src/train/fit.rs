@@ -146,26 +146,24 @@ impl NewtonSums {
 
     /// Add one row: `row` holds the features followed by a 1 (the intercept).
     pub fn add_row(&mut self, row: &[f64], beta: &[f64], bad: bool, w: f64) {
-        let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
-        let prob = 1.0 / (1.0 + (-z).exp());
-        let r = w * (prob - f64::from(u8::from(bad)));
-        for (g, &x) in self.gradient.iter_mut().zip(row) {
-            *g += r * x;
-        }
-        add_outer_lower(&mut self.hessian, row, w * prob * (1.0 - prob));
+        let (_, r, s) = row_terms(row, beta, bad, w);
+        self.add_derivatives(row, r, s);
     }
 
     /// [`NewtonSums::add_row`] and [`NewtonSums::add_loss`] of one row at once (its linear
     /// predictor computed once: the same sums, bit for bit).
     pub fn add_row_and_loss(&mut self, row: &[f64], beta: &[f64], bad: bool, w: f64) {
-        let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
-        self.loss += w * log_loss(z, bad);
-        let prob = 1.0 / (1.0 + (-z).exp());
-        let r = w * (prob - f64::from(u8::from(bad)));
+        let (loss, r, s) = row_terms(row, beta, bad, w);
+        self.loss += loss;
+        self.add_derivatives(row, r, s);
+    }
+
+    /// One row's gradient term `r * row` and Hessian term `s * row row'`.
+    fn add_derivatives(&mut self, row: &[f64], r: f64, s: f64) {
         for (g, &x) in self.gradient.iter_mut().zip(row) {
             *g += r * x;
         }
-        add_outer_lower(&mut self.hessian, row, w * prob * (1.0 - prob));
+        add_outer_lower(&mut self.hessian, row, s);
     }
 
     /// [`NewtonSums::add_row_and_loss`] of four rows in turn, with each sum read and written
@@ -180,11 +178,9 @@ impl NewtonSums {
         let mut r = [0.0; 4];
         let mut s = [0.0; 4];
         for k in 0..4 {
-            let z: f64 = rows[k].iter().zip(beta).map(|(a, b)| a * b).sum();
-            self.loss += w[k] * log_loss(z, bad[k]);
-            let prob = 1.0 / (1.0 + (-z).exp());
-            r[k] = w[k] * (prob - f64::from(u8::from(bad[k])));
-            s[k] = w[k] * prob * (1.0 - prob);
+            let loss;
+            (loss, r[k], s[k]) = row_terms(rows[k], beta, bad[k], w[k]);
+            self.loss += loss;
         }
         let [x0, x1, x2, x3] = rows;
         for ((((g, &a0), &a1), &a2), &a3) in
@@ -224,6 +220,19 @@ impl NewtonSums {
             *a += b;
         }
     }
+}
+
+/// One row's terms at `beta`: its weighted log-loss, its gradient weight `w (p - y)` and its
+/// Hessian weight `w p (1 - p)` (`row` ends with the intercept's 1).
+#[inline]
+fn row_terms(row: &[f64], beta: &[f64], bad: bool, w: f64) -> (f64, f64, f64) {
+    let z: f64 = row.iter().zip(beta).map(|(a, b)| a * b).sum();
+    let prob = 1.0 / (1.0 + (-z).exp());
+    (
+        w * log_loss(z, bad),
+        w * (prob - f64::from(u8::from(bad))),
+        w * prob * (1.0 - prob),
+    )
 }
 
 /// `matrix += w * row row'` on the lower triangle (row-major, `row.len()` square).
