@@ -2,7 +2,8 @@
 //! microscore's default scorecard, trained by the real CLI on the very rows of the harness's
 //! splits (`benches/quality/splits`), reproduces the test AUC recorded in
 //! `benches/quality/results.json`, and that AUC is at or above the best peer scorecard's
-//! (optbinning, toad) or within 0.005 of it; on German credit it is at or above it.
+//! (optbinning, toad) on every set but those of [`SIGN_CHECK_COSTS`], which stay within 0.005
+//! of it.
 //!
 //! The split files are written by `benches/quality/run.py` (scikit-learn's stratified splits,
 //! seed 20261201); the peers' figures are the harness's, which this test cannot rerun (they
@@ -19,8 +20,15 @@ use std::path::Path;
 use common::{microscore, scratch, shared_data, shared_present, text};
 use serde_json::Value;
 
-/// How far below the best peer scorecard a dataset may be (issue 19).
+/// How far below the best peer scorecard a dataset of [`SIGN_CHECK_COSTS`] may be (issue 19).
 const TOLERANCE: f64 = 0.005;
+
+/// The datasets where the best peer scorecard is ahead by a feature whose points run against
+/// its own default rates, which microscore's sign check refuses (ISLR's `student`: riskier
+/// alone, safer at equal balance; optbinning keeps it with a negative weight). Measured with the
+/// sign check off (on the quantile pre-bins of the defaults before): ISLR's AUC rose 0.0076,
+/// past the peer; with it off Thomas, Australian and CRX fell, so it was not their gap.
+const SIGN_CHECK_COSTS: &[&str] = &["islr_default_simulated"];
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -199,7 +207,7 @@ fn microscore_auc(spec: &Value, split: &str, dir: &Path) -> f64 {
 }
 
 #[test]
-fn every_real_dataset_is_at_or_near_the_best_peer_scorecard_on_the_harness_splits() {
+fn every_real_dataset_is_at_or_above_the_best_peer_scorecard_on_the_harness_splits() {
     if !shared_present("quality_table") {
         return;
     }
@@ -233,10 +241,10 @@ fn every_real_dataset_is_at_or_near_the_best_peer_scorecard_on_the_harness_split
                  {recorded:.6}: rerun benches/quality/run.sh and commit its results.json"
             ));
         }
-        let floor = if name == "german_credit_statlog" {
-            best
-        } else {
+        let floor = if SIGN_CHECK_COSTS.contains(&name) {
             best - TOLERANCE
+        } else {
+            best
         };
         if auc < floor {
             failures.push(format!(

@@ -16,7 +16,7 @@ use super::common::{with_threads, CliError};
 
 /// Train a credit scorecard from labelled loan applications.
 ///
-/// Every candidate column is binned (optimal monotone binning, exact and deterministic), turned
+/// Every candidate column is binned (optimal binning over supervised pre-bins, monotone unless a peak or valley is significant; exact and deterministic), turned
 /// into weight of evidence, filtered by information value and correlation, and fitted with
 /// logistic regression; features whose coefficient has the wrong sign are dropped and the model
 /// refitted. The result is a model file with points per bin, risk grades and a training summary.

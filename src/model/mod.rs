@@ -27,7 +27,7 @@ pub use bins::{Bin, BinKind, BinRule, Binning, CategoryRoute, Counts, Route, Spe
 pub use builtin::default_model;
 pub use policy::{Policy, PolicyError, PolicySpec};
 pub use scaling::{GradeBand, Scaling};
-pub use settings::{BinningParams, Fallback, FitParams, Solver, Trend, UnknownName};
+pub use settings::{BinningParams, Fallback, FitParams, Prebinning, Solver, Trend, UnknownName};
 
 /// IV above which a kept feature is noted as suspiciously strong for an application-time
 /// variable (the usual band: above 0.5, check for leakage).

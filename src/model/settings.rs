@@ -33,8 +33,11 @@ pub enum Trend {
     Valley,
     /// The better (higher IV) of ascending and descending.
     Auto,
-    /// The better of ascending and descending, or of peak and valley when that raises the IV by
-    /// more than [`BinningParams::shape_min_gain`].
+    /// The better of ascending and descending, or of peak and valley when that fits the
+    /// default rates significantly better: the likelihood-ratio test of the shaped bins
+    /// against the monotone ones gives p at most [`BinningParams::shape_significance`], and
+    /// the IV rises by more than [`BinningParams::shape_min_gain`] (the default: a U-shaped
+    /// risk such as applicant age is found; noise stays monotone).
     AutoShape,
 }
 
@@ -77,6 +80,50 @@ impl std::str::FromStr for Trend {
     }
 }
 
+/// How the candidate cut points of a numeric feature are found before the optimal merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prebinning {
+    /// Quantiles of the rows: each pre-bin holds about `1 / max_prebins` of the weight.
+    Quantile,
+    /// The leaves of a decision tree on the target (CART's Gini impurity, grown best first,
+    /// as optbinning pre-bins): at most `max_prebins` leaves, each holding at least
+    /// `1 / max_prebins` of the weight and `min_bin_count`. The cut points fall where the
+    /// default rate changes, not at fixed shares (the default).
+    Tree,
+}
+
+impl Prebinning {
+    /// The method's name (`quantile`, `tree`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Prebinning::Quantile => "quantile",
+            Prebinning::Tree => "tree",
+        }
+    }
+}
+
+impl std::fmt::Display for Prebinning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Prebinning {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "quantile" => Ok(Prebinning::Quantile),
+            "tree" => Ok(Prebinning::Tree),
+            other => Err(UnknownName {
+                setting: "pre-binning",
+                value: other.to_string(),
+                expected: "quantile or tree",
+            }),
+        }
+    }
+}
+
 /// Where rows that do not fall in a regular bin of their own go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,9 +137,16 @@ pub enum Fallback {
 /// Binning settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinningParams {
-    /// Maximum number of quantile pre-bins (default 50). The optimal merge chooses the cut
-    /// points among the pre-bin edges, so more pre-bins mean finer cut points, not more bins.
+    /// Maximum number of pre-bins (default 50). The optimal merge chooses the cut points
+    /// among the pre-bin edges, so more pre-bins mean finer cut points, not more bins.
     pub max_prebins: usize,
+    /// How the pre-bins are found (default [`Prebinning::Tree`]; files written before the
+    /// setting existed meant [`Prebinning::Quantile`]).
+    #[serde(
+        default = "defaults::prebinning",
+        skip_serializing_if = "defaults::is_prebinning"
+    )]
+    pub prebinning: Prebinning,
     /// Minimum share of the feature's rows (by weight) in a bin that needs no test (default
     /// 0.05).
     pub min_bin_share: f64,
@@ -125,11 +179,20 @@ pub struct BinningParams {
     pub min_bin_bads: f64,
     /// Maximum number of regular bins (default 10).
     pub max_bins: usize,
-    /// WoE trend of numeric features (default [`Trend::Auto`]).
+    /// WoE trend of numeric features (default [`Trend::AutoShape`]).
     pub trend: Trend,
     /// Relative IV gain a peak or valley needs over the best monotone binning to be chosen by
     /// [`Trend::AutoShape`] (default 0.05).
     pub shape_min_gain: f64,
+    /// The p-value at most which a peak or valley is chosen by [`Trend::AutoShape`]: the
+    /// likelihood-ratio test of its bins against the best monotone bins, chi-squared with
+    /// the extra bins as degrees of freedom (at least 1). Default 0.01; 1 turns the test off
+    /// (files written before the setting existed).
+    #[serde(
+        default = "defaults::shape_significance",
+        skip_serializing_if = "defaults::is_shape_significance"
+    )]
+    pub shape_significance: f64,
     /// Additive smoothing of counts in the WoE (default 0.5).
     pub smoothing: f64,
     /// Where too-small missing or special groups, and unseen categories, go (default riskiest).
@@ -158,12 +221,25 @@ mod defaults {
     pub(super) fn is_detect_specials(x: &bool) -> bool {
         *x == detect_specials()
     }
+    pub(super) fn prebinning() -> super::Prebinning {
+        super::Prebinning::Quantile
+    }
+    pub(super) fn is_prebinning(x: &super::Prebinning) -> bool {
+        *x == prebinning()
+    }
+    pub(super) fn shape_significance() -> f64 {
+        1.0
+    }
+    pub(super) fn is_shape_significance(x: &f64) -> bool {
+        *x == shape_significance()
+    }
 }
 
 impl Default for BinningParams {
     fn default() -> Self {
         BinningParams {
             max_prebins: 50,
+            prebinning: Prebinning::Tree,
             min_bin_share: 0.05,
             min_bin_count: 50.0,
             small_bin_z: 1.96,
@@ -171,8 +247,9 @@ impl Default for BinningParams {
             min_bin_goods: 5.0,
             min_bin_bads: 5.0,
             max_bins: 10,
-            trend: Trend::Auto,
+            trend: Trend::AutoShape,
             shape_min_gain: 0.05,
+            shape_significance: 0.01,
             smoothing: 0.5,
             fallback: Fallback::Riskiest,
         }

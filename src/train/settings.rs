@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::TrainError;
 use crate::model::policy::PolicySpec;
 use crate::model::scaling::{grades_from_pds, Scaling, DEFAULT_GRADE_PDS};
-use crate::model::{BinningParams, FitParams, Solver, Trend};
+use crate::model::{BinningParams, FitParams, Prebinning, Solver, Trend};
 
 /// A training setting, for messages: its configuration name and its command-line flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,6 +33,8 @@ pub enum Setting {
     Smoothing,
     /// The IV gain a peak or valley needs (no flag).
     ShapeMinGain,
+    /// `shape_significance`.
+    ShapeSignificance,
     /// `min_iv`.
     MinIv,
     /// `max_iv`.
@@ -64,6 +66,7 @@ impl Setting {
             Setting::MinBinBads => "min_bin_bads",
             Setting::Smoothing => "smoothing",
             Setting::ShapeMinGain => "shape_min_gain",
+            Setting::ShapeSignificance => "shape_significance",
             Setting::MinIv => "min_iv",
             Setting::MaxIv => "max_iv",
             Setting::MinIvSignificance => "min_iv_significance",
@@ -90,6 +93,7 @@ impl Setting {
             Setting::MinIvSignificance => "--min-iv-significance",
             Setting::MinBinCount => "--min-bin-count",
             Setting::SmallBinZ => "--small-bin-z",
+            Setting::ShapeSignificance => "--shape-significance",
             Setting::MaxCorrelation => "--max-corr",
             Setting::L2 => "--l2",
             Setting::CalibrationFolds => "--calibrate",
@@ -317,6 +321,13 @@ impl TrainParams {
                 "must be finite and >= 0",
             );
         }
+        if !(b.shape_significance > 0.0 && b.shape_significance <= 1.0) {
+            return err(
+                Setting::ShapeSignificance,
+                b.shape_significance,
+                "must be above 0 and at most 1 (1 turns the test off)",
+            );
+        }
         if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
             return err(Setting::MinIv, self.min_iv, "must be finite and >= 0");
         }
@@ -419,6 +430,10 @@ pub fn default_model_params() -> TrainParams {
     // And with the L2 penalty of its first release, 1 (the default is now 3), so that the file
     // regenerates byte for byte.
     params.fit.l2 = 1.0;
+    // And binned as it was then: quantile pre-bins and monotone trends, without the shape test.
+    params.binning.prebinning = crate::model::Prebinning::Quantile;
+    params.binning.trend = Trend::Auto;
+    params.binning.shape_significance = 1.0;
     params
 }
 
@@ -496,12 +511,28 @@ pub struct TrainConfig {
     /// Maximum number of bins per feature.
     #[cfg_attr(feature = "cli", arg(long, default_value_t = TrainParams::new("").binning.max_bins))]
     pub max_bins: usize,
-    /// Number of quantile pre-bins before the optimal merge: the candidate cut points.
+    /// Number of pre-bins before the optimal merge: the candidate cut points.
     #[cfg_attr(
         feature = "cli",
         arg(long, default_value_t = TrainParams::new("").binning.max_prebins)
     )]
     pub prebins: usize,
+    /// How numeric pre-bins are found: tree (the leaves of a decision tree on the target,
+    /// each at least 1/prebins of the rows and min_bin_count) or quantile (equal shares of
+    /// the rows).
+    #[serde(with = "by_name")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "METHOD", default_value_t = TrainParams::new("").binning.prebinning)
+    )]
+    pub prebinning: Prebinning,
+    /// With the auto-shape trend, a peak or valley is chosen over a monotone binning when the
+    /// likelihood-ratio test of the two gives p at most this (1 turns the test off).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "P", default_value_t = TrainParams::new("").binning.shape_significance)
+    )]
+    pub shape_significance: f64,
     /// Minimum share of rows in a bin that needs no test.
     #[cfg_attr(
         feature = "cli",
@@ -647,6 +678,8 @@ impl Default for TrainConfig {
             prebin_edges: BTreeMap::new(),
             max_bins: p.binning.max_bins,
             prebins: p.binning.max_prebins,
+            prebinning: p.binning.prebinning,
+            shape_significance: p.binning.shape_significance,
             min_bin_share: p.binning.min_bin_share,
             min_bin_count: p.binning.min_bin_count,
             small_bin_z: p.binning.small_bin_z,
@@ -691,6 +724,8 @@ impl TrainConfig {
         params.trends = self.trends;
         params.binning = BinningParams {
             max_prebins: self.prebins,
+            prebinning: self.prebinning,
+            shape_significance: self.shape_significance,
             min_bin_share: self.min_bin_share,
             min_bin_count: self.min_bin_count,
             small_bin_z: self.small_bin_z,

@@ -84,6 +84,7 @@ _DEFAULTS: dict[str, Any] = json.loads(_microscore.TRAIN_DEFAULTS)
 _PARAMS: dict[str, Any] = {
     "max_bins": _DEFAULTS["max_bins"],
     "prebins": _DEFAULTS["prebins"],
+    "prebinning": _DEFAULTS["prebinning"],
     "min_bin_share": _DEFAULTS["min_bin_share"],
     "min_bin_count": _DEFAULTS["min_bin_count"],
     "small_bin_z": _DEFAULTS["small_bin_z"],
@@ -91,6 +92,7 @@ _PARAMS: dict[str, Any] = {
     "min_bin_goods": _DEFAULTS["min_bin_goods"],
     "min_bin_bads": _DEFAULTS["min_bin_bads"],
     "default_trend": _DEFAULTS["default_trend"],
+    "shape_significance": _DEFAULTS["shape_significance"],
     "trends": None,
     "specials": None,
     "prebin_edges": None,
@@ -145,9 +147,13 @@ class Scorecard:
       a bin below the share stands when it holds at least ``min_bin_count`` rows and its default
       rate differs from each neighbour's by that z statistic. ``detect_specials`` (True): an
       interior value spike whose risk differs from both sides of it (an imputed missing code) is
-      binned apart as a special value.
-    - ``default_trend`` ("auto"): WoE trend of numeric features: ``ascending``, ``descending``,
-      ``peak``, ``valley``, ``auto`` or ``auto-shape``; ``trends``: per-feature overrides
+      binned apart as a special value. ``prebinning`` ("tree"): how the candidate cut points
+      are found, the leaves of a decision tree on the target (each at least 1/``prebins`` of
+      the rows and ``min_bin_count``) or ``quantile`` (equal shares of the rows).
+    - ``default_trend`` ("auto-shape"): WoE trend of numeric features: ``ascending``,
+      ``descending``, ``peak``, ``valley``, ``auto`` (the better monotone one) or
+      ``auto-shape`` (also peak or valley, when the likelihood-ratio test against the monotone
+      bins gives p at most ``shape_significance``, 0.01); ``trends``: per-feature overrides
       (dict); ``specials``: per-feature special values binned on their own (dict of lists);
       ``prebin_edges``: per-feature pre-bin edges used instead of the feature's own quantiles
       (dict of lists; what :func:`microscore.spark.train` computed, to reproduce its bins).
@@ -186,6 +192,7 @@ class Scorecard:
         *,
         max_bins: int = _DEFAULTS["max_bins"],
         prebins: int = _DEFAULTS["prebins"],
+        prebinning: str = _DEFAULTS["prebinning"],
         min_bin_share: float = _DEFAULTS["min_bin_share"],
         min_bin_count: float = _DEFAULTS["min_bin_count"],
         small_bin_z: float = _DEFAULTS["small_bin_z"],
@@ -193,6 +200,7 @@ class Scorecard:
         min_bin_goods: float = _DEFAULTS["min_bin_goods"],
         min_bin_bads: float = _DEFAULTS["min_bin_bads"],
         default_trend: str = _DEFAULTS["default_trend"],
+        shape_significance: float = _DEFAULTS["shape_significance"],
         trends: Mapping[str, str] | None = None,
         specials: Mapping[str, Sequence[float]] | None = None,
         prebin_edges: Mapping[str, Sequence[float]] | None = None,
@@ -219,6 +227,7 @@ class Scorecard:
     ) -> None:
         self.max_bins = max_bins
         self.prebins = prebins
+        self.prebinning = prebinning
         self.min_bin_share = min_bin_share
         self.min_bin_count = min_bin_count
         self.small_bin_z = small_bin_z
@@ -226,6 +235,7 @@ class Scorecard:
         self.min_bin_goods = min_bin_goods
         self.min_bin_bads = min_bin_bads
         self.default_trend = default_trend
+        self.shape_significance = shape_significance
         self.trends = trends
         self.specials = specials
         self.prebin_edges = prebin_edges
@@ -288,6 +298,7 @@ class Scorecard:
         config: dict[str, Any] = {
             "max_bins": self.max_bins,
             "prebins": self.prebins,
+            "prebinning": self.prebinning,
             "min_bin_share": self.min_bin_share,
             "min_bin_count": self.min_bin_count,
             "small_bin_z": self.small_bin_z,
@@ -295,6 +306,7 @@ class Scorecard:
             "min_bin_goods": self.min_bin_goods,
             "min_bin_bads": self.min_bin_bads,
             "default_trend": self.default_trend,
+            "shape_significance": self.shape_significance,
             "trends": dict(self.trends or {}),
             "specials": {k: [float(x) for x in v] for k, v in (self.specials or {}).items()},
             "prebin_edges": {k: [float(x) for x in v] for k, v in (self.prebin_edges or {}).items()},
