@@ -441,8 +441,8 @@ fn tree_prebins(counts: &[Counts], max_leaves: usize, min_leaf: f64) -> Vec<usiz
         best
     };
     // Leaves as (start, end, best split).
-    let mut leaves: Vec<(usize, usize, Option<(f64, usize)>)> =
-        vec![(0, counts.len(), best_split(0, counts.len()))];
+    type Leaf = (usize, usize, Option<(f64, usize)>);
+    let mut leaves: Vec<Leaf> = vec![(0, counts.len(), best_split(0, counts.len()))];
     while leaves.len() < max_leaves.max(1) {
         let next = leaves
             .iter()
