@@ -236,18 +236,24 @@ fn optimal_partition(
     Some((starts, top))
 }
 
-/// The binomial log-likelihood of the rows when each segment of `prebins` (starting at
-/// `starts`) has its own default rate: the sum over segments of `g ln(g/n) + b ln(b/n)`.
-fn partition_log_likelihood(prebins: &[Counts], starts: &[usize]) -> f64 {
-    let term = |x: f64, n: f64| if x > 0.0 { x * (x / n).ln() } else { 0.0 };
-    (0..starts.len())
-        .map(|k| {
+/// The counts of each segment of `prebins`, the segments starting at `starts`.
+fn segment_counts(prebins: &[Counts], starts: &[usize]) -> Vec<Counts> {
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| {
             let e = starts.get(k + 1).copied().unwrap_or(prebins.len());
-            let c = prebins[starts[k]..e]
-                .iter()
-                .fold(Counts::default(), |a, c| a + *c);
-            term(c.goods, c.total()) + term(c.bads, c.total())
+            prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c)
         })
+        .collect()
+}
+
+/// The binomial log-likelihood of the rows when each bin has its own default rate: the sum
+/// over bins of `g ln(g/n) + b ln(b/n)`.
+fn log_likelihood(bins: &[Counts]) -> f64 {
+    let term = |x: f64, n: f64| if x > 0.0 { x * (x / n).ln() } else { 0.0 };
+    bins.iter()
+        .map(|c| term(c.goods, c.total()) + term(c.bads, c.total()))
         .sum()
 }
 
@@ -266,14 +272,7 @@ fn shape_stands(
     if params.shape_significance >= 1.0 {
         return true;
     }
-    let bins: Vec<Counts> = (0..shaped.len())
-        .map(|k| {
-            let e = shaped.get(k + 1).copied().unwrap_or(prebins.len());
-            prebins[shaped[k]..e]
-                .iter()
-                .fold(Counts::default(), |a, c| a + *c)
-        })
-        .collect();
+    let bins = segment_counts(prebins, shaped);
     let total: f64 = bins.iter().map(Counts::total).sum();
     let rate = |c: &Counts| {
         if c.total() > 0.0 {
@@ -296,17 +295,16 @@ fn shape_stands(
     turn > 0
         && turn + 1 < bins.len()
         && bins[turn].total() >= params.min_bin_share * total
-        && shape_p_value(prebins, monotone, shaped) <= params.shape_significance
+        && shape_p_value(&segment_counts(prebins, monotone), &bins) <= params.shape_significance
 }
 
 /// The p-value of the likelihood-ratio test of a shaped (peak or valley) partition against
 /// the best monotone one: `G = 2 (LL shaped - LL monotone)`, chi-squared with the extra
 /// segments as degrees of freedom (at least 1, the turning point). 1 when the shape fits
 /// no better.
-fn shape_p_value(prebins: &[Counts], monotone: &[usize], shaped: &[usize]) -> f64 {
+fn shape_p_value(monotone: &[Counts], shaped: &[Counts]) -> f64 {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
-    let g = 2.0
-        * (partition_log_likelihood(prebins, shaped) - partition_log_likelihood(prebins, monotone));
+    let g = 2.0 * (log_likelihood(shaped) - log_likelihood(monotone));
     let df = (shaped.len() as f64 - monotone.len() as f64).max(1.0);
     match ChiSquared::new(df) {
         Ok(chi2) if g.is_finite() && g > 0.0 => chi2.sf(g),
@@ -702,31 +700,23 @@ impl NumericCounts {
             special_counts[given..].reverse();
         }
         let dist_weights: Vec<f64> = counts.iter().map(Counts::total).collect();
+        let regular: f64 = dist_weights.iter().sum();
         // A pre-bin holds at least `min_bin_count` of the weight: on a small sample the
         // candidate cut points are fewer, so that none is chosen among noise.
         let max_prebins = match detect {
             Some(p) if p.min_bin_count > 0.0 => {
-                let regular: f64 = dist_weights.iter().sum();
                 max_prebins.min(((regular / p.min_bin_count).floor() as usize).max(2))
             }
             _ => max_prebins,
         };
         let pre_starts = match detect {
             Some(p) if p.prebinning == Prebinning::Tree && !counts.is_empty() => {
-                let regular: f64 = dist_weights.iter().sum();
                 let min_leaf = (regular / p.max_prebins.max(1) as f64).max(p.min_bin_count);
                 tree_prebins(&counts, p.max_prebins, min_leaf)
             }
             _ => quantile_prebins(&dist_weights, max_prebins),
         };
-        let prebins: Vec<Counts> = pre_starts
-            .iter()
-            .enumerate()
-            .map(|(k, &s)| {
-                let e = pre_starts.get(k + 1).copied().unwrap_or(counts.len());
-                counts[s..e].iter().fold(Counts::default(), |a, c| a + *c)
-            })
-            .collect();
+        let prebins = segment_counts(&counts, &pre_starts);
         let edges: Vec<f64> = pre_starts.iter().skip(1).map(|&s| distinct[s]).collect();
         Ok(NumericCounts {
             // No values at all: one (empty) pre-bin.
@@ -1330,17 +1320,6 @@ mod tests {
             .collect()
     }
 
-    fn segments(prebins: &[Counts], starts: &[usize]) -> Vec<Counts> {
-        starts
-            .iter()
-            .enumerate()
-            .map(|(k, &s)| {
-                let e = starts.get(k + 1).copied().unwrap_or(prebins.len());
-                prebins[s..e].iter().fold(Counts::default(), |a, c| a + *c)
-            })
-            .collect()
-    }
-
     fn shape_ok(woes: &[f64], shape: Trend) -> bool {
         let ups: Vec<bool> = woes.windows(2).map(|w| w[1] > w[0]).collect();
         let downs: Vec<bool> = woes.windows(2).map(|w| w[1] < w[0]).collect();
@@ -1370,7 +1349,7 @@ mod tests {
             .into_iter()
             .filter(|s| s.len() <= max_bins)
             .filter_map(|starts| {
-                let segs = segments(prebins, &starts);
+                let segs = segment_counts(prebins, &starts);
                 let sizes: Vec<Size> = segs.iter().map(|c| rules.size(*c)).collect();
                 if sizes.contains(&Size::Under) {
                     return None;
@@ -1438,7 +1417,7 @@ mod tests {
                         // The returned partition is feasible and has the claimed IV.
                         assert_eq!(starts[0], 0);
                         assert!(starts.len() <= max_bins);
-                        let segs = segments(&prebins, &starts);
+                        let segs = segment_counts(&prebins, &starts);
                         let sizes: Vec<Size> = segs.iter().map(|c| r.size(*c)).collect();
                         assert!(!sizes.contains(&Size::Under), "case {case}");
                         for k in 1..segs.len() {
