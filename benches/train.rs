@@ -45,6 +45,15 @@ fn pipeline(c: &mut Criterion) {
             |b, params| b.iter(|| train(&data, params).unwrap()),
         );
     }
+    // The sign check's likelihood-ratio tests (default) against dropping every wrong-signed
+    // feature untested: what the tests cost.
+    let mut untested = TrainParams::new("default_12m");
+    untested.sign_significance = None;
+    group.bench_with_input(
+        BenchmarkId::new("pipeline_newton_sign_untested", rows),
+        &untested,
+        |b, params| b.iter(|| train(&data, params).unwrap()),
+    );
     let revenue = match &data.column("monthly_revenue").unwrap().data {
         ColumnData::Numeric(v) => v.clone(),
         _ => unreachable!(),

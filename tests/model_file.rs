@@ -80,14 +80,43 @@ fn score_is_the_sum_of_points_and_matches_the_scaling() {
             - s.factor() * f.coefficient * bin.woe;
         assert!((points - expected).abs() < 1e-9);
     }
-    // Every kept feature's points follow its WoE (the sign check).
+    // Every kept feature's points follow its WoE (the sign check), but one kept against it
+    // because dropping it fails the likelihood-ratio test: that one is noted, its candidate
+    // says why, and its points run exactly against its WoE.
+    let against: Vec<String> = model
+        .training_notes()
+        .into_iter()
+        .filter_map(|n| match n {
+            microscore::model::TrainingNote::AgainstWoe { feature, .. } => Some(feature),
+            _ => None,
+        })
+        .collect();
     for f in model.features() {
-        assert!(f.coefficient < 0.0, "{}", f.name);
+        let follows = f.coefficient < 0.0;
+        assert_eq!(follows, !against.contains(&f.name), "{}", f.name);
+        if !follows {
+            let candidate = model
+                .training()
+                .candidates
+                .iter()
+                .find(|c| c.name == f.name)
+                .unwrap();
+            let reason = candidate.reason.as_deref().unwrap_or("");
+            assert!(
+                reason.contains("kept against its WoE"),
+                "{}: {reason}",
+                f.name
+            );
+        }
         let n = f.binning.n_regular();
         for i in 0..n {
             for j in 0..n {
                 if f.binning.bins[i].woe > f.binning.bins[j].woe {
-                    assert!(f.points[i] > f.points[j], "{}", f.name);
+                    if follows {
+                        assert!(f.points[i] > f.points[j], "{}", f.name);
+                    } else {
+                        assert!(f.points[i] <= f.points[j], "{}", f.name);
+                    }
                 }
             }
         }

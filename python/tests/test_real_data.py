@@ -144,3 +144,28 @@ def test_python_and_c_equal_the_cli_on_real_data(d: dict[str, Any], tmp_path: Pa
         assert float(c[1]) == float(r["score"]) and float(c[2]) == float(r["pd"])
         assert c[3] == r["grade"] and c[4] == r["decision"]
         assert c[5 : 5 + k] == [r[f"reason_{j}"] for j in range(1, k + 1)]
+
+
+def test_a_suppressor_is_kept_against_its_woe_on_islr() -> None:
+    """ISLR's ``income`` is riskier alone and safer at equal balance: the sign check's
+    likelihood-ratio test refuses its drop, so the card keeps it against its WoE and says so;
+    with ``sign_significance=0`` every wrong-signed feature is dropped, as before."""
+    _require_shared()
+    import pandas as pd
+
+    df = pd.read_csv(SHARED / "islr_default_simulated" / "islr_default_simulated.csv")
+    y = (df.pop("default") == "Yes").astype(int)
+    card = microscore.Scorecard().fit(df, y)
+    assert card.get_params()["sign_significance"] == 0.01
+    against = [n for n in card.training_notes if n["kind"] == "against_woe"]
+    assert [n["feature"] for n in against] == ["income"], card.training_notes
+    assert against[0]["coefficient"] > 0
+    assert "income" in against[0]["message"]
+    assert "income" in card.model_.features
+    plain = microscore.Scorecard(sign_significance=0).fit(df, y)
+    assert not [n for n in plain.training_notes if n["kind"] == "against_woe"]
+    assert "income" not in plain.model_.features
+    # The suppressor ranks the applicants better (in sample, on the same rows).
+    assert card.training_summary["auc"] > plain.training_summary["auc"]
+    assert card.training_summary["settings"]["sign_significance"] == 0.01
+    assert "sign_significance" not in plain.training_summary["settings"]

@@ -9,7 +9,8 @@ use super::common::CliError;
 
 /// Print the scorecard table a credit committee signs off: for every feature and bin, the
 /// training count, share, bad rate, weight of evidence, information value and points; then the
-/// scaling, the risk grades and the training summary.
+/// scaling, the risk grades, the training summary and its notes (strong features, unstable
+/// neighbouring bins, features kept against their WoE).
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The model file.
@@ -166,8 +167,17 @@ fn print_summary(model: &Model, markdown: bool) {
         model.features().len(),
         t.candidates.len()
     );
-    println!("{bullet}decision policy:");
     let indent = if markdown { "  - " } else { "  " };
+    // What `train` noted, for whoever signs the card off: strong features, unstable
+    // neighbouring bins, features kept against their WoE.
+    let notes = model.training_notes();
+    if !notes.is_empty() {
+        println!("{bullet}training notes:");
+        for note in notes {
+            println!("{indent}{note}");
+        }
+    }
+    println!("{bullet}decision policy:");
     for line in model.policy().describe(model.scaling()) {
         println!("{indent}{line}");
     }

@@ -19,7 +19,8 @@ use super::common::{with_threads, CliError};
 /// Every candidate column is binned (optimal binning over supervised pre-bins, monotone unless a peak or valley is significant; exact and deterministic), turned
 /// into weight of evidence, filtered by information value and correlation, and fitted with
 /// logistic regression; features whose coefficient has the wrong sign are dropped and the model
-/// refitted. The result is a model file with points per bin, risk grades and a training summary.
+/// refitted, unless the likelihood-ratio test refuses the drop (--sign-significance: kept and
+/// noted). The result is a model file with points per bin, risk grades and a training summary.
 /// Prints the features kept and dropped with reasons, and the training AUC and KS.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -278,6 +279,10 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
             .iter()
             .filter(|n| matches!(n, TrainingNote::UnstableNeighbours { .. }))
             .collect();
+        let against: Vec<&TrainingNote> = notes
+            .iter()
+            .filter(|n| matches!(n, TrainingNote::AgainstWoe { .. }))
+            .collect();
         if !strong.is_empty() {
             println!("note: check that these are known at application (or --exclude them):");
             for n in strong {
@@ -292,6 +297,16 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
                 100.0 * UNSTABLE_FLIP
             );
             for n in unstable {
+                println!("  {n}");
+            }
+        }
+        if !against.is_empty() {
+            println!(
+                "note: kept with points against their default rates, because dropping them \
+                 fails the likelihood-ratio test (--sign-significance {}; 0 drops them):",
+                t.settings.sign_significance.unwrap_or(0.0)
+            );
+            for n in against {
                 println!("  {n}");
             }
         }

@@ -60,6 +60,17 @@ pub enum TrainingNote {
         /// Chance that a resample reverses their order.
         flip: f64,
     },
+    /// A kept feature whose coefficient runs against its WoE: its points rise where its bins'
+    /// default rates rise. Training keeps one only when dropping it fails the likelihood-ratio
+    /// test (`TrainParams::sign_significance`): at equal values of the other features its
+    /// effect is real and opposite to its effect alone (a suppressor), and the card should
+    /// say so to whoever signs it off.
+    AgainstWoe {
+        /// The feature.
+        feature: String,
+        /// Its coefficient (at or above 0; a feature that follows its WoE has one below 0).
+        coefficient: f64,
+    },
 }
 
 impl std::fmt::Display for TrainingNote {
@@ -80,6 +91,15 @@ impl std::fmt::Display for TrainingNote {
                 "{feature}: bins {lower} and {upper} would swap their order of default rates in \
                  {:.0}% of resamples of the rows",
                 100.0 * flip
+            ),
+            TrainingNote::AgainstWoe {
+                feature,
+                coefficient,
+            } => write!(
+                f,
+                "{feature}: its points run against its bins' default rates (coefficient \
+                 {coefficient:+.4}): at equal values of the other features its effect is the \
+                 reverse of its effect alone"
             ),
         }
     }
@@ -186,7 +206,8 @@ pub struct CandidateReport {
     pub bins: usize,
     /// Whether it is in the scorecard.
     pub kept: bool,
-    /// Why it was dropped (or forced in).
+    /// Why it was dropped (or forced in, or kept against its WoE by the sign check's
+    /// likelihood-ratio test).
     pub reason: Option<String>,
 }
 
@@ -206,6 +227,10 @@ pub struct TrainSettings {
     /// no limit, and in files written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_iv: Option<f64>,
+    /// Significance level at which a feature whose coefficient runs against its WoE was kept
+    /// (absent: every such feature was dropped, and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_significance: Option<f64>,
     /// Maximum absolute correlation between kept WoE features.
     pub max_correlation: f64,
     /// Logistic fit settings.
@@ -877,7 +902,15 @@ impl Model {
                     flip,
                 })
         });
-        strong.chain(unstable).collect()
+        let against = self
+            .features
+            .iter()
+            .filter(|f| f.coefficient >= 0.0)
+            .map(|f| TrainingNote::AgainstWoe {
+                feature: f.name.clone(),
+                coefficient: f.coefficient,
+            });
+        strong.chain(unstable).chain(against).collect()
     }
 
     /// The content checksum (`sha256:...`).

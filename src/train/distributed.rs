@@ -708,6 +708,23 @@ impl TrainingRows for PartitionedRows<'_> {
         Ok(newton_with(&mut data, kept.len(), totals, params, start)?)
     }
 
+    fn loss(
+        &mut self,
+        binned: &[Binned],
+        kept: &[usize],
+        fit: &LogisticFit,
+    ) -> Result<f64, TrainError> {
+        let beta = fit.beta();
+        let pass = Pass::Newton {
+            features: Self::specs(binned, kept),
+            beta,
+        };
+        match self.pass(pass)? {
+            Partial::Newton(sums) => Ok(sums.loss),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn score_groups(
         &mut self,
         binned: &[Binned],

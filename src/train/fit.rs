@@ -46,6 +46,16 @@ pub struct LogisticFit {
     pub coefficients: Vec<f64>,
 }
 
+impl LogisticFit {
+    /// The coefficients, then the intercept: the parameter vector of [`NewtonSums`] (whose
+    /// rows have a trailing 1).
+    pub fn beta(&self) -> Vec<f64> {
+        let mut beta = self.coefficients.clone();
+        beta.push(self.intercept);
+        beta
+    }
+}
+
 /// Fit `logit P(bad)` on the columns of `x`, with optional case weights.
 pub fn fit_logistic(
     x: ArrayView2<'_, f64>,

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! table --bin every candidate (in parallel)--> WoE columns --IV / correlation filters-->
-//!       --logistic fit (linfa-logistic)--> drop wrong-signed features and refit until none -->
+//!       --logistic fit (Newton)--> drop wrong-signed features and refit, unless the
+//!         likelihood-ratio test refuses the drop (a suppressor, kept and noted) -->
 //!       --points scaling, grades--> Model
 //! ```
 
@@ -36,7 +37,7 @@ use crate::model::{
 use crate::train::binning::{
     bin_categorical_checked, bin_numeric_counts, categorical_counts, numeric_counts, BinningError,
 };
-use crate::train::fit::{fit_logistic_from, FitError, LogisticFit};
+use crate::train::fit::{fit_logistic_from, FitError, LogisticFit, NewtonSums};
 use crate::train::selection::{
     correlation_binned, select_with_partners, Candidate, IvFloor, Verdict,
 };
@@ -150,6 +151,41 @@ pub(crate) struct Binned {
     pub determines_target: bool,
 }
 
+/// The p-value of the likelihood-ratio test of dropping feature `j` of `kept` from `fit`
+/// (whose log-loss is `full`): the refit without it, warm-started, against the fit with it
+/// (one degree of freedom). Small: the feature's effect, at equal values of the others, is
+/// real.
+fn drop_p_value(
+    rows: &mut dyn TrainingRows,
+    binned: &[Binned],
+    kept: &[usize],
+    fit: &LogisticFit,
+    j: usize,
+    full: f64,
+    params: &FitParams,
+) -> Result<f64, TrainError> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let without: Vec<usize> = kept
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != j)
+        .map(|(_, &k)| k)
+        .collect();
+    let start = LogisticFit {
+        intercept: fit.intercept,
+        coefficients: fit
+            .coefficients
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != j)
+            .map(|(_, &c)| c)
+            .collect(),
+    };
+    let reduced = rows.fit(binned, &without, Some(&start), params)?;
+    let g = 2.0 * (rows.loss(binned, &without, &reduced)? - full);
+    Ok(ChiSquared::new(1.0).map_or(1.0, |chi2| chi2.sf(g.max(0.0))))
+}
+
 /// The passes over the training rows that training makes. In memory ([`train`]) each reads the
 /// table; over partitioned data ([`crate::train::distributed`]) each is one job over the partitions
 /// whose mergeable partial results are added up. Everything else (selection, the sign checks,
@@ -180,6 +216,14 @@ pub(crate) trait TrainingRows {
         start: Option<&LogisticFit>,
         params: &FitParams,
     ) -> Result<LogisticFit, TrainError>;
+    /// The unpenalised log-loss (`-log likelihood`, weighted) of `fit` on the WoE of the
+    /// candidates `kept`: what the likelihood-ratio test of the sign check compares.
+    fn loss(
+        &mut self,
+        binned: &[Binned],
+        kept: &[usize],
+        fit: &LogisticFit,
+    ) -> Result<f64, TrainError>;
     /// The training rows grouped by score (as a risk: the negated score), in increasing order;
     /// `features[j]` is candidate `kept[j]` of `binned`.
     fn score_groups(
@@ -430,6 +474,26 @@ impl TrainingRows for TableRows<'_> {
         )?)
     }
 
+    fn loss(
+        &mut self,
+        _binned: &[Binned],
+        kept: &[usize],
+        fit: &LogisticFit,
+    ) -> Result<f64, TrainError> {
+        let columns: Vec<&RowBins> = kept.iter().map(|&k| &self.columns[k]).collect();
+        let beta = fit.beta();
+        let mut sums = NewtonSums::zeros(kept.len());
+        let mut row = vec![0.0; kept.len()];
+        for (i, &bad) in self.bad.iter().enumerate() {
+            for (x, (bins, woe)) in row.iter_mut().zip(&columns) {
+                *x = woe[bins[i] as usize];
+            }
+            let w = self.weights.as_deref().map_or(1.0, |w| w[i]);
+            sums.add_loss(&row, &beta, bad, w);
+        }
+        Ok(sums.loss)
+    }
+
     fn score_groups(
         &mut self,
         _binned: &[Binned],
@@ -620,6 +684,8 @@ pub(crate) fn train_on(
     // selection runs again without the wrong-signed ones, so that a feature is only ever
     // dropped for a partner the card keeps.
     let mut previous: Option<(Vec<usize>, LogisticFit)> = None;
+    // The p-value of each feature kept against its WoE in the last fit.
+    let mut against_woe: Vec<Option<f64>> = vec![None; binned.len()];
     let fit = loop {
         let kept: Vec<usize> = (0..binned.len())
             .filter(|&i| verdicts[i] == Verdict::Keep)
@@ -646,17 +712,49 @@ pub(crate) fn train_on(
                 .collect(),
         });
         let fit = rows.fit(&binned, &kept, start.as_ref(), &params.fit)?;
-        let worst = fit
+        // The wrong-signed features, the most wrong first; with a significance level, each is
+        // tested in turn, and the first whose drop the likelihood-ratio test allows leaves.
+        let mut wrong: Vec<(usize, f64)> = fit
             .coefficients
             .iter()
+            .copied()
             .enumerate()
-            .filter(|(_, &c)| c >= 0.0)
-            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)));
+            .filter(|&(_, c)| c >= 0.0)
+            .collect();
+        wrong.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut worst = None;
+        let mut full_loss = None;
+        against_woe.fill(None);
+        for &(j, c) in &wrong {
+            let p = match params.sign_significance {
+                Some(_) if kept.len() > 1 => {
+                    let full = match full_loss {
+                        Some(l) => l,
+                        None => *full_loss.insert(rows.loss(&binned, &kept, &fit)?),
+                    };
+                    drop_p_value(rows, &binned, &kept, &fit, j, full, &params.fit)?
+                }
+                _ => 1.0,
+            };
+            if params.sign_significance.is_some_and(|alpha| p <= alpha) {
+                against_woe[kept[j]] = Some(p);
+            } else {
+                worst = Some((j, c, p));
+                break;
+            }
+        }
         match worst {
-            Some((j, &c)) => {
+            Some((j, c, p)) => {
                 let dropped = kept[j];
+                let test = match params.sign_significance {
+                    Some(alpha) if kept.len() > 1 => format!(
+                        " (and dropping it passes the likelihood-ratio test: p {p:.2e} above {alpha})"
+                    ),
+                    _ => String::new(),
+                };
                 let reason = format!(
-                    "coefficient {c:+.4} has the wrong sign: its points would run against its WoE"
+                    "coefficient {c:+.4} has the wrong sign: its points would run against its \
+                     WoE{test}"
                 );
                 wrong_signs[dropped] = Some(reason.clone());
                 if partners.contains(&Some(dropped)) {
@@ -724,7 +822,8 @@ pub(crate) fn train_on(
     let candidates_report = binned
         .iter()
         .zip(&verdicts)
-        .map(|(b, v)| CandidateReport {
+        .enumerate()
+        .map(|(i, (b, v))| CandidateReport {
             name: b.name.clone(),
             kind: b.kind.to_string(),
             iv: b.binning.iv,
@@ -733,7 +832,13 @@ pub(crate) fn train_on(
             reason: match v {
                 Verdict::Drop(r) => Some(r.clone()),
                 Verdict::Keep if params.include.contains(&b.name) => Some("forced in".into()),
-                Verdict::Keep => None,
+                Verdict::Keep => against_woe[i].map(|p| {
+                    format!(
+                        "kept against its WoE: dropping it fails the likelihood-ratio test \
+                         (p {p:.2e} <= {})",
+                        params.sign_significance.unwrap_or(0.0)
+                    )
+                }),
             },
         })
         .collect();
@@ -761,6 +866,7 @@ pub(crate) fn train_on(
                 min_iv: params.min_iv,
                 min_iv_significance: params.min_iv_significance,
                 max_iv: params.max_iv,
+                sign_significance: params.sign_significance,
                 max_correlation: params.max_correlation,
                 fit: params.fit,
                 trends: params.trends.clone(),

@@ -41,6 +41,8 @@ pub enum Setting {
     MaxIv,
     /// `min_iv_significance`.
     MinIvSignificance,
+    /// `sign_significance`.
+    SignSignificance,
     /// `min_bin_count`.
     MinBinCount,
     /// `small_bin_z`.
@@ -70,6 +72,7 @@ impl Setting {
             Setting::MinIv => "min_iv",
             Setting::MaxIv => "max_iv",
             Setting::MinIvSignificance => "min_iv_significance",
+            Setting::SignSignificance => "sign_significance",
             Setting::MinBinCount => "min_bin_count",
             Setting::SmallBinZ => "small_bin_z",
             Setting::MaxCorrelation => "max_correlation",
@@ -91,6 +94,7 @@ impl Setting {
             Setting::MinIv => "--min-iv",
             Setting::MaxIv => "--max-iv",
             Setting::MinIvSignificance => "--min-iv-significance",
+            Setting::SignSignificance => "--sign-significance",
             Setting::MinBinCount => "--min-bin-count",
             Setting::SmallBinZ => "--small-bin-z",
             Setting::ShapeSignificance => "--shape-significance",
@@ -221,6 +225,15 @@ pub struct TrainParams {
     /// ([`crate::model::TrainingNote::StrongIv`]); copies of the target are refused either way
     /// (see [`NEAR_COPY_AUC`]).
     pub max_iv: Option<f64>,
+    /// The sign check: a feature whose fitted coefficient runs against its WoE (its points
+    /// would fall as its bins' default rates fall) is dropped and the card refitted, unless
+    /// the likelihood-ratio test of dropping it gives p at most this. Such a feature's effect
+    /// at equal values of the other features is real and opposite to its effect alone (a
+    /// suppressor: students default more than others, but less than others of the same card
+    /// balance); it is kept, and noted ([`crate::model::TrainingNote::AgainstWoe`]). Default
+    /// 0.01, the level of the library's other tests: collinear noise, the usual cause of a
+    /// wrong sign, rarely reaches it. `None`: every wrong-signed feature is dropped.
+    pub sign_significance: Option<f64>,
     /// Maximum absolute WoE correlation between kept features (default 0.7).
     pub max_correlation: f64,
     /// Logistic fit settings.
@@ -258,6 +271,7 @@ impl TrainParams {
             min_iv: 0.005,
             min_iv_significance: Some(0.01),
             max_iv: None,
+            sign_significance: Some(0.01),
             max_correlation: 0.7,
             fit: FitParams::default(),
             scaling: Scaling::default(),
@@ -335,6 +349,15 @@ impl TrainParams {
             if !(alpha > 0.0 && alpha < 1.0) {
                 return err(
                     Setting::MinIvSignificance,
+                    alpha,
+                    "must be above 0 and below 1 (0 turns the test off)",
+                );
+            }
+        }
+        if let Some(alpha) = self.sign_significance {
+            if !(alpha > 0.0 && alpha < 1.0) {
+                return err(
+                    Setting::SignSignificance,
                     alpha,
                     "must be above 0 and below 1 (0 turns the test off)",
                 );
@@ -434,6 +457,8 @@ pub fn default_model_params() -> TrainParams {
     params.binning.prebinning = crate::model::Prebinning::Quantile;
     params.binning.trend = Trend::Auto;
     params.binning.shape_significance = 1.0;
+    // And every wrong-signed feature dropped, as the sign check then did.
+    params.sign_significance = None;
     params
 }
 
@@ -591,6 +616,14 @@ pub struct TrainConfig {
     /// the target are refused regardless).
     #[cfg_attr(feature = "cli", arg(long))]
     pub max_iv: Option<f64>,
+    /// Keep a feature whose coefficient runs against its WoE when the likelihood-ratio test of
+    /// dropping it gives p at most this (its effect at equal values of the other features is
+    /// real: a suppressor); 0: every wrong-signed feature is dropped.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "P", default_value_t = TrainParams::new("").sign_significance.unwrap_or(0.0))
+    )]
+    pub sign_significance: f64,
     /// Of two features whose WoE correlation exceeds this, drop the one with lower IV.
     #[cfg_attr(
         feature = "cli",
@@ -689,6 +722,7 @@ impl Default for TrainConfig {
             min_iv: p.min_iv,
             min_iv_significance: p.min_iv_significance.unwrap_or(0.0),
             max_iv: p.max_iv,
+            sign_significance: p.sign_significance.unwrap_or(0.0),
             max_correlation: p.max_correlation,
             l2: p.fit.l2,
             solver: p.fit.solver,
@@ -741,6 +775,8 @@ impl TrainConfig {
         params.min_iv_significance =
             (self.min_iv_significance != 0.0).then_some(self.min_iv_significance);
         params.max_iv = self.max_iv;
+        params.sign_significance =
+            (self.sign_significance != 0.0).then_some(self.sign_significance);
         params.max_correlation = self.max_correlation;
         params.fit.l2 = self.l2;
         params.fit.solver = self.solver;

@@ -99,6 +99,7 @@ _PARAMS: dict[str, Any] = {
     "min_iv": _DEFAULTS["min_iv"],
     "min_iv_significance": _DEFAULTS["min_iv_significance"],
     "max_iv": _DEFAULTS["max_iv"],
+    "sign_significance": _DEFAULTS["sign_significance"],
     "max_correlation": _DEFAULTS["max_correlation"],
     "l2": _DEFAULTS["l2"],
     "solver": _DEFAULTS["solver"],
@@ -165,6 +166,12 @@ class Scorecard:
       the target are refused whatever it is: a feature whose values determine the outcome, or
       one that alone orders at least 97.5% of (default, repayment) pairs; features above IV 0.5
       are kept and noted. ``include`` / ``exclude``: features forced in / never used.
+    - ``sign_significance`` (0.01): the sign check. A feature whose coefficient runs against
+      its WoE is dropped and the card refitted, unless the likelihood-ratio test of dropping
+      it gives p at most this: its effect at equal values of the other features is real and
+      the reverse of its effect alone (students default more than others, but less than
+      others of the same balance). Such a feature is kept and noted in ``training_notes``
+      (``"against_woe"``); 0 drops every wrong-signed feature.
     - ``l2`` (3.0), ``solver`` ("newton", exact IRLS; "lbfgs" is linfa-logistic),
       ``max_iterations`` (500): the logistic fit.
     - ``pdo`` (20), ``base_score`` (600), ``base_odds`` (50), ``round_points`` (False),
@@ -207,6 +214,7 @@ class Scorecard:
         min_iv: float = _DEFAULTS["min_iv"],
         min_iv_significance: float = _DEFAULTS["min_iv_significance"],
         max_iv: float | None = _DEFAULTS["max_iv"],
+        sign_significance: float = _DEFAULTS["sign_significance"],
         max_correlation: float = _DEFAULTS["max_correlation"],
         l2: float = _DEFAULTS["l2"],
         solver: str = _DEFAULTS["solver"],
@@ -242,6 +250,7 @@ class Scorecard:
         self.min_iv = min_iv
         self.min_iv_significance = min_iv_significance
         self.max_iv = max_iv
+        self.sign_significance = sign_significance
         self.max_correlation = max_correlation
         self.l2 = l2
         self.solver = solver
@@ -313,6 +322,7 @@ class Scorecard:
             "min_iv": self.min_iv,
             "min_iv_significance": self.min_iv_significance,
             "max_iv": self.max_iv,
+            "sign_significance": self.sign_significance,
             "max_correlation": self.max_correlation,
             "l2": self.l2,
             "solver": self.solver,
@@ -604,8 +614,11 @@ class Scorecard:
         same notes): kept features with IV above 0.5 (``kind`` ``"strong_iv"``: check they are
         known at application) and neighbouring bins whose order of default rates a resample of
         the rows would reverse more than 20% of the time (``kind`` ``"unstable_neighbours"``:
-        raise ``min_bin_share`` or lower ``max_bins`` to merge them, or accept the noise). Each
-        note has its fields and a ``message``."""
+        raise ``min_bin_share`` or lower ``max_bins`` to merge them, or accept the noise), and
+        kept features whose points run against their bins' default rates (``kind``
+        ``"against_woe"``: kept because dropping them fails the likelihood-ratio test at
+        ``sign_significance``; their effect at equal values of the other features is the
+        reverse of their effect alone). Each note has its fields and a ``message``."""
         notes: list[dict[str, Any]] = json.loads(self._model().training_notes_json())
         return notes
 
