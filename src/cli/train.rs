@@ -270,44 +270,38 @@ pub fn run(args: TrainArgs) -> Result<(), CliError> {
                 c.folds, c.slope, c.intercept, c.in_the_large
             );
         }
+        // The notes, grouped by kind under what to do about them.
         let notes = model.training_notes();
-        let strong: Vec<&TrainingNote> = notes
-            .iter()
-            .filter(|n| matches!(n, TrainingNote::StrongIv { .. }))
-            .collect();
-        let unstable: Vec<&TrainingNote> = notes
-            .iter()
-            .filter(|n| matches!(n, TrainingNote::UnstableNeighbours { .. }))
-            .collect();
-        let against: Vec<&TrainingNote> = notes
-            .iter()
-            .filter(|n| matches!(n, TrainingNote::AgainstWoe { .. }))
-            .collect();
-        if !strong.is_empty() {
-            println!("note: check that these are known at application (or --exclude them):");
-            for n in strong {
-                println!("  {n}");
-            }
-        }
-        if !unstable.is_empty() {
-            println!(
-                "note: neighbouring bins whose order of default rates a resample of the rows \
-                 would reverse more than {:.0}% of the time (merge them with --max-bins or \
-                 --min-bin-share, or accept the noise):",
-                100.0 * UNSTABLE_FLIP
-            );
-            for n in unstable {
-                println!("  {n}");
-            }
-        }
-        if !against.is_empty() {
-            println!(
-                "note: kept with points against their default rates, because dropping them \
-                 fails the likelihood-ratio test (--sign-significance {}; 0 drops them):",
-                t.settings.sign_significance.unwrap_or(0.0)
-            );
-            for n in against {
-                println!("  {n}");
+        // A header, and which notes go under it.
+        type Group = (String, fn(&TrainingNote) -> bool);
+        let groups: [Group; 3] = [
+            (
+                "check that these are known at application (or --exclude them)".into(),
+                |n| matches!(n, TrainingNote::StrongIv { .. }),
+            ),
+            (
+                format!(
+                    "neighbouring bins whose order of default rates a resample of the rows \
+                     would reverse more than {:.0}% of the time (merge them with --max-bins or \
+                     --min-bin-share, or accept the noise)",
+                    100.0 * UNSTABLE_FLIP
+                ),
+                |n| matches!(n, TrainingNote::UnstableNeighbours { .. }),
+            ),
+            (
+                format!(
+                    "kept with points against their default rates, because dropping them \
+                     fails the likelihood-ratio test (--sign-significance {}; 0 drops them)",
+                    t.settings.sign_significance.unwrap_or(0.0)
+                ),
+                |n| matches!(n, TrainingNote::AgainstWoe { .. }),
+            ),
+        ];
+        for (header, of_kind) in groups {
+            let mut group = notes.iter().filter(|n| of_kind(n)).peekable();
+            if group.peek().is_some() {
+                println!("note: {header}:");
+                group.for_each(|n| println!("  {n}"));
             }
         }
         println!("\ndecision policy:");

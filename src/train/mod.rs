@@ -165,21 +165,10 @@ fn drop_p_value(
     params: &FitParams,
 ) -> Result<f64, TrainError> {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
-    let without: Vec<usize> = kept
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != j)
-        .map(|(_, &k)| k)
-        .collect();
+    let without = [&kept[..j], &kept[j + 1..]].concat();
     let start = LogisticFit {
         intercept: fit.intercept,
-        coefficients: fit
-            .coefficients
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != j)
-            .map(|(_, &c)| c)
-            .collect(),
+        coefficients: [&fit.coefficients[..j], &fit.coefficients[j + 1..]].concat(),
     };
     let reduced = rows.fit(binned, &without, Some(&start), params)?;
     let g = 2.0 * (rows.loss(binned, &without, &reduced)? - full);
@@ -722,36 +711,34 @@ pub(crate) fn train_on(
             .filter(|&(_, c)| c >= 0.0)
             .collect();
         wrong.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // The test's level, and the log-loss of the fit it compares against (a card of one
+        // feature has nothing to test).
+        let alpha = params.sign_significance.filter(|_| kept.len() > 1);
+        let full = match alpha {
+            Some(_) if !wrong.is_empty() => rows.loss(&binned, &kept, &fit)?,
+            _ => f64::NAN,
+        };
         let mut worst = None;
-        let mut full_loss = None;
         against_woe.fill(None);
         for &(j, c) in &wrong {
-            let p = match params.sign_significance {
-                Some(_) if kept.len() > 1 => {
-                    let full = match full_loss {
-                        Some(l) => l,
-                        None => *full_loss.insert(rows.loss(&binned, &kept, &fit)?),
-                    };
-                    drop_p_value(rows, &binned, &kept, &fit, j, full, &params.fit)?
-                }
-                _ => 1.0,
+            let Some(alpha) = alpha else {
+                worst = Some((j, c, String::new()));
+                break;
             };
-            if params.sign_significance.is_some_and(|alpha| p <= alpha) {
+            let p = drop_p_value(rows, &binned, &kept, &fit, j, full, &params.fit)?;
+            if p <= alpha {
                 against_woe[kept[j]] = Some(p);
             } else {
-                worst = Some((j, c, p));
+                let test = format!(
+                    " (and dropping it passes the likelihood-ratio test: p {p:.2e} above {alpha})"
+                );
+                worst = Some((j, c, test));
                 break;
             }
         }
         match worst {
-            Some((j, c, p)) => {
+            Some((j, c, test)) => {
                 let dropped = kept[j];
-                let test = match params.sign_significance {
-                    Some(alpha) if kept.len() > 1 => format!(
-                        " (and dropping it passes the likelihood-ratio test: p {p:.2e} above {alpha})"
-                    ),
-                    _ => String::new(),
-                };
                 let reason = format!(
                     "coefficient {c:+.4} has the wrong sign: its points would run against its \
                      WoE{test}"
